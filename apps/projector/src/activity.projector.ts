@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ALL_EVENT_CATEGORIES, type FeedEvent, Topics, toFeedEvent } from '@feedwerk/contracts';
+import { ActivityProjection } from '@feedwerk/read-models';
+import {
+  decodeEnvelope,
+  type IncomingMessage,
+  MESSAGE_TRANSPORT,
+  type MessageTransport,
+  type Subscription,
+} from '@feedwerk/transport';
+import { deadLetter } from './dead-letter';
+import { TickerItemPublisher } from './ticker-item.publisher';
+
+export const ACTIVITY_GROUP = 'projector.activity';
+
+/**
+ * Consumes every event topic in consumer group `projector.activity` and folds the events into the
+ * activity read model. Records that can never become events go to the dead-letter topic; anything
+ * else that fails (PostgreSQL down) fails the batch, which the transport retries with back-off.
+ */
+@Injectable()
+export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(ActivityProjector.name);
+  private subscription: Subscription | null = null;
+
+  constructor(
+    private readonly projection: ActivityProjection,
+    private readonly publisher: TickerItemPublisher,
+    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+  ) {}
+
+  /** Subscribes before any producer starts (onModuleInit precedes every onApplicationBootstrap). */
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.transport.subscribe({
+      groupId: ACTIVITY_GROUP,
+      topics: ALL_EVENT_CATEGORIES.map((c) => Topics.events(c)),
+      fromBeginning: true,
+      handle: (batch) => this.handle(batch),
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  async handle(batch: readonly IncomingMessage[]): Promise<void> {
+    const events: FeedEvent[] = [];
+    for (const message of batch) {
+      let event: FeedEvent;
+      try {
+        event = toFeedEvent(decodeEnvelope(message));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.log.warn(`dead-lettering ${message.topic}/${message.partition}@${message.offset}: ${reason}`);
+        await deadLetter(this.transport, ACTIVITY_GROUP, message, reason);
+        continue;
+      }
+      events.push(event);
+    }
+    const result = await this.projection.handle(events);
+    if (result.items.length > 0) this.publisher.wakeUp();
+  }
+}

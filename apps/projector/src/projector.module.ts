@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { EventStore } from '@feedwerk/event-store';
+import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
+import { DataSource } from 'typeorm';
+import { ActivityProjector } from './activity.projector';
+import { TickerItemPublisher } from './ticker-item.publisher';
+
+/** Transport → read models (+ ticker items topic). Scale by adding instances to the consumer group. */
+@Module({
+  providers: [
+    {
+      provide: ActivityProjection,
+      useFactory: (db: DataSource, store: EventStore) => new ActivityProjection(db, store),
+      inject: [DataSource, EventStore],
+    },
+    { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
+    ActivityProjector,
+    TickerItemPublisher,
+  ],
+  exports: [ActivityProjector],
+})
+export class ProjectorModule {}

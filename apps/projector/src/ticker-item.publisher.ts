@@ -1,0 +1,103 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerRecord, Topics } from '@feedwerk/contracts';
+import { ActivityFeed } from '@feedwerk/read-models';
+import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+
+const BATCH = 500;
+const POLL_MS = 1_000;
+
+export const TICKER_ITEM_TYPE = 'feedwerk.ticker.item';
+
+/**
+ * Publishes new ticker items from the activity read model to the ticker-items topic in feed order,
+ * then records how far it got. The read model is this publisher's outbox: items committed by the
+ * projector are published even if the process crashes right after the commit. At-least-once; ticker
+ * nodes drop what they have already delivered by feed position.
+ */
+@Injectable()
+export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger(TickerItemPublisher.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private pending = false;
+
+  constructor(
+    private readonly feed: ActivityFeed,
+    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    this.wakeUp();
+    await this.loop;
+  }
+
+  wakeUp(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        this.pending = false;
+        const { head, published } = await this.feed.state();
+        if (head > published) {
+          const items = await this.feed.between(published, head, BATCH);
+          await this.transport.publish(
+            Topics.tickerItems,
+            items.map((item) => ({ key: 'feed', value: JSON.stringify(item), headers: headersOf(item) })),
+          );
+          await this.feed.markPublished(items[items.length - 1]?.position ?? published);
+          failures = 0;
+          continue;
+        }
+        failures = 0;
+        if (!this.pending) await this.idle(POLL_MS);
+      } catch (error) {
+        failures += 1;
+        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
+        this.log.warn(`ticker item publishing failed (attempt ${failures}): ${String(error)}`);
+        await this.idle(delay);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}
+
+const headersOf = (item: TickerRecord): Record<string, string> => ({
+  [KafkaHeaders.id]: item.id,
+  [KafkaHeaders.type]: TICKER_ITEM_TYPE,
+  [KafkaHeaders.source]: '/feedwerk/projector/activity',
+  [KafkaHeaders.time]: item.at,
+  [KafkaHeaders.specVersion]: CLOUDEVENTS_SPEC_VERSION,
+  [KafkaHeaders.contentType]: 'application/json',
+  [KafkaHeaders.schemaVersion]: '1',
+  ce_feedposition: String(item.position),
+});

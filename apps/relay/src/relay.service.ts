@@ -1,0 +1,162 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { categoryOf, isEventType, Topics } from '@feedwerk/contracts';
+import { EventStore, type StoredEvent } from '@feedwerk/event-store';
+import {
+  FEEDWERK_CONFIG,
+  type FeedwerkConfig,
+  OPENED_DATABASE,
+  type OpenedDatabase,
+} from '@feedwerk/platform';
+import {
+  encodeEnvelope,
+  MESSAGE_TRANSPORT,
+  type MessageTransport,
+  type OutgoingMessage,
+} from '@feedwerk/transport';
+import { type QueryRunner } from 'typeorm';
+
+export const RELAY_CHECKPOINT = 'relay';
+/** Advisory lock key that elects the one relay allowed to publish. */
+const RELAY_LOCK = 7_355_609;
+
+/**
+ * The outbox relay: publishes committed events from the store to the transport in commit order,
+ * batched, then saves its (transaction id, position) checkpoint. At-least-once: a crash between
+ * publish and checkpoint republishes that batch, which consumers deduplicate by stream version.
+ * One relay leads at a time (a PostgreSQL advisory lock, re-checked before every batch); others
+ * stand by and take over when the leader's session ends.
+ */
+@Injectable()
+export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger(RelayService.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lockSession: QueryRunner | null = null;
+  private readonly onAppended = () => this.wake?.();
+  /** Published events since start; for tests and metrics. */
+  published = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
+    @Inject(OPENED_DATABASE) private readonly database: OpenedDatabase,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.store.appended.on('appended', this.onAppended);
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    this.store.appended.off('appended', this.onAppended);
+    this.wake?.();
+    await this.loop;
+    await this.releaseLeadership();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let checkpoint = null as Awaited<ReturnType<EventStore['loadCheckpoint']>> | null;
+    while (this.running) {
+      try {
+        if (!(await this.lead())) {
+          checkpoint = null; // another relay moves the checkpoint meanwhile: reload when leading again
+          await this.idle(1_000);
+          continue;
+        }
+        checkpoint ??= await this.store.loadCheckpoint(RELAY_CHECKPOINT);
+        const batch = await this.store.readAll(checkpoint, this.config.RELAY_BATCH_SIZE);
+        if (batch.length === 0) {
+          await this.idle(this.config.RELAY_IDLE_POLL_MS);
+          continue;
+        }
+        await this.publish(batch);
+        const last = batch[batch.length - 1]!;
+        checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+        await this.store.saveCheckpoint(RELAY_CHECKPOINT, checkpoint);
+        this.published += batch.length;
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        checkpoint = null;
+        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
+        this.log.warn(
+          `relay batch failed (attempt ${failures}), retrying in ${Math.round(delay)} ms: ${String(error)}`,
+        );
+        await this.idle(delay);
+      }
+    }
+  }
+
+  /** Publishes a batch topic by topic; within a topic, in commit order (the producer keeps per-key order). */
+  private async publish(batch: readonly StoredEvent[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const event of batch) {
+      // Only known types are ever appended; anything else is kept for inspection, not dropped.
+      const topic = isEventType(event.type) ? Topics.events(categoryOf(event.type)) : Topics.deadLetter;
+      const messages = byTopic.get(topic) ?? [];
+      messages.push(encodeEnvelope(event));
+      byTopic.set(topic, messages);
+    }
+    for (const [topic, messages] of byTopic) await this.transport.publish(topic, messages);
+  }
+
+  /** True while this relay holds the leader lock. In the embedded default there is only one process. */
+  private async lead(): Promise<boolean> {
+    if (this.database.embedded) return true;
+    try {
+      if (!this.lockSession) {
+        const session = this.database.dataSource.createQueryRunner();
+        await session.connect();
+        this.lockSession = session;
+      }
+      const rows = (await this.lockSession.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                          AND objid = $1 AND granted) AS held`,
+        [RELAY_LOCK],
+      )) as { held: boolean }[];
+      if (rows[0]?.held) return true;
+      const acquired = (await this.lockSession.query(`SELECT pg_try_advisory_lock($1) AS ok`, [
+        RELAY_LOCK,
+      ])) as { ok: boolean }[];
+      if (acquired[0]?.ok) this.log.log('this relay is now the leader');
+      return acquired[0]?.ok ?? false;
+    } catch (error) {
+      // The lock's session broke: leadership is gone with it. Start over with a new session.
+      await this.releaseLeadership();
+      throw error;
+    }
+  }
+
+  private async releaseLeadership(): Promise<void> {
+    const session = this.lockSession;
+    this.lockSession = null;
+    if (!session) return;
+    await session.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    await session.release().catch(() => undefined);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}

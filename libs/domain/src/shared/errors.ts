@@ -1,0 +1,11 @@
+/**
+ * Business rule violations. The HTTP shell maps `kind` to a status (conflict → 409,
+ * forbidden → 403, not-found → 404, precondition → 412); the domain knows nothing of HTTP.
+ */
+export type DomainErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'precondition';
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: DomainErrorKind;
+  /** A stable machine-readable code, e.g. `job.already-posted`. */
+  abstract readonly code: string;
+}

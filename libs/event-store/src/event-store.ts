@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { type Actor, type DomainEvent, type EventEnvelope } from '@feedwerk/contracts';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { type ExpectedVersion, IdempotencyKeyReusedError, WrongExpectedVersionError } from './errors';
+
+/** A stored event with its raw payload (upcast with `toFeedEvent` from @feedwerk/contracts). */
+export interface StoredEvent extends EventEnvelope<string, unknown> {
+  /** The appending transaction's id; with globalPosition it forms the commit-order checkpoint. */
+  readonly transactionId: string;
+}
+
+/** Where a reader of the whole store stands: the last (transaction id, global position) it has seen. */
+export interface StoreCheckpoint {
+  readonly transactionId: string;
+  readonly globalPosition: number;
+}
+export const START: StoreCheckpoint = { transactionId: '0', globalPosition: 0 };
+
+export interface EventMetadata {
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly actor: Actor;
+  /** CloudEvents `source`: the producing service, e.g. `/feedwerk/api`. */
+  readonly source: string;
+}
+
+export interface NewEventWithVersion extends DomainEvent {
+  readonly schemaVersion: number;
+}
+
+export interface AppendRequest<TResult> {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly events: readonly NewEventWithVersion[];
+  readonly metadata: EventMetadata;
+  readonly now: Date;
+  /** A retried request with the same scope + key appends nothing and gets the first result back. */
+  readonly idempotency?: { readonly scope: string; readonly key: string; readonly fingerprint: string };
+  /** Extra writes that must commit or fail with the events (e.g. a credential's hash). Runs after the insert. */
+  readonly alsoWrite?: (tx: EntityManager, appended: readonly StoredEvent[]) => Promise<void>;
+  /** The command's answer, stored with the idempotency key so that retries get it verbatim. */
+  readonly respond: (appended: readonly StoredEvent[]) => TResult;
+}
+
+export type AppendOutcome<TResult> =
+  | { readonly kind: 'appended'; readonly result: TResult; readonly events: readonly StoredEvent[] }
+  | { readonly kind: 'replayed'; readonly result: TResult };
+
+interface EventDbRow {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  stream_position: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  occurred_at: Date;
+  transaction_id: string;
+}
+
+const SELECT_COLUMNS = `global_position, event_id, stream_id, stream_position, type, schema_version, data, metadata,
+  occurred_at, transaction_id`;
+
+const toStored = (row: EventDbRow): StoredEvent => ({
+  id: row.event_id,
+  type: row.type,
+  source: row.metadata.source,
+  time: row.occurred_at.toISOString(),
+  schemaVersion: row.schema_version,
+  streamId: row.stream_id,
+  streamPosition: row.stream_position,
+  globalPosition: Number(row.global_position),
+  correlationId: row.metadata.correlationId,
+  causationId: row.metadata.causationId,
+  actor: row.metadata.actor,
+  data: row.data,
+  transactionId: row.transaction_id,
+});
+
+const isUniqueViolation = (error: unknown, constraint: string): boolean =>
+  error instanceof QueryFailedError &&
+  (error.driverError as { code?: string; constraint?: string }).code === '23505' &&
+  (error.driverError as { constraint?: string }).constraint === constraint;
+
+/** Thrown inside the transaction to roll it back when the idempotency key was already taken. */
+class ReplayInstead extends Error {
+  constructor(readonly result: unknown) {
+    super('idempotent replay');
+  }
+}
+
+/**
+ * The event store on PostgreSQL. Guarantees:
+ * - An append is atomic: all of its events (and `alsoWrite`) commit, or none.
+ * - Optimistic concurrency: `(stream_id, stream_position)` is unique, so two appends decided on the
+ *   same version cannot both commit; the loser gets WrongExpectedVersionError.
+ * - Idempotency: one result per (scope, key); the same key with another fingerprint is refused.
+ * - `readAll` returns every committed event exactly once in a stable commit order and never skips
+ *   an event whose transaction commits late (it reads only below the oldest running transaction).
+ */
+export class EventStore {
+  /** Fires after an append commits, so in-process readers (the relay) can wake up at once. */
+  readonly appended = new EventEmitter();
+
+  constructor(private readonly db: DataSource) {}
+
+  async append<TResult>(request: AppendRequest<TResult>): Promise<AppendOutcome<TResult>> {
+    if (request.events.length === 0) throw new Error('append needs at least one event');
+    try {
+      const outcome = await this.db.transaction('READ COMMITTED', async (tx) => {
+        const current = await this.currentVersion(tx, request.streamId);
+        const expected = request.expectedVersion === 'no_stream' ? 0 : request.expectedVersion;
+        if (expected !== 'any' && expected !== current) {
+          if (request.idempotency) await this.replayIfKnown(tx, request.idempotency);
+          throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, current);
+        }
+        // The event insert must be the transaction's first write: that is where its transaction id
+        // is assigned, which keeps (transaction_id, global_position) order consistent with stream order.
+        const appended = await this.insert(tx, request, current);
+        if (request.idempotency) await this.claimKey(tx, request.idempotency);
+        if (request.alsoWrite) await request.alsoWrite(tx, appended);
+        const result = request.respond(appended);
+        if (request.idempotency) {
+          await tx.query(`UPDATE idempotency_keys SET result = $3 WHERE scope = $1 AND key = $2`, [
+            request.idempotency.scope,
+            request.idempotency.key,
+            JSON.stringify(result),
+          ]);
+        }
+        await tx.query(`SELECT pg_notify('feedwerk_events', $1)`, [String(appended.at(-1)?.globalPosition)]);
+        return { kind: 'appended' as const, result, events: appended };
+      });
+      this.appended.emit('appended', outcome.events);
+      return outcome;
+    } catch (error) {
+      if (error instanceof ReplayInstead) return { kind: 'replayed', result: error.result as TResult };
+      if (isUniqueViolation(error, 'events_stream_position_uq')) {
+        const actual = await this.currentVersion(this.db.manager, request.streamId);
+        if (request.idempotency) {
+          const known = await this.findIdempotent(request.idempotency.scope, request.idempotency.key);
+          if (known && known.fingerprint === request.idempotency.fingerprint && known.result !== null) {
+            return { kind: 'replayed', result: known.result as TResult };
+          }
+        }
+        throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, actual);
+      }
+      throw error;
+    }
+  }
+
+  /** The first answer to an earlier request with this key, if it completed. */
+  async findIdempotent(scope: string, key: string): Promise<{ fingerprint: string; result: unknown } | null> {
+    const rows: { fingerprint: string; result: unknown }[] = await this.db.query(
+      `SELECT fingerprint, result FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  async readStream(
+    streamId: string,
+    options: { fromVersion?: number; toVersion?: number } = {},
+    manager: EntityManager = this.db.manager,
+  ): Promise<StoredEvent[]> {
+    const rows: EventDbRow[] = await manager.query(
+      `SELECT ${SELECT_COLUMNS} FROM events
+        WHERE stream_id = $1 AND stream_position >= $2 AND stream_position <= $3
+        ORDER BY stream_position`,
+      [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
+    );
+    return rows.map(toStored);
+  }
+
+  /**
+   * Committed events after `checkpoint`, in commit order, at most `limit`. Reads only rows written
+   * by transactions older than the oldest one still running: a transaction that took a smaller
+   * position but commits later is waited for, never skipped.
+   */
+  async readAll(
+    checkpoint: StoreCheckpoint,
+    limit: number,
+    manager: EntityManager = this.db.manager,
+  ): Promise<StoredEvent[]> {
+    const rows: EventDbRow[] = await manager.query(
+      `SELECT ${SELECT_COLUMNS} FROM events
+        WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+        ORDER BY transaction_id, global_position
+        LIMIT $3`,
+      [checkpoint.transactionId, checkpoint.globalPosition, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async loadCheckpoint(name: string, manager: EntityManager = this.db.manager): Promise<StoreCheckpoint> {
+    const rows: { transaction_id: string; global_position: string }[] = await manager.query(
+      `SELECT transaction_id, global_position FROM store_checkpoints WHERE name = $1`,
+      [name],
+    );
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, globalPosition: Number(row.global_position) } : START;
+  }
+
+  async saveCheckpoint(
+    name: string,
+    checkpoint: StoreCheckpoint,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
+    // GREATEST keeps the checkpoint monotonic even if a deposed leader writes late.
+    await manager.query(
+      `INSERT INTO store_checkpoints (name, transaction_id, global_position, updated_at)
+       VALUES ($1, $2, $3, now())
+       ON CONFLICT (name) DO UPDATE SET
+         transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position, updated_at = now()
+       WHERE (store_checkpoints.transaction_id, store_checkpoints.global_position)
+           < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
+      [name, checkpoint.transactionId, checkpoint.globalPosition],
+    );
+  }
+
+  private async currentVersion(manager: EntityManager, streamId: string): Promise<number> {
+    const rows: { version: number | null }[] = await manager.query(
+      `SELECT max(stream_position) AS version FROM events WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows[0]?.version ?? 0;
+  }
+
+  private async insert<T>(
+    tx: EntityManager,
+    request: AppendRequest<T>,
+    current: number,
+  ): Promise<StoredEvent[]> {
+    const { events, metadata, now, streamId } = request;
+    const rows: EventDbRow[] = await tx.query(
+      `INSERT INTO events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
+                            $8::timestamptz[])
+       RETURNING ${SELECT_COLUMNS}`,
+      [
+        events.map(() => randomUUID()),
+        events.map(() => streamId),
+        events.map((_, i) => current + i + 1),
+        events.map((e) => e.type),
+        events.map((e) => e.schemaVersion),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map(() => JSON.stringify(metadata)),
+        events.map(() => now.toISOString()),
+      ],
+    );
+    return rows.map(toStored).sort((a, b) => a.streamPosition - b.streamPosition);
+  }
+
+  /**
+   * Claims the key inside the append's transaction. A concurrent holder of the same key makes this
+   * insert wait for it; once it committed, its answer is replayed and this transaction rolls back.
+   */
+  private async claimKey(
+    tx: EntityManager,
+    idem: NonNullable<AppendRequest<unknown>['idempotency']>,
+  ): Promise<void> {
+    const claimed: unknown[] = await tx.query(
+      `INSERT INTO idempotency_keys (scope, key, fingerprint) VALUES ($1, $2, $3)
+       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+      [idem.scope, idem.key, idem.fingerprint],
+    );
+    if (claimed.length === 0) await this.replayIfKnown(tx, idem);
+  }
+
+  private async replayIfKnown(tx: EntityManager, idem: NonNullable<AppendRequest<unknown>['idempotency']>) {
+    const rows: { fingerprint: string; result: unknown }[] = await tx.query(
+      `SELECT fingerprint, result FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [idem.scope, idem.key],
+    );
+    const known = rows[0];
+    if (!known) return;
+    if (known.fingerprint !== idem.fingerprint) throw new IdempotencyKeyReusedError(idem.key);
+    throw new ReplayInstead(known.result);
+  }
+}

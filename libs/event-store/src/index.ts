@@ -1,0 +1,4 @@
+export * from './entities';
+export * from './errors';
+export * from './event-store';
+export { EventStore1764230400000 } from './migrations/1764230400000-event-store';

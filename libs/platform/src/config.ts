@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+const int = (min: number, max: number) =>
+  z.coerce.number({ message: 'must be a number' }).int().min(min).max(max);
+
+/**
+ * Every setting Feedwerk reads, validated at start-up. A wrong or missing setting stops the process
+ * with a message that names it (see .env.example for the documented list).
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HTTP port; 0 picks a free one (tests). */
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Embedded default only: where PGlite keeps its files. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL; unset means the embedded PGlite database (standalone app only). */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+    .optional(),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  MIGRATIONS_RUN: flag.default(true),
+  /** Comma-separated host:port list; unset means the in-process transport (standalone app only). */
+  KAFKA_BROKERS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'each broker must be host:port' }))
+        .min(1, { message: 'must list at least one broker' }),
+    )
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('feedwerk'),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
+    .default(''),
+  TOPIC_PARTITIONS: int(1, 1000).default(6),
+  TOPIC_REPLICATION_FACTOR: int(1, 10).default(1),
+  RELAY_BATCH_SIZE: int(1, 10_000).default(500),
+  RELAY_IDLE_POLL_MS: int(5, 60_000).default(250),
+  TICKER_NODE_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
+    .default(`${hostname()}-${process.pid}`),
+  TICKER_HISTORY: int(1, 200).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type FeedwerkConfig = z.output<typeof configSchema>;
+export const FEEDWERK_CONFIG = Symbol('FeedwerkConfig');
+
+export class ConfigurationError extends Error {}
+
+/** Parses the environment; empty strings count as unset. Throws ConfigurationError naming each bad setting. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): FeedwerkConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
+    );
+    throw new ConfigurationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

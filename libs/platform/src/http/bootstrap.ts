@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { type FeedwerkConfig } from '../config';
+import { ProblemFilter, sendProblem } from './problem';
+
+/** JSON bodies above this are refused with 413 before they are parsed. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+export interface StartedApp {
+  readonly app: INestApplication;
+  /** http://host:port the server actually listens on (PORT=0 picks a free port). */
+  readonly url: string;
+}
+
+/**
+ * Creates and starts a Nest application on Fastify with the shell every app shares: problem+json
+ * errors (also for Fastify's own parse errors), security headers, request ids, body and time limits,
+ * and graceful shutdown on SIGTERM.
+ */
+export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig): Promise<StartedApp> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: JSON_BODY_LIMIT,
+    // Against slowloris: headers and whole requests must arrive in bounded time.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const log = new NestLogger('http');
+  // Fastify's own errors (malformed JSON, wrong media type, body too large) never reach Nest's filters.
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error, log));
+  // Only JSON bodies: text/plain would otherwise be parsed into a string and surface as a 400, not a 415.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+  await app.register(helmet, {
+    // API answers are JSON; pages that need scripts (demo, admin) set their own policy per route.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    hsts: config.NODE_ENV === 'production',
+  });
+
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  return { app, url: `http://${host}:${port}` };
+}

@@ -1,0 +1,12 @@
+export * from './config';
+export * from './database';
+export * from './logger';
+export * from './transport';
+export * from './platform.module';
+export * from './auth/api-keys';
+export * from './http/problem';
+export * from './http/zod-body';
+export * from './http/bootstrap';
+export { Credentials1764230600000 } from './migrations/1764230600000-credentials';
+export * from './main';
+export * from './app';

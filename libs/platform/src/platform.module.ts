@@ -1,0 +1,108 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { EventStore } from '@feedwerk/event-store';
+import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+import { LoggerModule } from 'nestjs-pino';
+import { type Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } from './config';
+import { openDatabase, type OpenedDatabase } from './database';
+import { createLogger } from './logger';
+import { createTransport, topicSpecs } from './transport';
+
+export const OPENED_DATABASE = Symbol('OpenedDatabase');
+export const ROOT_LOGGER = Symbol('RootLogger');
+
+export interface PlatformOptions {
+  /** The app's name (logs, PostgreSQL application_name, Kafka client id). */
+  readonly app: string;
+  /** Apps that only run against Kafka and a PostgreSQL server say so; the standalone app embeds both. */
+  readonly requires: readonly ('postgres' | 'kafka')[];
+  /** Settings that win over the environment (tests: PORT=0, a temporary DATA_DIR, ...). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Closes the transport, then the database, after every app component has stopped (they use both). */
+@Injectable()
+class PlatformLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    @Inject(OPENED_DATABASE) private readonly database: OpenedDatabase,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
+    await this.database.close();
+  }
+}
+
+export function resolveConfig(options: PlatformOptions): FeedwerkConfig {
+  const config = loadConfig({ ...process.env, ...options.env });
+  const missing = [
+    options.requires.includes('postgres') && !config.DATABASE_URL ? 'DATABASE_URL' : null,
+    options.requires.includes('kafka') && !config.KAFKA_BROKERS ? 'KAFKA_BROKERS' : null,
+  ].filter((name): name is string => name !== null);
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      `invalid configuration:\n${missing.map((name) => `  ${name}: required by the ${options.app} app`).join('\n')}\n` +
+        '(only the standalone app runs without them, on its embedded database and in-process transport)',
+    );
+  }
+  return config;
+}
+
+/**
+ * What every app stands on: validated configuration, logging, PostgreSQL (a server or the embedded
+ * PGlite), the event store and the message transport (Kafka or in-process). Global, so app modules
+ * inject these without importing the platform themselves.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions, config: FeedwerkConfig = resolveConfig(options)): DynamicModule {
+    const logger = createLogger(config, options.app);
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            customProps: (req) => ({ correlationId: (req as { id?: unknown }).id }),
+            autoLogging: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace',
+          },
+        }),
+      ],
+      providers: [
+        { provide: FEEDWERK_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
+        {
+          provide: OPENED_DATABASE,
+          useFactory: () => openDatabase(config, logger, `feedwerk-${options.app}`),
+        },
+        {
+          provide: DataSource,
+          useFactory: (db: OpenedDatabase) => db.dataSource,
+          inject: [OPENED_DATABASE],
+        },
+        { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
+        {
+          provide: MESSAGE_TRANSPORT,
+          useFactory: async (log: Logger) => {
+            const transport = createTransport(config, log);
+            await transport.ensureTopics(topicSpecs(config));
+            return transport;
+          },
+          inject: [ROOT_LOGGER],
+        },
+        PlatformLifecycle,
+      ],
+      exports: [FEEDWERK_CONFIG, ROOT_LOGGER, OPENED_DATABASE, DataSource, EventStore, MESSAGE_TRANSPORT],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './activity/activity.fold';
+export * from './activity/activity.projection';
+export { Activity1764230500000 } from './migrations/1764230500000-activity';

@@ -1,0 +1,91 @@
+import {
+  type IncomingMessage,
+  type MessageTransport,
+  type OutgoingMessage,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from './transport.port';
+
+interface Group {
+  readonly options: SubscribeOptions;
+  /** Deliveries to one group never overlap: each waits for the one before (one consumer per group). */
+  tail: Promise<void>;
+  stopped: boolean;
+}
+
+/**
+ * The embedded default's transport: one partition per topic, delivered synchronously. `publish`
+ * resolves only after every subscribed group has handled the messages, so a publisher that saves
+ * its progress after `publish` never loses a message across a crash, even though nothing is kept
+ * in memory: what was not handled is published again from the store (and deduplicated by the
+ * consumers, as with Kafka). A handler that throws makes `publish` throw.
+ */
+export class InProcessTransport implements MessageTransport {
+  readonly kind = 'in-process' as const;
+  private readonly groups = new Map<string, Group[]>();
+  private readonly offsets = new Map<string, number>();
+  private closed = false;
+
+  async ensureTopics(_topics: readonly TopicSpec[]): Promise<void> {}
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) throw new Error('transport is closed');
+    if (messages.length === 0) return;
+    const first = this.offsets.get(topic) ?? 0;
+    this.offsets.set(topic, first + messages.length);
+    const incoming: IncomingMessage[] = messages.map((message, i) => ({
+      topic,
+      partition: 0,
+      offset: String(first + i),
+      key: message.key,
+      value: Buffer.from(message.value),
+      headers: { ...message.headers },
+    }));
+    const deliveries = (this.groups.get(topic) ?? []).map((group) => this.deliver(group, incoming));
+    const results = await Promise.allSettled(deliveries);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const group: Group = { options, tail: Promise.resolve(), stopped: false };
+    for (const topic of options.topics) {
+      const groups = this.groups.get(topic) ?? [];
+      if (groups.some((g) => g.options.groupId === options.groupId)) {
+        throw new Error(`group ${options.groupId} already consumes ${topic} in this process`);
+      }
+      this.groups.set(topic, [...groups, group]);
+    }
+    return {
+      stop: async () => {
+        group.stopped = true;
+        for (const topic of options.topics) {
+          this.groups.set(
+            topic,
+            (this.groups.get(topic) ?? []).filter((g) => g !== group),
+          );
+        }
+        await group.tail.catch(() => undefined);
+      },
+    };
+  }
+
+  async isHealthy(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private deliver(group: Group, batch: readonly IncomingMessage[]): Promise<void> {
+    const run = group.tail.then(async () => {
+      // A stopped group must not count as delivered: the publisher would move past messages nobody handled.
+      if (group.stopped) throw new Error(`consumer group ${group.options.groupId} has stopped`);
+      await group.options.handle(batch, { heartbeat: async () => undefined });
+    });
+    group.tail = run.catch(() => undefined);
+    return run;
+  }
+}

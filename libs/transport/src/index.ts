@@ -1,0 +1,4 @@
+export * from './transport.port';
+export * from './in-process.transport';
+export * from './kafka.transport';
+export * from './envelope.codec';

@@ -1,0 +1,65 @@
+/**
+ * The message transport port. Two adapters implement it: Kafka (production) and in-process (the
+ * embedded default). Code above the port does not know which one runs.
+ *
+ * Guarantees every adapter gives:
+ * - Per key order: messages published with the same key are delivered to a group in publish order.
+ * - At-least-once: a batch whose handler throws is delivered again (after a back-off); a handler
+ *   that returns has its batch acknowledged. Duplicates are possible: consumers must be idempotent.
+ * - Every group gets every message of its topics; within a group, each partition has one consumer.
+ */
+export interface OutgoingMessage {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  /** null for a tombstone. */
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface BatchContext {
+  /** Keeps the group membership alive during long batches. */
+  heartbeat(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed position starts: the beginning, or only new messages. */
+  readonly fromBeginning: boolean;
+  readonly handle: (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface MessageTransport {
+  readonly kind: 'kafka' | 'in-process';
+  /** Creates missing topics; never changes the partition count of an existing one (that remaps keys). */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Resolves once the messages are durable (Kafka: acknowledged by all in-sync replicas). */
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** True while the transport can publish (readiness). */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const MESSAGE_TRANSPORT = Symbol('MessageTransport');
+
+export class TopicConfigurationError extends Error {}
