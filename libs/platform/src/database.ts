@@ -12,8 +12,13 @@ import { type Logger } from 'pino';
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
 export const MIGRATIONS = [EventStore1764230400000, Activity1764230500000, Credentials1764230600000];
 
-/** Connections to the embedded database: PGlite runs one query at a time, a few sockets keep reads flowing. */
-const EMBEDDED_POOL = 4;
+/**
+ * One connection to the embedded database. PGlite runs one session; its socket server interleaves the
+ * extended-protocol messages of several sockets outside transactions (a Bind could meet another
+ * socket's Parse), so the pool never opens a second one. Code inside a transaction therefore always
+ * uses the transaction's manager.
+ */
+const EMBEDDED_POOL = 1;
 const MIGRATION_LOCK = 7_355_608;
 
 export interface OpenedDatabase {

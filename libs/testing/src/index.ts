@@ -1,1 +1,3 @@
 export * from './decider-spec';
+export * from './infra';
+export * from './fixtures';

@@ -5,6 +5,7 @@ import {
   Kafka,
   type KafkaConfig,
   logLevel,
+  Partitioners,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -204,11 +205,13 @@ export class KafkaTransport implements MessageTransport {
 
   private getProducer(): Promise<Producer> {
     this.producerReady ??= (async () => {
+      // No retry limit: an idempotent producer retries until acknowledged (a bounded budget would
+      // let a resend get new sequence numbers). While Kafka is down, publish waits; the outbox grows.
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await producer.connect();
       this.producer = producer;

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
-import { type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
+import { type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { type FeedwerkConfig } from '../config';
-import { ProblemFilter, sendProblem } from './problem';
+import { problem, ProblemFilter } from './problem';
+
+/** Request bodies Feedwerk parses; multipart is accepted only by routes that register a parser for it. */
+const ACCEPTED_MEDIA_TYPES = new Set(['application/json', 'multipart/form-data']);
 
 /** JSON bodies above this are refused with 413 before they are parsed. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -42,11 +45,24 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
-  const log = new NestLogger('http');
-  // Fastify's own errors (malformed JSON, wrong media type, body too large) never reach Nest's filters.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error, log));
   // Only JSON bodies: text/plain would otherwise be parsed into a string and surface as a 400, not a 415.
   fastify.removeContentTypeParser('text/plain');
+  // Commands take JSON only: a form or text body is refused as 415 before anything parses it.
+  fastify.addHook('onRequest', async (request, reply) => {
+    const type = request.headers['content-type'];
+    if (type === undefined || !['POST', 'PUT', 'PATCH'].includes(request.method)) return;
+    const mediaType = type.split(';')[0]!.trim().toLowerCase();
+    if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
+      await reply
+        .status(415)
+        .header('content-type', 'application/problem+json')
+        .send(
+          problem(415, `content-type ${mediaType} is not accepted; send application/json`, {
+            code: 'unsupported-media-type',
+          }),
+        );
+    }
+  });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });

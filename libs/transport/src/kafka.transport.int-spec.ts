@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { type EventEnvelope } from '@feedwerk/contracts';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  type IncomingMessage,
+  KafkaTransport,
+  type Subscription,
+  TopicConfigurationError,
+} from '@feedwerk/transport';
+import { kafkaBrokers, uniqueName, waitFor } from '@feedwerk/testing';
+import { Kafka } from 'kafkajs';
+
+const envelope = (streamId: string, streamPosition: number): EventEnvelope<string, unknown> => ({
+  id: randomUUID(),
+  type: 'JobPosted',
+  source: '/test',
+  time: new Date().toISOString(),
+  schemaVersion: 1,
+  streamId,
+  streamPosition,
+  globalPosition: streamPosition,
+  correlationId: 'corr',
+  causationId: null,
+  actor: { kind: 'employer', id: 'e1' },
+  data: { n: streamPosition },
+});
+
+describe('Kafka transport on a real broker', () => {
+  const prefix = `${uniqueName('t')}.`;
+  const transport = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'test', topicPrefix: prefix });
+  const subscriptions: Subscription[] = [];
+
+  beforeAll(() => transport.ensureTopics([{ topic: 'events', partitions: 3, replicationFactor: 1 }]));
+  afterAll(async () => {
+    await Promise.all(subscriptions.map((s) => s.stop()));
+    await transport.close();
+  });
+
+  const collect = async (groupId: string, sink: IncomingMessage[], fail?: () => boolean) => {
+    subscriptions.push(
+      await transport.subscribe({
+        groupId,
+        topics: ['events'],
+        fromBeginning: true,
+        handle: async (batch) => {
+          if (fail?.()) throw new Error('transient');
+          sink.push(...batch);
+        },
+      }),
+    );
+  };
+
+  it('delivers every message to every group, in order per key, with CloudEvents binary-mode headers', async () => {
+    const a: IncomingMessage[] = [];
+    const b: IncomingMessage[] = [];
+    await collect(uniqueName('group-a-'), a);
+    await collect(uniqueName('group-b-'), b);
+    const streams = ['job:1', 'job:2', 'job:3', 'job:4'];
+    const sent = streams.flatMap((s) => [1, 2, 3].map((v) => envelope(s, v)));
+    for (const chunk of [sent.slice(0, 6), sent.slice(6)])
+      await transport.publish('events', chunk.map(encodeEnvelope));
+
+    await waitFor('both groups to receive all 12 messages', () => a.length >= 12 && b.length >= 12, {
+      timeoutMs: 30_000,
+    });
+    for (const received of [a, b]) {
+      const decoded = received.map(decodeEnvelope);
+      for (const s of streams) {
+        expect(decoded.filter((e) => e.streamId === s).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+      }
+    }
+    const first = a.find((m) => m.headers.ce_id === sent[0]!.id)!;
+    expect(first.key).toBe('job:1');
+    expect(first.headers).toMatchObject({
+      ce_id: sent[0]!.id,
+      ce_type: 'JobPosted',
+      ce_source: '/test',
+      ce_time: sent[0]!.time,
+      ce_specversion: '1.0',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(first.value!.toString())).toEqual({ n: 1 });
+  });
+
+  it('redelivers a batch whose handler failed instead of skipping it', async () => {
+    const received: IncomingMessage[] = [];
+    let failures = 2;
+    await collect(uniqueName('group-retry-'), received, () => failures-- > 0);
+    const marker = envelope(`job:${randomUUID()}`, 1);
+    await transport.publish('events', [encodeEnvelope(marker)]);
+    await waitFor(
+      'the failed batch to be redelivered',
+      () => received.some((m) => m.headers.ce_id === marker.id),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(failures).toBeLessThan(0);
+  });
+
+  it('never changes the partition count of an existing topic', async () => {
+    await expect(
+      transport.ensureTopics([{ topic: 'events', partitions: 5, replicationFactor: 1 }]),
+    ).rejects.toThrow(TopicConfigurationError);
+    const admin = new Kafka({ brokers: kafkaBrokers(), clientId: 'check' }).admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}events`] });
+    await admin.disconnect();
+    expect(meta.topics[0]!.partitions).toHaveLength(3);
+  });
+});

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `npm test`: starts PostgreSQL and Kafka when DATABASE_URL / KAFKA_BROKERS are not given
+// (scripts/infra/up.sh), runs every jest tier against them, stops what it started, and ends with
+// one summary line "tests: N passed, N failed". The integration and e2e tiers are never skipped: if
+// the infrastructure cannot start, the run fails and says what is missing.
+// Extra arguments go to jest, e.g. `npm test -- --selectProjects unit`.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const started = Date.now();
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const say = (line) => process.stderr.write(`test: ${line}\n`);
+
+const env = { ...process.env };
+let startedInfra = false;
+
+if (!env.DATABASE_URL || !env.KAFKA_BROKERS) {
+  say('starting PostgreSQL and Kafka (scripts/infra/up.sh) ...');
+  const t0 = Date.now();
+  const up = spawnSync('bash', [join(root, 'scripts/infra/up.sh')], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  startedInfra = true;
+  if (up.status !== 0) {
+    say('could not start the test infrastructure (see the messages above for what is missing).');
+    say('Install what they name (e.g. apt-get install postgresql maven openjdk-17-jre-headless),');
+    say('or point DATABASE_URL and KAFKA_BROKERS at running servers.');
+    spawnSync('bash', [join(root, 'scripts/infra/down.sh')], { env, stdio: 'inherit' });
+    process.exit(1);
+  }
+  for (const line of up.stdout.split('\n')) {
+    const match = /^(DATABASE_URL|KAFKA_BROKERS)='?([^']*)'?$/.exec(line.trim());
+    if (match) env[match[1]] = match[2];
+  }
+  say(`infrastructure ready in ${seconds(Date.now() - t0)}: ${env.DATABASE_URL} ${env.KAFKA_BROKERS}`);
+}
+
+const stopInfra = () => {
+  if (!startedInfra) return;
+  startedInfra = false;
+  spawnSync('bash', [join(root, 'scripts/infra/down.sh')], { env, stdio: 'inherit' });
+};
+
+const resultsDir = mkdtempSync(join(tmpdir(), 'feedwerk-jest-'));
+const resultsFile = join(resultsDir, 'results.json');
+// PGlite (the embedded database) loads its WASM through a dynamic import, which jest's module
+// sandbox only allows with VM modules enabled.
+const nodeOptions = [env.NODE_OPTIONS, '--experimental-vm-modules', '--no-warnings=ExperimentalWarning']
+  .filter(Boolean)
+  .join(' ');
+const jest = spawn(
+  process.execPath,
+  [
+    join(root, 'node_modules/jest/bin/jest.js'),
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, env: { ...env, NODE_OPTIONS: nodeOptions }, stdio: 'inherit' },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    jest.kill(signal);
+  });
+}
+
+jest.on('exit', (code, signal) => {
+  stopInfra();
+  let summary = 'tests: 0 passed, 0 failed';
+  try {
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    summary = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed`;
+    if (results.numPendingTests > 0 || results.numTodoTests > 0) {
+      summary += `, ${results.numPendingTests + results.numTodoTests} skipped`;
+    }
+  } catch {
+    // jest died before writing results; the exit code below says so.
+  }
+  rmSync(resultsDir, { recursive: true, force: true });
+  say(`wall time ${seconds(Date.now() - started)}`);
+  process.stdout.write(`${summary}\n`);
+  process.exit(code ?? (signal ? 1 : 0));
+});

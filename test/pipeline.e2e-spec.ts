@@ -1,0 +1,83 @@
+import { employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import { type Deployment, post, startDistributed, startEmbedded, tickerClient } from './support';
+
+describe.each([
+  ['the embedded default (PGlite, in-process transport)', startEmbedded],
+  ['Kafka and PostgreSQL, one process per app', startDistributed],
+])('the whole pipeline on %s', (_mode, start) => {
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    deployment = await start();
+  }, 90_000);
+  afterAll(() => deployment?.stop(), 60_000);
+
+  it('shows a job posted over HTTP live in the box of a connected socket.io client', async () => {
+    const portal = uniqueName('p-');
+    const client = await tickerClient(deployment.tickerUrl, portal);
+    try {
+      expect(client.ack).toMatchObject({ ok: true });
+
+      const registered = await post(deployment.apiUrl, '/employers', employerBody());
+      expect(registered.status).toBe(201);
+      expect(registered.body).toEqual({
+        employerId: expect.any(String),
+        apiKey: expect.stringMatching(/^fwk_/),
+      });
+
+      const posted = await post(deployment.apiUrl, '/jobs', jobBody({ portal }), {
+        authorization: `Bearer ${String(registered.body.apiKey)}`,
+      });
+      expect(posted.status).toBe(201);
+      expect(posted.body).toEqual({ jobId: expect.any(String), version: 1 });
+
+      const item = await waitFor(
+        'the job to reach the ticker client',
+        () => client.items.find((i) => i.kind === 'job.posted' && i.portal === portal),
+        { timeoutMs: 30_000 },
+      );
+      expect(item).toMatchObject({
+        text: 'Neue Stellenanzeige eingestellt',
+        icon: '➟',
+        region: 'Berlin',
+        category: 'pflege',
+        lang: 'de',
+      });
+      expect(item.position).toBeGreaterThan(0);
+      expect(Date.parse(item.at)).not.toBeNaN();
+      // The sign-up is a site-wide line, delivered before the job (feed order).
+      const signUp = client.items.find((i) => i.kind === 'employer.registered');
+      expect(signUp?.text).toBe('Neue Anmeldung Arbeitgeber');
+      expect(signUp!.position).toBeLessThan(item.position);
+      expect(JSON.stringify(client.items)).not.toContain(employerBody().name);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers a new subscriber with the latest items, in English when asked', async () => {
+    const portal = uniqueName('p-');
+    const { body } = await post(deployment.apiUrl, '/employers', employerBody());
+    const auth = { authorization: `Bearer ${String(body.apiKey)}` };
+    for (const title of ['Erzieher (m/w/d)', 'Busfahrer (m/w/d)']) {
+      expect((await post(deployment.apiUrl, '/jobs', jobBody({ portal, title }), auth)).status).toBe(201);
+    }
+    const history = await waitFor(
+      'both jobs in the ticker history',
+      async () => {
+        const client = await tickerClient(deployment.tickerUrl, portal, 'en');
+        client.close();
+        if (!client.ack.ok) return false;
+        const jobs = client.ack.items.filter((i) => i.portal === portal);
+        return jobs.length === 2 ? client.ack.items : false;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(history.filter((i) => i.portal === portal).map((i) => i.text)).toEqual([
+      'New job ad posted',
+      'New job ad posted',
+    ]);
+    const positions = history.map((i) => i.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+});

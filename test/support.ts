@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type INestApplication, type Type } from '@nestjs/common';
+import { TickerProtocol, type TickerItemV1, type TickerSubscribeAck } from '@feedwerk/contracts';
+import { startApp, type StartedApp } from '@feedwerk/platform';
+import { createTestDatabase, uniqueName } from '@feedwerk/testing';
+import { io, type Socket } from 'socket.io-client';
+import { ApiModule } from '../apps/api/src/api.module';
+import { ProjectorModule } from '../apps/projector/src/projector.module';
+import { RelayModule } from '../apps/relay/src/relay.module';
+import { StandaloneModule } from '../apps/standalone/src/standalone.module';
+import { TickerModule } from '../apps/ticker/src/ticker.module';
+
+/** A running deployment under test: where to send commands, where to connect ticker clients, how to stop it. */
+export interface Deployment {
+  readonly apiUrl: string;
+  readonly tickerUrl: string;
+  readonly apps: readonly INestApplication[];
+  stop(): Promise<void>;
+}
+
+const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
+
+/** The embedded default: one process, PGlite in a temporary DATA_DIR, in-process transport. */
+export async function startEmbedded(): Promise<Deployment> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-e2e-'));
+  const { app, url } = await startApp(
+    {
+      app: 'standalone',
+      requires: [],
+      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '' },
+    },
+    StandaloneModule,
+  );
+  return {
+    apiUrl: url,
+    tickerUrl: url,
+    apps: [app],
+    async stop() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Production layout: api, relay, projector and ticker as separate apps on real PostgreSQL and Kafka. */
+export async function startDistributed(): Promise<Deployment> {
+  const database = await createTestDatabase();
+  const env = {
+    ...quiet,
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    TOPIC_PREFIX: `${uniqueName('e2e')}.`,
+    TOPIC_PARTITIONS: '3',
+    RELAY_IDLE_POLL_MS: '50',
+  };
+  const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
+    startApp({ app, requires: ['postgres', 'kafka'], env: { ...env, ...extra } }, module);
+  const started: StartedApp[] = [];
+  // The api migrates first; the others find the schema in place.
+  started.push(await start('api', ApiModule));
+  started.push(
+    ...(await Promise.all([
+      start('relay', RelayModule),
+      start('projector', ProjectorModule),
+      start('ticker', TickerModule, { TICKER_NODE_ID: uniqueName('node-') }),
+    ])),
+  );
+  const [api, , , ticker] = started;
+  return {
+    apiUrl: api!.url,
+    tickerUrl: ticker!.url,
+    apps: started.map((s) => s.app),
+    async stop() {
+      for (const { app } of started.reverse()) await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A real socket.io client on `/ticker` that records every item it receives. */
+export async function tickerClient(url: string, portal: string, lang?: 'de' | 'en') {
+  const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  const items: TickerItemV1[] = [];
+  socket.on(TickerProtocol.item, (item: TickerItemV1) => items.push(item));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const ack = (await socket
+    .timeout(10_000)
+    .emitWithAck(TickerProtocol.subscribe, { portal, lang })) as TickerSubscribeAck;
+  return { socket, ack, items, close: () => socket.disconnect() };
+}
+
+export async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: (text ? JSON.parse(text) : null) as Record<string, unknown>,
+  };
+}
