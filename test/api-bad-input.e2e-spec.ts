@@ -77,10 +77,18 @@ const cases: Case[] = [
   { name: 'a 70 KB body', path: '/employers', body: employerBody({ name: 'x'.repeat(70_000) }), status: 413 },
   {
     name: 'a malformed Idempotency-Key',
+    path: '/jobs',
+    auth: true,
+    body: jobBody(),
+    status: 400,
+    headers: { 'idempotency-key': 'x' },
+  },
+  {
+    name: 'an Idempotency-Key on a registration (its answer holds a secret shown once)',
     path: '/employers',
     body: employerBody(),
     status: 400,
-    headers: { 'idempotency-key': 'x' },
+    headers: { 'idempotency-key': 'register-0001' },
   },
   { name: 'no API key', path: '/jobs', body: jobBody(), status: 401 },
   {

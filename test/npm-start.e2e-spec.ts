@@ -2,13 +2,13 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import { createTestDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
 import { post, tickerClient } from './support';
 
 const root = resolve(__dirname, '..');
 
-/** Runs what `npm start` runs (the built standalone app) as its own process. */
-function startBuilt(dataDir: string) {
+/** Runs a built app (`npm start` runs the standalone one) as its own process. */
+function startBuilt(dataDir: string, app = 'standalone', extra: NodeJS.ProcessEnv = {}) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -19,11 +19,12 @@ function startBuilt(dataDir: string) {
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [join(root, 'dist/apps/standalone/src/main.js')], { env });
+  Object.assign(env, extra);
+  const child = spawn(process.execPath, [join(root, `dist/apps/${app}/src/main.js`)], { env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = waitFor('the standalone app to listen', () => /listening on (http:\/\/\S+)/.exec(output)?.[1], {
+  const url = waitFor(`the ${app} app to listen`, () => /listening on (http:\/\/\S+)/.exec(output)?.[1], {
     timeoutMs: 60_000,
   });
   return { child, url, output: () => output };
@@ -104,4 +105,52 @@ describe('npm start (the embedded default as users run it)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/PORT: must be a number/);
   });
+});
+
+describe('each app as its own process on Kafka and PostgreSQL (as deployed)', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'ignore' });
+  });
+
+  it('carries a job from the api process through relay and projector to a ticker process', async () => {
+    const database = await createTestDatabase();
+    const shared = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      TOPIC_PREFIX: `${uniqueName('proc')}.`,
+      TOPIC_PARTITIONS: '2',
+    };
+    const api = startBuilt('.', 'api', shared);
+    const apiUrl = await api.url; // the api migrates before the others start
+    const others = ['relay', 'projector', 'ticker'].map((app) =>
+      startBuilt('.', app, { ...shared, TICKER_NODE_ID: uniqueName('node-') }),
+    );
+    const children = [api, ...others];
+    try {
+      const [, , ticker] = await Promise.all(others.map((o) => o.url));
+      for (const url of [apiUrl, ticker!]) {
+        const ready = await waitFor('readiness', async () =>
+          (await fetch(`${url}/health/ready`)).ok ? true : false,
+        );
+        expect(ready).toBe(true);
+      }
+      const portal = uniqueName('proc-');
+      const client = await tickerClient(ticker!, portal);
+      const { body } = await post(apiUrl, '/employers', employerBody());
+      await post(apiUrl, '/jobs', jobBody({ portal }), { authorization: `Bearer ${String(body.apiKey)}` });
+      const item = await waitFor(
+        'the job at the ticker process',
+        () => client.items.find((i) => i.portal === portal),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(item.text).toBe('Neue Stellenanzeige eingestellt');
+      client.close();
+    } finally {
+      const codes = await Promise.all(children.map((c) => stop(c.child)));
+      await database.drop();
+      expect(codes).toEqual([0, 0, 0, 0]);
+    }
+  }, 120_000);
 });

@@ -1,14 +1,39 @@
 import { ConfigurationError } from './config';
 import { type StartedApp } from './http/bootstrap';
 
+/** SIGTERM/SIGINT: stop intake, drain consumers and loops, flush positions, close; give up after this long. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 /**
  * The entry point of every app: starts it, prints where it listens, and on a start-up failure
  * (bad configuration, database unreachable) prints one clear message and exits with status 1.
+ * On SIGTERM or SIGINT it closes the app (every component drains and saves its position) and exits
+ * 0, or 1 if that takes longer than the deadline.
  */
 export function runMain(app: string, start: () => Promise<StartedApp>): void {
   start()
-    .then(({ url }) => {
+    .then(({ app: nest, url }) => {
       process.stdout.write(`feedwerk ${app} listening on ${url}\n`);
+      let stopping = false;
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`feedwerk ${app}: ${signal}, shutting down\n`);
+        const deadline = setTimeout(() => {
+          process.stderr.write(`feedwerk ${app}: shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms\n`);
+          process.exit(1);
+        }, SHUTDOWN_DEADLINE_MS);
+        deadline.unref();
+        nest.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`feedwerk ${app}: shutdown failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
     })
     .catch((error: unknown) => {
       const message =

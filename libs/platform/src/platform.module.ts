@@ -14,6 +14,7 @@ import { DataSource } from 'typeorm';
 import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } from './config';
 import { openDatabase, type OpenedDatabase } from './database';
 import { createLogger } from './logger';
+import { HealthController } from './http/health.controller';
 import { createTransport, topicSpecs } from './transport';
 
 export const OPENED_DATABASE = Symbol('OpenedDatabase');
@@ -78,6 +79,7 @@ export class PlatformModule {
           },
         }),
       ],
+      controllers: [HealthController],
       providers: [
         { provide: FEEDWERK_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },

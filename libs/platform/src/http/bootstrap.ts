@@ -42,7 +42,6 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
   // Only JSON bodies: text/plain would otherwise be parsed into a string and surface as a 400, not a 415.

@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { parseBody } from '@feedwerk/platform';
+import { parseBody, ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
 import { commandContext } from '../../shared/command-context';
 import {
@@ -21,13 +21,24 @@ export class RegisterEmployerController {
     @Req() request: FastifyRequest,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<RegisterEmployerResult> {
+    if (idempotencyKey !== undefined) {
+      // The answer holds a secret shown once; replaying it would mean storing it, and anonymous
+      // callers have no scope of their own that would keep one caller from another's answer.
+      throw new ProblemException({
+        title: 'Bad Request',
+        status: 400,
+        detail:
+          'POST /employers does not take an Idempotency-Key: the API key in its answer is shown only once',
+        code: 'idempotency-key-not-supported',
+      });
+    }
     const input = parseBody(RegisterEmployerBody, body);
     const context = commandContext({
       actor: { kind: 'anonymous', id: null },
       correlationId: request.id,
       route: 'POST /employers',
       body,
-      idempotencyKey,
+      idempotencyKey: undefined,
     });
     return this.commands.execute(new RegisterEmployerCommand(input, context));
   }
