@@ -19,6 +19,7 @@ import {
   type MessageTransport,
   type OutgoingMessage,
 } from '@feedwerk/transport';
+import { Client } from 'pg';
 import { type QueryRunner } from 'typeorm';
 
 export const RELAY_CHECKPOINT = 'relay';
@@ -39,6 +40,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lockSession: QueryRunner | null = null;
+  private listener: Client | null = null;
   private readonly onAppended = () => this.wake?.();
   /** Published events since start; for tests and metrics. */
   published = 0;
@@ -53,6 +55,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.running = true;
     this.store.appended.on('appended', this.onAppended);
+    this.listen();
     this.loop = this.run();
   }
 
@@ -62,6 +65,34 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake?.();
     await this.loop;
     await this.releaseLeadership();
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Appends in other processes NOTIFY `feedwerk_events` on commit; listening turns the relay's
+   * latency from a poll interval into a round trip. Polling stays as the fallback, so a lost
+   * listener connection delays events, never loses them. (Embedded: appends wake the relay in-process.)
+   */
+  private listen(): void {
+    const url = this.config.DATABASE_URL;
+    if (this.database.embedded || !url || !this.running) return;
+    const client = new Client({ connectionString: url, application_name: 'feedwerk-relay-listen' });
+    this.listener = client;
+    const retry = () => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      void client.end().catch(() => undefined);
+      setTimeout(() => this.listen(), 1_000).unref();
+    };
+    client.on('notification', () => this.wake?.());
+    client.on('error', (error) => {
+      this.log.warn(`relay listener lost its connection, polling until it is back: ${error.message}`);
+      retry();
+    });
+    client
+      .connect()
+      .then(() => client.query('LISTEN feedwerk_events'))
+      .catch(retry);
   }
 
   private async run(): Promise<void> {

@@ -212,6 +212,7 @@ export class KafkaTransport implements MessageTransport {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
       });
       await producer.connect();
       this.producer = producer;

@@ -1,0 +1,33 @@
+import { ConfigurationError, loadConfig, resolveConfig } from '@feedwerk/platform';
+
+describe('configuration', () => {
+  it('defaults to the embedded setup on port 3000 with data in ./data', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.KAFKA_BROKERS).toBeUndefined();
+  });
+
+  it('reads brokers as a list and treats empty values as unset', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093', DATABASE_URL: '' });
+    expect(config.KAFKA_BROKERS).toEqual(['a:9092', 'b:9093']);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('names every bad setting in one message', () => {
+    expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nohost' })).toThrow(
+      /PORT: must be a number[\s\S]*DATABASE_URL: must be a postgres:\/\/ URL[\s\S]*KAFKA_BROKERS/,
+    );
+  });
+
+  it('stops an app that needs Kafka and PostgreSQL when they are not configured', () => {
+    const env = { DATABASE_URL: '', KAFKA_BROKERS: '' };
+    expect(() => resolveConfig({ app: 'relay', requires: ['postgres', 'kafka'], env })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => resolveConfig({ app: 'relay', requires: ['postgres', 'kafka'], env })).toThrow(
+      /DATABASE_URL: required by the relay app[\s\S]*KAFKA_BROKERS: required by the relay app/,
+    );
+    expect(() => resolveConfig({ app: 'standalone', requires: [], env })).not.toThrow();
+  });
+});
