@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { StreamIds, Topics } from '@feedwerk/contracts';
-import { EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { Topics } from '@feedwerk/contracts';
+import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { jobBody, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
+import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import {
   encodeEnvelope,
   type IncomingMessage,
@@ -57,25 +56,7 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
     await db.close();
   });
 
-  async function storedJob(): Promise<StoredEvent> {
-    const jobId = randomUUID();
-    const outcome = await store.append({
-      streamId: StreamIds.job(jobId),
-      expectedVersion: 'no_stream',
-      events: [
-        {
-          type: 'JobPosted',
-          schemaVersion: 1,
-          data: { ...jobBody({ portal: 'dlt' }), jobId, employerId: randomUUID(), source: 'direct' },
-        },
-      ],
-      metadata: { correlationId: 'c', causationId: null, actor: { kind: 'system', id: null }, source: '/t' },
-      now: new Date(),
-      respond: () => null,
-    });
-    if (outcome.kind !== 'appended') throw new Error('not appended');
-    return outcome.events[0]!;
-  }
+  const storedJob = () => appendJobPosted(store, { portal: 'dlt' });
 
   it('dead-letters each poison record with its reason and applies the good records after them', async () => {
     const good = await storedJob();

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerRecord, Topics } from '@feedwerk/contracts';
 import { ActivityFeed } from '@feedwerk/read-models';
+import { WakeSignal } from '@feedwerk/platform';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 
 const BATCH = 500;
@@ -25,8 +26,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
   private readonly log = new Logger(TickerItemPublisher.name);
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private pending = false;
+  private readonly signal = new WakeSignal();
 
   constructor(
     private readonly feed: ActivityFeed,
@@ -40,20 +40,18 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
 
   async onModuleDestroy(): Promise<void> {
     this.running = false;
-    this.wakeUp();
+    this.signal.close();
     await this.loop;
   }
 
   wakeUp(): void {
-    this.pending = true;
-    this.wake?.();
+    this.signal.notify();
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
       try {
-        this.pending = false;
         const { head, published } = await this.feed.state();
         if (head > published) {
           const items = await this.feed.between(published, head, BATCH);
@@ -66,28 +64,14 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
           continue;
         }
         failures = 0;
-        if (!this.pending) await this.idle(POLL_MS);
+        await this.signal.wait(POLL_MS);
       } catch (error) {
         failures += 1;
         const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
         this.log.warn(`ticker item publishing failed (attempt ${failures}): ${String(error)}`);
-        await this.idle(delay);
+        await this.signal.wait(delay, { wakeable: false });
       }
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
   }
 }
 

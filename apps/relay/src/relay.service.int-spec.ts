@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { StreamIds, Topics } from '@feedwerk/contracts';
+import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
 import {
-  employerBody,
-  jobBody,
+  appendEmployerRegistered,
+  appendJobPosted,
   kafkaBrokers,
   openTestDatabase,
   uniqueName,
@@ -33,37 +32,9 @@ describe('relay: event store to Kafka', () => {
     });
     return new RelayService(store, transport, config, db);
   };
-  const metadata = {
-    correlationId: 'c',
-    causationId: null,
-    actor: { kind: 'system' as const, id: null },
-    source: '/t',
-  };
-  const registerEmployer = async () => {
-    const employerId = randomUUID();
-    await store.append({
-      streamId: StreamIds.employer(employerId),
-      expectedVersion: 'no_stream',
-      events: [{ type: 'EmployerRegistered', schemaVersion: 1, data: { ...employerBody(), employerId } }],
-      metadata,
-      now: new Date(),
-      respond: () => null,
-    });
-    return employerId;
-  };
-  const postJob = async (employerId: string) => {
-    const jobId = randomUUID();
-    await store.append({
-      streamId: StreamIds.job(jobId),
-      expectedVersion: 'no_stream',
-      events: [
-        { type: 'JobPosted', schemaVersion: 1, data: { ...jobBody(), jobId, employerId, source: 'direct' } },
-      ],
-      metadata,
-      now: new Date(),
-      respond: () => null,
-    });
-  };
+  const registerEmployer = async () =>
+    ((await appendEmployerRegistered(store)).data as { employerId: string }).employerId;
+  const postJob = (employerId: string) => appendJobPosted(store, { employerId });
   const ids = () => received.map((m) => m.headers.ce_id);
 
   beforeAll(async () => {

@@ -12,6 +12,7 @@ import {
   type FeedwerkConfig,
   OPENED_DATABASE,
   type OpenedDatabase,
+  WakeSignal,
 } from '@feedwerk/platform';
 import {
   encodeEnvelope,
@@ -38,10 +39,10 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(RelayService.name);
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   private lockSession: QueryRunner | null = null;
   private listener: Client | null = null;
-  private readonly onAppended = () => this.wake?.();
+  private readonly onAppended = () => this.signal.notify();
   /** Published events since start; for tests and metrics. */
   published = 0;
 
@@ -62,7 +63,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.running = false;
     this.store.appended.off('appended', this.onAppended);
-    this.wake?.();
+    this.signal.close();
     await this.loop;
     await this.releaseLeadership();
     await this.listener?.end().catch(() => undefined);
@@ -84,7 +85,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
       void client.end().catch(() => undefined);
       setTimeout(() => this.listen(), 1_000).unref();
     };
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.signal.notify());
     client.on('error', (error) => {
       this.log.warn(`relay listener lost its connection, polling until it is back: ${error.message}`);
       retry();
@@ -102,13 +103,13 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         if (!(await this.lead())) {
           checkpoint = null; // another relay moves the checkpoint meanwhile: reload when leading again
-          await this.idle(1_000);
+          await this.signal.wait(1_000, { wakeable: false });
           continue;
         }
         checkpoint ??= await this.store.loadCheckpoint(RELAY_CHECKPOINT);
         const batch = await this.store.readAll(checkpoint, this.config.RELAY_BATCH_SIZE);
         if (batch.length === 0) {
-          await this.idle(this.config.RELAY_IDLE_POLL_MS);
+          await this.signal.wait(this.config.RELAY_IDLE_POLL_MS);
           continue;
         }
         await this.publish(batch);
@@ -124,7 +125,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
         this.log.warn(
           `relay batch failed (attempt ${failures}), retrying in ${Math.round(delay)} ms: ${String(error)}`,
         );
-        await this.idle(delay);
+        await this.signal.wait(delay, { wakeable: false });
       }
     }
   }
@@ -175,19 +176,5 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!session) return;
     await session.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     await session.release().catch(() => undefined);
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
   }
 }

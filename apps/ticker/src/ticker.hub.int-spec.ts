@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import {
-  StreamIds,
   TickerProtocol,
   type TickerItemV1,
   type TickerRecord,
@@ -13,7 +11,7 @@ import {
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { jobBody, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
+import { appendJobPosted, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import { InProcessTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
@@ -81,29 +79,7 @@ describe('ticker hub: feed order, no gap, no duplicate', () => {
   /** Projects `n` new jobs on a portal into the read model (not yet published) and returns their records. */
   async function project(portal: string, n: number): Promise<TickerRecord[]> {
     const events = [];
-    for (let i = 0; i < n; i += 1) {
-      const jobId = randomUUID();
-      const outcome = await store.append({
-        streamId: StreamIds.job(jobId),
-        expectedVersion: 'no_stream',
-        events: [
-          {
-            type: 'JobPosted',
-            schemaVersion: 1,
-            data: { ...jobBody({ portal }), jobId, employerId: randomUUID(), source: 'direct' },
-          },
-        ],
-        metadata: {
-          correlationId: 'c',
-          causationId: null,
-          actor: { kind: 'system', id: null },
-          source: '/t',
-        },
-        now: new Date(),
-        respond: () => null,
-      });
-      if (outcome.kind === 'appended') events.push(toFeedEvent(outcome.events[0]!));
-    }
+    for (let i = 0; i < n; i += 1) events.push(toFeedEvent(await appendJobPosted(store, { portal })));
     return [...(await projection.handle(events)).items];
   }
 

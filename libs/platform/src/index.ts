@@ -10,3 +10,4 @@ export * from './http/bootstrap';
 export { Credentials1764230600000 } from './migrations/1764230600000-credentials';
 export * from './main';
 export * from './app';
+export * from './wake-signal';

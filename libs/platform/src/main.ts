@@ -11,6 +11,12 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
  * 0, or 1 if that takes longer than the deadline.
  */
 export function runMain(app: string, start: () => Promise<StartedApp>): void {
+  // A stray rejection is a bug to see, not a reason to drop every connection of the process.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(
+      `feedwerk ${app}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`,
+    );
+  });
   start()
     .then(({ app: nest, url }) => {
       process.stdout.write(`feedwerk ${app} listening on ${url}\n`);

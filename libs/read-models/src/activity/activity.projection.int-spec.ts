@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
-import { EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { jobBody, openTestDatabase } from '@feedwerk/testing';
+import { appendJobPosted, jobBody, openTestDatabase, testMetadata } from '@feedwerk/testing';
 
 describe('activity projection on PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -18,31 +18,8 @@ describe('activity projection on PostgreSQL', () => {
   });
   afterAll(() => db.close());
 
-  /** Appends a real JobPosted to the store and returns it as a consumer would receive it. */
-  async function postJob(portal = 'berlin'): Promise<FeedEvent> {
-    const jobId = randomUUID();
-    const outcome = await store.append({
-      streamId: StreamIds.job(jobId),
-      expectedVersion: 'no_stream',
-      events: [
-        {
-          type: 'JobPosted',
-          schemaVersion: 1,
-          data: { ...jobBody({ portal }), jobId, employerId: randomUUID(), source: 'direct' },
-        },
-      ],
-      metadata: {
-        correlationId: 'c',
-        causationId: null,
-        actor: { kind: 'system', id: null },
-        source: '/test',
-      },
-      now: new Date(),
-      respond: () => null,
-    });
-    if (outcome.kind !== 'appended') throw new Error('not appended');
-    return toFeedEvent(outcome.events[0] as StoredEvent);
-  }
+  const postJob = async (portal = 'berlin'): Promise<FeedEvent> =>
+    toFeedEvent(await appendJobPosted(store, { portal }));
 
   it('keeps one ticker item when the transport redelivers an event', async () => {
     const e = await postJob('potsdam');
@@ -90,12 +67,7 @@ describe('activity projection on PostgreSQL', () => {
         { type: 'JobPosted', schemaVersion: 1, data },
         { type: 'JobPosted', schemaVersion: 1, data: { ...data, source: 'import' } },
       ],
-      metadata: {
-        correlationId: 'c',
-        causationId: null,
-        actor: { kind: 'system', id: null },
-        source: '/test',
-      },
+      metadata: testMetadata,
       now: new Date(),
       respond: () => null,
     });

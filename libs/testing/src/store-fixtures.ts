@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { StreamIds } from '@feedwerk/contracts';
+import { type EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { employerBody, jobBody } from './fixtures';
+
+export const testMetadata = {
+  correlationId: 'test-correlation',
+  causationId: null,
+  actor: { kind: 'system' as const, id: null },
+  source: '/test',
+};
+
+async function appendOne(
+  store: EventStore,
+  streamId: string,
+  type: string,
+  data: unknown,
+): Promise<StoredEvent> {
+  const outcome = await store.append({
+    streamId,
+    expectedVersion: 'no_stream',
+    events: [{ type, schemaVersion: 1, data }],
+    metadata: testMetadata,
+    now: new Date(),
+    respond: () => null,
+  });
+  if (outcome.kind !== 'appended') throw new Error('expected an append, got a replay');
+  return outcome.events[0]!;
+}
+
+/** Appends a real, valid JobPosted for a new job (fields overridable) and returns it as stored. */
+export const appendJobPosted = (
+  store: EventStore,
+  overrides: Record<string, unknown> = {},
+): Promise<StoredEvent> => {
+  const jobId = randomUUID();
+  return appendOne(store, StreamIds.job(jobId), 'JobPosted', {
+    employerId: randomUUID(),
+    source: 'direct',
+    ...jobBody(overrides),
+    jobId,
+  });
+};
+
+/** Appends a real, valid EmployerRegistered for a new employer and returns it as stored. */
+export const appendEmployerRegistered = (store: EventStore): Promise<StoredEvent> => {
+  const employerId = randomUUID();
+  return appendOne(store, StreamIds.employer(employerId), 'EmployerRegistered', {
+    ...employerBody(),
+    employerId,
+  });
+};
