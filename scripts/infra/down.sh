@@ -7,7 +7,9 @@ REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE="${FEEDWERK_INFRA_DIR:-$REPO_DIR/.infra}"
 export FEEDWERK_INFRA_DIR="$STATE"
 
-log() { printf 'down.sh: %s\n' "$*" >&2; }
+SCRIPT_NAME=down.sh
+# shellcheck source=scripts/infra/lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
 if [[ ! -f "$STATE/started" ]]; then
   log "nothing recorded in $STATE/started; nothing to stop"

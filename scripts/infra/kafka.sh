@@ -30,14 +30,9 @@ STOP_TIMEOUT=10
 # can find a broker whose state dir was deleted under it.
 MARKER="-Dfeedwerk.infra.kafka=$KAFKA_DIR"
 
-log() { printf 'kafka.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-now_ms() { date +%s%3N; }
-elapsed() { # seconds since $1 (ms), one decimal
-  local ms=$(($(now_ms) - $1))
-  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
+SCRIPT_NAME=kafka.sh
+# shellcheck source=scripts/infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 JAVA=""
 TOOL=()
@@ -121,29 +116,6 @@ EOF
   trap - EXIT
   exec 8>&-
   log "downloaded $(find "$LIBS" -name '*.jar' | wc -l) jars in $(elapsed "$t0")s"
-}
-
-# Port 0 makes the kernel pick free ports; both sockets are held until both numbers are known, so the
-# broker and controller ports differ. Released right away: a tiny race, acceptable for tests.
-free_ports() {
-  local n=$1
-  if command -v python3 >/dev/null 2>&1 && python3 - "$n" 2>/dev/null <<'PY'; then return; fi
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-  command -v node >/dev/null 2>&1 || die "need python3 or node to pick free ports"
-  node -e '
-    const net = require("net"), n = +process.argv[1], ss = [];
-    let up = 0;
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer(); ss.push(s);
-      s.listen(0, "127.0.0.1", () => { if (++up === n) { console.log(ss.map((x) => x.address().port).join(" ")); ss.forEach((x) => x.close()); } });
-    }' "$n"
 }
 
 port() { cat "$KAFKA_DIR/port" 2>/dev/null || true; }

@@ -16,14 +16,9 @@ PG_DIR="$INFRA_DIR/pg"
 DB_NAME=feedwerk
 START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 
-log() { printf 'pg.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-now_ms() { date +%s%3N; }
-elapsed() { # seconds since $1 (ms), one decimal
-  local ms=$(($(now_ms) - $1))
-  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
+SCRIPT_NAME=pg.sh
+# shellcheck source=scripts/infra/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Debian installs the server binaries outside PATH (/usr/lib/postgresql/<major>/bin); pick the newest major.
 find_bin_dir() {
@@ -43,17 +38,6 @@ find_bin_dir() {
   [[ -n "$initdb" && -x "$initdb" ]] ||
     die "PostgreSQL server binaries (initdb) not found; install with: apt-get install postgresql"
   dirname "$initdb"
-}
-
-# Port 0 makes the kernel pick a free port; we release it and reuse the number (tiny race, acceptable
-# for tests, and it lets parallel checkouts/CI jobs coexist without fixed ports).
-free_port() {
-  if command -v python3 >/dev/null 2>&1 &&
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null; then
-    return
-  fi
-  command -v node >/dev/null 2>&1 || die "need python3 or node to pick a free port"
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 # The server refuses to run as root, so as root we run the server binaries as Debian's `postgres` user.
@@ -145,7 +129,7 @@ cmd_start() {
     { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
 
   local p socket_dir="$dir"
-  p="$(free_port)"
+  p="$(free_ports 1)"
   # Unix socket paths are limited to 107 bytes; with a deep checkout use TCP only (clients use 127.0.0.1).
   if ((${#dir} + 20 > 107)); then socket_dir=""; fi
   # Settings go into postgresql.conf rather than `pg_ctl -o`, which would re-split paths with spaces.

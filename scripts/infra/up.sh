@@ -15,13 +15,9 @@ REPO_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE="${FEEDWERK_INFRA_DIR:-$REPO_DIR/.infra}"
 export FEEDWERK_INFRA_DIR="$STATE" # pg.sh and kafka.sh keep their state under the same dir
 
-log() { printf 'up.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-now_ms() { date +%s%3N; }
-elapsed() {
-  local ms=$(($(now_ms) - $1))
-  printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100))
-}
+SCRIPT_NAME=up.sh
+# shellcheck source=scripts/infra/lib.sh
+. "$SCRIPT_DIR/lib.sh"
 
 # Recorded before starting, so down.sh also cleans up a start that failed half-way.
 record_started() {
