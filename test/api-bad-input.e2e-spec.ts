@@ -176,12 +176,14 @@ describe('bad input on the command endpoints', () => {
       {
         app: 'api',
         requires: ['postgres'],
+        transport: false,
         env: {
           DATABASE_URL: database.url,
           PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'warn',
-          KAFKA_BROKERS: '',
+          // Nothing listens there: the api must neither need nor wait for Kafka (the outbox absorbs outages).
+          KAFKA_BROKERS: '127.0.0.1:1',
         },
       },
       ApiModule,
@@ -226,6 +228,12 @@ describe('bad input on the command endpoints', () => {
     expect(problem.detail.length).toBeGreaterThan(0);
     if (c.field) expect(problem.errors?.map((e) => e.path)).toContain(c.field);
     expect(await eventCount()).toBe(before);
+  });
+
+  it('is ready and takes commands while Kafka is unreachable', async () => {
+    const ready = await fetch(`${started.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true } });
   });
 
   it('replays the first answer to a retried Idempotency-Key and appends one event', async () => {

@@ -56,7 +56,15 @@ export async function startDistributed(): Promise<Deployment> {
     RELAY_IDLE_POLL_MS: '50',
   };
   const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
-    startApp({ app, requires: ['postgres', 'kafka'], env: { ...env, ...extra } }, module);
+    startApp(
+      {
+        app,
+        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
+        transport: app !== 'api',
+        env: { ...env, ...extra },
+      },
+      module,
+    );
   const started: StartedApp[] = [];
   // The api migrates first; the others find the schema in place.
   started.push(await start('api', ApiModule));

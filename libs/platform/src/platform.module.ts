@@ -5,6 +5,7 @@ import {
   Injectable,
   Module,
   type OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
@@ -25,6 +26,11 @@ export interface PlatformOptions {
   readonly app: string;
   /** Apps that only run against Kafka and a PostgreSQL server say so; the standalone app embeds both. */
   readonly requires: readonly ('postgres' | 'kafka')[];
+  /**
+   * Whether the app publishes or consumes messages (default true). The api only appends to the store
+   * (the outbox), so it builds no transport: its start and readiness never depend on Kafka.
+   */
+  readonly transport?: boolean;
   /** Settings that win over the environment (tests: PORT=0, a temporary DATA_DIR, ...). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -33,12 +39,12 @@ export interface PlatformOptions {
 @Injectable()
 class PlatformLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
     @Inject(OPENED_DATABASE) private readonly database: OpenedDatabase,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.transport.close();
+    await this.transport?.close();
     await this.database.close();
   }
 }
@@ -68,6 +74,7 @@ export function resolveConfig(options: PlatformOptions): FeedwerkConfig {
 export class PlatformModule {
   static forRoot(options: PlatformOptions, config: FeedwerkConfig = resolveConfig(options)): DynamicModule {
     const logger = createLogger(config, options.app);
+    const usesTransport = options.transport ?? true;
     return {
       module: PlatformModule,
       imports: [
@@ -93,18 +100,29 @@ export class PlatformModule {
           inject: [OPENED_DATABASE],
         },
         { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
-        {
-          provide: MESSAGE_TRANSPORT,
-          useFactory: async (log: Logger) => {
-            const transport = createTransport(config, log);
-            await transport.ensureTopics(topicSpecs(config));
-            return transport;
-          },
-          inject: [ROOT_LOGGER],
-        },
+        ...(usesTransport
+          ? [
+              {
+                provide: MESSAGE_TRANSPORT,
+                useFactory: async (log: Logger) => {
+                  const transport = createTransport(config, log);
+                  await transport.ensureTopics(topicSpecs(config));
+                  return transport;
+                },
+                inject: [ROOT_LOGGER],
+              },
+            ]
+          : []),
         PlatformLifecycle,
       ],
-      exports: [FEEDWERK_CONFIG, ROOT_LOGGER, OPENED_DATABASE, DataSource, EventStore, MESSAGE_TRANSPORT],
+      exports: [
+        FEEDWERK_CONFIG,
+        ROOT_LOGGER,
+        OPENED_DATABASE,
+        DataSource,
+        EventStore,
+        ...(usesTransport ? [MESSAGE_TRANSPORT] : []),
+      ],
     };
   }
 }

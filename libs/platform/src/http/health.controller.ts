@@ -1,17 +1,17 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { type FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 
 /**
  * Liveness: the process serves HTTP. Readiness: PostgreSQL answers and the transport can publish.
- * An api instance stays live while Kafka is down (the outbox absorbs it); readiness tells the truth.
+ * An app without a transport (the api: it only appends to the outbox) is ready while Kafka is down.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly db: DataSource,
-    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
   ) {}
 
   @Get('live')
@@ -26,12 +26,12 @@ export class HealthController {
         .query('SELECT 1')
         .then(() => true)
         .catch(() => false),
-      this.transport.isHealthy().catch(() => false),
+      this.transport ? this.transport.isHealthy().catch(() => false) : true,
     ]);
     const ok = postgres && transport;
     await reply.status(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'unavailable',
-      checks: { postgres, [this.transport.kind]: transport },
+      checks: this.transport ? { postgres, [this.transport.kind]: transport } : { postgres },
     });
   }
 }
