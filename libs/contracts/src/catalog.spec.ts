@@ -27,12 +27,51 @@ const job = {
 
 describe('event catalog', () => {
   it('parses a valid payload of the current version', () => {
-    expect(parseEventData('JobPosted', 1, job)).toEqual(job);
+    const v2 = {
+      ...job,
+      salary: { min: 42_000, max: 51_000, currency: 'EUR', period: 'year' },
+      remote: true,
+    };
+    expect(parseEventData('JobPosted', 2, v2)).toEqual(v2);
+  });
+
+  it('upcasts a stored JobPosted v1 to v2: no salary stated, on site', () => {
+    expect(parseEventData('JobPosted', 1, job)).toEqual({ ...job, salary: null, remote: false });
+  });
+
+  it.each([
+    ['a salary range upside down', { salary: { min: 5000, max: 4000, currency: 'EUR', period: 'month' } }],
+    ['a negative salary', { salary: { min: -1, max: 4000, currency: 'EUR', period: 'month' } }],
+    ['an infinite salary', { salary: { min: 0, max: Infinity, currency: 'EUR', period: 'month' } }],
+    ['a salary in dollars', { salary: { min: 1, max: 2, currency: 'USD', period: 'month' } }],
+  ])('refuses %s', (_what, patch) => {
+    expect(() => parseEventData('JobPosted', 2, { ...job, remote: false, ...patch })).toThrow(
+      InvalidEventPayloadError,
+    );
+  });
+
+  it('keeps the counts of a bulk refresh consistent', () => {
+    const ids = ['6a0f3a4e-5d34-4c1c-9a53-1b0e0c7f3b11', '0b3c1f52-2b8a-4d0e-8f0d-3f8f5a1e6c22'];
+    const refresh = {
+      refreshId: '1d8e4f3a-8c1b-4f5e-9d2a-7b6c5d4e3f21',
+      employerId: job.employerId,
+      jobIds: ids,
+      count: 2,
+      portals: [{ portal: 'berlin', count: 2 }],
+    };
+    expect(parseEventData('JobsRefreshed', 1, refresh)).toEqual(refresh);
+    expect(() => parseEventData('JobsRefreshed', 1, { ...refresh, count: 3 })).toThrow(/count/);
+    expect(() => parseEventData('JobsRefreshed', 1, { ...refresh, jobIds: [ids[0], ids[0]] })).toThrow(
+      /repeat/,
+    );
+    expect(() =>
+      parseEventData('JobsRefreshed', 1, { ...refresh, portals: [{ portal: 'berlin', count: 1 }] }),
+    ).toThrow(/add up/);
   });
 
   it.each([
     ['an unknown type', () => parseEventData('JobTeleported', 1, job), UnknownEventTypeError],
-    ['a version from the future', () => parseEventData('JobPosted', 2, job), UnsupportedSchemaVersionError],
+    ['a version from the future', () => parseEventData('JobPosted', 3, job), UnsupportedSchemaVersionError],
     ['version 0', () => parseEventData('JobPosted', 0, job), UnsupportedSchemaVersionError],
     [
       'a missing field',
@@ -41,7 +80,7 @@ describe('event catalog', () => {
     ],
     [
       'an unknown field',
-      () => parseEventData('JobPosted', 1, { ...job, salary: 1 }),
+      () => parseEventData('JobPosted', 1, { ...job, bonus: 1 }),
       InvalidEventPayloadError,
     ],
     ['an array payload', () => parseEventData('JobPosted', 1, [job]), InvalidEventPayloadError],

@@ -1,8 +1,14 @@
 import { type z } from 'zod';
 import { type DomainEvent, type EventEnvelope } from './envelope';
 import { type EventCategory } from './define-event';
+import { BlogPostPublished } from './events/blog-post-published.event';
+import { CandidateErased } from './events/candidate-erased.event';
+import { CvUploaded } from './events/cv-uploaded.event';
 import { EmployerRegistered } from './events/employer-registered.event';
+import { JobClosed } from './events/job-closed.event';
 import { JobPosted } from './events/job-posted.event';
+import { JobUpdated } from './events/job-updated.event';
+import { JobsRefreshed } from './events/jobs-refreshed.event';
 
 /**
  * Every event Feedwerk records, by its wire name. Producers, projectors, the ticker and the
@@ -11,6 +17,12 @@ import { JobPosted } from './events/job-posted.event';
 export const eventCatalog = {
   EmployerRegistered,
   JobPosted,
+  JobUpdated,
+  JobClosed,
+  JobsRefreshed,
+  BlogPostPublished,
+  CvUploaded,
+  CandidateErased,
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -24,4 +24,7 @@ export const ALL_EVENT_CATEGORIES: readonly EventCategory[] = [
 export const StreamIds = {
   job: (jobId: string) => `job:${jobId}`,
   employer: (employerId: string) => `employer:${employerId}`,
+  candidate: (candidateId: string) => `candidate:${candidateId}`,
+  /** Keyed by slug, so that publishing a second post under a taken slug is a version conflict. */
+  blogPost: (slug: string) => `blog:${slug}`,
 } as const;

@@ -12,6 +12,8 @@ const data = {
   employmentType: 'full-time' as const,
   portal: 'berlin',
   source: 'direct' as const,
+  salary: null,
+  remote: false,
 };
 const postJob = (): PostJob => ({ type: 'PostJob', data });
 const jobPosted = (): JobEvent => ({ type: 'JobPosted', data });

@@ -27,6 +27,8 @@ const job = {
   employmentType: 'full-time' as const,
   portal: 'berlin',
   source: 'direct' as const,
+  salary: null,
+  remote: false,
 };
 
 describe('activity fold', () => {

@@ -26,5 +26,13 @@ export function activityOf(event: FeedEvent): ActivityDraft | null {
     case 'EmployerRegistered':
       // Site-wide: an employer is not tied to one portal, so every portal's box shows the sign-up.
       return { kind: 'employer.registered', portal: null, region: null, category: null, count: 1 };
+    // Their ticker lines arrive with the live-ticker issue; until then they show nothing.
+    case 'JobUpdated':
+    case 'JobClosed':
+    case 'JobsRefreshed':
+    case 'BlogPostPublished':
+    case 'CvUploaded':
+    case 'CandidateErased':
+      return null;
   }
 }

@@ -1,10 +1,15 @@
 import { Command } from '@nestjs/cqrs';
-import { JobPosted } from '@feedwerk/contracts';
-import { type z } from 'zod';
+import { JobPosted, SalaryRange } from '@feedwerk/contracts';
+import { z } from 'zod';
 import { type CommandContext } from '../../shared/command-context';
 
-/** The HTTP body: the event's schema minus what the server decides (ids, source). */
-export const PostJobBody = JobPosted.schema.omit({ jobId: true, employerId: true, source: true });
+/**
+ * The HTTP body: the event's schema minus what the server decides (ids, source). Salary and
+ * remote work are optional to state.
+ */
+export const PostJobBody = JobPosted.schema
+  .omit({ jobId: true, employerId: true, source: true })
+  .extend({ salary: SalaryRange.nullable().default(null), remote: z.boolean().default(false) });
 export type PostJobBody = z.output<typeof PostJobBody>;
 
 export interface PostJobResult {
