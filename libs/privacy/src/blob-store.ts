@@ -49,9 +49,12 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(key: string, source: Readable): Promise<StoredBlob> {
+    // The source may fail while the directory is being made, before the pipeline listens: that must
+    // not be an unhandled 'error' (a crash). The pipeline still sees the stream's error state.
+    const early = () => undefined;
+    source.on('error', early);
     const target = this.pathOf(key);
     const dir = join(target, '..');
-    await mkdir(dir, { recursive: true });
     const temp = join(dir, `.${randomUUID()}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -63,6 +66,8 @@ export class LocalBlobStore implements BlobStore {
       },
     });
     try {
+      await mkdir(dir, { recursive: true });
+      if (source.errored) throw source.errored;
       await pipeline(source, measure, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
       const handle = await open(temp, 'r+');
       try {
@@ -74,6 +79,8 @@ export class LocalBlobStore implements BlobStore {
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
+    } finally {
+      source.off('error', early);
     }
     return { size, sha256: hash.digest('hex') };
   }

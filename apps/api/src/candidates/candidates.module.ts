@@ -35,10 +35,12 @@ export class CandidatesModule implements OnModuleInit {
   constructor(private readonly http: HttpAdapterHost) {}
 
   /** Registers multipart parsing for the upload route only; it reads the stream itself, with its own limits. */
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
     // Busboy's limits are given per request by the upload route; the JSON limit (64 KiB) is untouched.
-    await fastify.register(fastifyMultipart, { throwFileSizeLimit: true });
+    // Not awaited: awaiting would load the plugin queue now and freeze the error handler of the routes
+    // already declared before Nest installs its own (problem+json) one; Fastify loads it at start-up.
+    void fastify.register(fastifyMultipart, { throwFileSizeLimit: true });
     fastify.addHook('preValidation', async (request, reply) => {
       if (!request.isMultipart() || MULTIPART_ROUTES.has(request.routeOptions.url ?? '')) return;
       await reply
