@@ -28,7 +28,7 @@ function form(fields: Record<string, string>, ...files: FileSpec[]): FormData {
   for (const file of files) {
     body.append(
       file.field ?? 'file',
-      new Blob([file.bytes], { type: file.type ?? 'application/octet-stream' }),
+      new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }),
       file.name,
     );
   }
