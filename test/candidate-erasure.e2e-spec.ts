@@ -36,7 +36,28 @@ interface Setup {
   stop(): Promise<void>;
 }
 
-const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
+// Every log line there is (request logs included), so the check below sees whatever could leak.
+const quiet = { LOG_LEVEL: 'debug', PORT: '0', HOST: '127.0.0.1' };
+
+/**
+ * Captures what the apps' loggers write. pino writes to process.stdout when that stream has been
+ * wrapped (as it is from here on; otherwise it would write to the file descriptor directly), so every
+ * log line of the apps in this process lands here; the lines are kept, not printed.
+ */
+function captureLogs(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const capture = (chunk: unknown, ...rest: unknown[]) => {
+    lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
+    if (callback) process.nextTick(callback);
+    return true;
+  };
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+  return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+}
 
 async function embedded(): Promise<Setup> {
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-erasure-'));
@@ -144,8 +165,10 @@ describe.each([
   const name = `Probandin ${uniqueName('Zweifel')}`;
   const email = `${uniqueName('probe.')}@example.org`;
   const secrets = [name, email];
+  let logs: ReturnType<typeof captureLogs>;
 
   beforeAll(async () => {
+    logs = captureLogs();
     setup = await setUp();
     subscription = await setup.transport.subscribe({
       groupId: uniqueName('erasure-check.'),
@@ -160,6 +183,7 @@ describe.each([
   afterAll(async () => {
     await subscription?.stop();
     await setup?.stop();
+    logs.restore();
   });
 
   it('cannot have their name read back by any endpoint or replay', async () => {
@@ -235,5 +259,10 @@ describe.each([
     for (const file of await filesUnder(blobDir)) expect((await readFile(file)).includes(name)).toBe(false);
     expect(await rowsContaining(db, secrets)).toEqual([]);
     expect(messages.map(messageText).filter((text) => secrets.some((s) => text.includes(s)))).toEqual([]);
+
+    // The logs saw the requests (the capture works), but neither the name nor the address.
+    const logged = logs.lines.join('');
+    expect(logged).toContain(`/candidates/${candidateId}`);
+    expect(secrets.filter((s) => logged.includes(s))).toEqual([]);
   }, 90_000);
 });
