@@ -381,4 +381,26 @@ describe('bad input on the candidate endpoints', () => {
     expect(await eventCount()).toBe(before.events);
     expect(await filesUnder(blobDir)).toEqual(before.files);
   });
+  it('answers two simultaneous erasures with one receipt and records one CandidateErased', async () => {
+    const created = await upload(started.url, form(cvFields(), pdf()));
+    const { candidateId, candidateToken } = (await created.json()) as {
+      candidateId: string;
+      candidateToken: string;
+    };
+    const erase = () =>
+      fetch(`${started.url}/candidates/${candidateId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${candidateToken}` },
+      });
+    const [a, b] = await Promise.all([erase(), erase()]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const receipt = (await a.json()) as { cvFilesDeleted: number; keysDeleted: number };
+    expect(await b.json()).toEqual(receipt);
+    expect(receipt).toMatchObject({ cvFilesDeleted: 1, keysDeleted: 1 });
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND type = 'CandidateErased'`,
+      [`candidate:${candidateId}`],
+    );
+    expect(rows[0].n).toBe(1);
+  });
 });

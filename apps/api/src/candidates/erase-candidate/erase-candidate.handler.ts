@@ -40,7 +40,7 @@ export function receiptOf(
 
 /**
  * Erasure (GDPR Art. 17): deletes the CV files first (if anything fails later, a retry finds them gone
- * and goes on), then appends CandidateErased and shreds the key in the same transaction — the key is
+ * and goes on; the receipt counts the candidate's files verified gone), then appends CandidateErased and shreds the key in the same transaction — the key is
  * gone exactly when the erasure is recorded. Erasing again answers the first receipt.
  */
 @CommandHandler(EraseCandidateCommand)
@@ -70,9 +70,14 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
       const recorded = history.find((e) => e.type === 'CandidateErased');
       return receiptOf(state.erasure, recorded?.time ?? context.now.toISOString(), history);
     }
+    // Counted as "gone", not "removed by this call": an interrupted or concurrent erasure may have
+    // deleted some already, and the receipt must say the same whichever attempt records it.
     let cvFilesDeleted = 0;
     if (state.status === 'active') {
-      for (const cv of state.cvs) if (await this.blobs.delete(cv.ref)) cvFilesDeleted += 1;
+      for (const cv of state.cvs) {
+        await this.blobs.delete(cv.ref);
+        if (!(await this.blobs.exists(cv.ref))) cvFilesDeleted += 1;
+      }
     }
     const keysDeleted = (await this.vault.hasKey(candidateId)) ? 1 : 0;
     const erasure = { candidateId, receiptId: randomUUID(), cvFilesDeleted, keysDeleted };
