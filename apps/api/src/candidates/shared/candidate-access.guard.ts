@@ -37,6 +37,18 @@ export class CandidateAccessGuard implements CanActivate {
     private readonly modules: ModuleRef,
   ) {}
 
+  private readonly alternatives = new Map<Type<CanActivate>, Promise<CanActivate>>();
+
+  /** One instance per alternative guard, built with its own dependencies from the module. */
+  private instance(type: Type<CanActivate>): Promise<CanActivate> {
+    let guard = this.alternatives.get(type);
+    if (!guard) {
+      guard = this.modules.create(type);
+      this.alternatives.set(type, guard);
+    }
+    return guard;
+  }
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context
       .switchToHttp()
@@ -44,7 +56,7 @@ export class CandidateAccessGuard implements CanActivate {
     const header = request.headers.authorization;
     if (header === undefined || !/^Bearer fwc_/.test(header)) {
       for (const alternative of ADMIN_ALTERNATIVES) {
-        const guard = await this.modules.create(alternative);
+        const guard = await this.instance(alternative);
         if (await guard.canActivate(context)) {
           request.candidateAccess = { kind: 'admin' };
           return true;
