@@ -2,3 +2,4 @@ export * from './shared/decider';
 export * from './shared/errors';
 export * from './employer/employer.decider';
 export * from './job/job.decider';
+export * from './candidate/candidate.decider';

@@ -55,6 +55,13 @@ export const configSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]+$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
     .default(`${hostname()}-${process.pid}`),
   TICKER_HISTORY: int(1, 200).default(20),
+  /** Where uploaded CVs are kept (local blob store); default `<DATA_DIR>/blobs`. Shared by every api instance. */
+  BLOB_DIR: z.string().min(1).optional(),
+  /** Optional base64 256-bit key that wraps the candidates' data keys at rest (crypto-shredding). */
+  PRIVACY_MASTER_KEY: z
+    .base64({ message: 'must be base64' })
+    .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 bytes (base64)' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EventStore1764230400000, eventStoreEntities } from '@feedwerk/event-store';
+import { Privacy1764230700000 } from '@feedwerk/privacy';
 import { Activity1764230500000 } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
@@ -10,7 +11,12 @@ import { Credentials1764230600000 } from './migrations/1764230600000-credentials
 import { type Logger } from 'pino';
 
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
-export const MIGRATIONS = [EventStore1764230400000, Activity1764230500000, Credentials1764230600000];
+export const MIGRATIONS = [
+  EventStore1764230400000,
+  Activity1764230500000,
+  Credentials1764230600000,
+  Privacy1764230700000,
+];
 
 /**
  * One connection to the embedded database. PGlite runs one session; its socket server interleaves the

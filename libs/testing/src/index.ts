@@ -2,3 +2,4 @@ export * from './decider-spec';
 export * from './infra';
 export * from './fixtures';
 export * from './store-fixtures';
+export * from './cv-fixtures';

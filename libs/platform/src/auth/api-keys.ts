@@ -12,7 +12,7 @@ export interface IssuedApiKey {
   readonly hash: string;
 }
 
-const hashSecret = (salt: string, secret: string) =>
+export const hashSecret = (salt: string, secret: string): string =>
   createHash('sha256').update(salt).update(secret).digest('hex');
 
 export function issueApiKey(): IssuedApiKey {

@@ -1,0 +1,68 @@
+import { type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import { type ModuleRef } from '@nestjs/core';
+import { ProblemException } from '@feedwerk/platform';
+import { ADMIN_ALTERNATIVES, CandidateAccessGuard, type CandidateRequest } from './candidate-access.guard';
+import { type CandidateTokens } from './candidate-tokens';
+
+const CANDIDATE = '6f1c2b7e-3d4a-4b8e-9c1d-2e3f4a5b6c7d';
+const TOKEN = `fwc_${'a'.repeat(16)}_${'B'.repeat(43)}`;
+
+/** Stands in for the admin guard that joins after the merge: it accepts `x-admin-key: letmein`. */
+class FakeAdminGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return context.switchToHttp().getRequest<CandidateRequest>().headers['x-admin-key'] === 'letmein';
+  }
+}
+
+const tokens = {
+  candidateOf: async (header: string | undefined) => {
+    if (header === undefined) return null;
+    if (header !== `Bearer ${TOKEN}`)
+      throw new ProblemException({ title: 'Unauthorized', status: 401, detail: 'no' });
+    return CANDIDATE;
+  },
+} as unknown as CandidateTokens;
+const modules = { create: async (type: Type<CanActivate>) => new type() } as unknown as ModuleRef;
+
+function attempt(headers: Record<string, string>, candidateId = CANDIDATE) {
+  const request = { headers, params: { candidateId } } as unknown as CandidateRequest;
+  const context = { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
+  return new CandidateAccessGuard(tokens, modules).canActivate(context).then(
+    () => ({ status: 200, access: request.candidateAccess?.kind }),
+    (error: ProblemException) => ({ status: error.problem.status, access: undefined }),
+  );
+}
+
+describe('CandidateAccessGuard', () => {
+  it('lets a candidate act on their own data only: another id is 404, no or a bad token 401', async () => {
+    expect(await attempt({ authorization: `Bearer ${TOKEN}` })).toEqual({ status: 200, access: 'candidate' });
+    expect(
+      await attempt({ authorization: `Bearer ${TOKEN}` }, '00000000-0000-4000-8000-000000000000'),
+    ).toEqual({
+      status: 404,
+      access: undefined,
+    });
+    expect((await attempt({})).status).toBe(401);
+    expect((await attempt({ authorization: `Bearer fwc_${'0'.repeat(16)}_${'A'.repeat(43)}` })).status).toBe(
+      401,
+    );
+  });
+
+  describe('with an admin guard added to ADMIN_ALTERNATIVES (the one-line change after the merge)', () => {
+    const alternatives = ADMIN_ALTERNATIVES as Type<CanActivate>[];
+    beforeEach(() => alternatives.push(FakeAdminGuard));
+    afterEach(() => alternatives.splice(0));
+
+    it('lets an admin act on any candidate, and still refuses everyone else', async () => {
+      expect(await attempt({ 'x-admin-key': 'letmein' }, '00000000-0000-4000-8000-000000000000')).toEqual({
+        status: 200,
+        access: 'admin',
+      });
+      expect((await attempt({ 'x-admin-key': 'wrong' })).status).toBe(401);
+      expect(await attempt({ authorization: `Bearer ${TOKEN}` })).toEqual({
+        status: 200,
+        access: 'candidate',
+      });
+    });
+  });
+});

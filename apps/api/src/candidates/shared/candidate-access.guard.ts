@@ -1,0 +1,75 @@
+import { type CanActivate, type ExecutionContext, Injectable, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { ProblemException } from '@feedwerk/platform';
+import { type FastifyRequest } from 'fastify';
+import { CandidateTokens } from './candidate-tokens';
+
+/** Who acts on a candidate's data: the candidate (by token) or an operator (admin credential). */
+export type CandidateAccess = { readonly kind: 'candidate' } | { readonly kind: 'admin' };
+
+export interface CandidateRequest extends FastifyRequest {
+  candidateAccess?: CandidateAccess;
+}
+
+/**
+ * Guards that, besides the candidate's own token, grant access to any candidate (they act as admin).
+ * The admin guard joins here with one line: `[AdminGuard]`.
+ */
+export const ADMIN_ALTERNATIVES: readonly Type<CanActivate>[] = [];
+
+const notFound = () =>
+  new ProblemException({
+    title: 'Not Found',
+    status: 404,
+    detail: 'no such candidate',
+    code: 'candidate.not-found',
+  });
+
+/**
+ * `/candidates/:candidateId...`: the bearer's candidate token must belong to that candidate. A valid
+ * token of another candidate gets 404 (whether an id exists is not revealed); no or a bad token 401.
+ * Without a candidate token, each ADMIN_ALTERNATIVES guard is tried in turn.
+ */
+@Injectable()
+export class CandidateAccessGuard implements CanActivate {
+  constructor(
+    private readonly tokens: CandidateTokens,
+    private readonly modules: ModuleRef,
+  ) {}
+
+  private readonly alternatives = new Map<Type<CanActivate>, Promise<CanActivate>>();
+
+  /** One instance per alternative guard, built with its own dependencies from the module. */
+  private instance(type: Type<CanActivate>): Promise<CanActivate> {
+    let guard = this.alternatives.get(type);
+    if (!guard) {
+      guard = this.modules.create(type);
+      this.alternatives.set(type, guard);
+    }
+    return guard;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context
+      .switchToHttp()
+      .getRequest<CandidateRequest & { params: Record<string, string> }>();
+    const header = request.headers.authorization;
+    if (header === undefined || !/^Bearer fwc_/.test(header)) {
+      for (const alternative of ADMIN_ALTERNATIVES) {
+        const guard = await this.instance(alternative);
+        if (await guard.canActivate(context)) {
+          request.candidateAccess = { kind: 'admin' };
+          return true;
+        }
+      }
+      if (header === undefined)
+        throw CandidateTokens.unauthorized(
+          'a candidate token is required (Authorization: Bearer <candidateToken>)',
+        );
+    }
+    const candidateId = await this.tokens.candidateOf(header);
+    if (candidateId !== request.params.candidateId) throw notFound();
+    request.candidateAccess = { kind: 'candidate' };
+    return true;
+  }
+}
