@@ -2,3 +2,5 @@ export * from './shared/decider';
 export * from './shared/errors';
 export * from './employer/employer.decider';
 export * from './job/job.decider';
+export * from './job/import-jobs';
+export * from './blog/blog-post.decider';

@@ -37,6 +37,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   forbidden: 403,
   'not-found': 404,
   precondition: 412,
+  unprocessable: 422,
 };
 
 const titleOf = (status: number): string =>
