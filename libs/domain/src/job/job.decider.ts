@@ -100,7 +100,7 @@ export function effectiveChanges(job: JobFields, changes: JobChanges): JobChange
     if (value === undefined) continue;
     if (!sameValue(job[field as keyof JobFields], value)) changed[field] = value;
   }
-  return changed as JobChanges;
+  return changed;
 }
 
 /** Who may act on the job and whether it still exists: checked before any other rule. */
@@ -165,7 +165,7 @@ export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
         };
       case 'JobUpdated':
         if (state.status !== 'open') return state;
-        return { ...state, job: { ...state.job, ...event.data.changes } as JobFields };
+        return { ...state, job: { ...state.job, ...event.data.changes } };
       case 'JobClosed':
         return {
           status: 'closed',
