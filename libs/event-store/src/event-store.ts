@@ -222,6 +222,20 @@ export class EventStore {
     return rows.map(toStored);
   }
 
+  /** Several whole streams in one query (a bulk command deciding over many aggregates). */
+  async readStreams(
+    streamIds: readonly string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<string, StoredEvent[]>> {
+    const rows: EventDbRow[] = await manager.query(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_position`,
+      [streamIds],
+    );
+    const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+    for (const row of rows) streams.get(row.stream_id)?.push(toStored(row));
+    return streams;
+  }
+
   /**
    * Committed events after `checkpoint`, in commit order, at most `limit`. Reads only rows written
    * by transactions older than the oldest one still running: a transaction that took a smaller

@@ -44,6 +44,13 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
   app.useGlobalFilters(new ProblemFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (a bulk import); all others keep 64 KiB.
+  fastify.addHook('onRoute', (route) => {
+    const config: unknown = route.config;
+    const limit =
+      typeof config === 'object' && config !== null && 'bodyLimit' in config ? config.bodyLimit : undefined;
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   // Only JSON bodies: text/plain would otherwise be parsed into a string and surface as a 400, not a 415.
   fastify.removeContentTypeParser('text/plain');
   // Commands take JSON only: a form or text body is refused as 415 before anything parses it.
