@@ -28,6 +28,8 @@ export const rateLimits = (config: FeedwerkConfig): ThrottlerModuleOptions => ({
           .digest('hex'),
     },
   ],
+  // One budget across all routes (the library's default keys a budget per controller method).
+  generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
   // The 429 below carries the one Retry-After header; no per-throttler X-RateLimit-* headers.
   setHeaders: false,
 });
