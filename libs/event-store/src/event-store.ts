@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Actor, type DomainEvent, type EventEnvelope } from '@feedwerk/contracts';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { type ExpectedVersion, IdempotencyKeyReusedError, WrongExpectedVersionError } from './errors';
+import {
+  type ExpectedVersion,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  WrongExpectedVersionError,
+} from './errors';
 
 /** A stored event with its raw payload (upcast with `toFeedEvent` from @feedwerk/contracts). */
 export interface StoredEvent extends EventEnvelope<string, unknown> {
@@ -135,6 +140,7 @@ export class EventStore {
       throw new Error('append lists a stream twice');
     try {
       const outcome = await this.db.transaction('READ COMMITTED', async (tx) => {
+        if (request.idempotency) await this.holdKey(tx, request.idempotency);
         const current = await this.currentVersions(
           tx,
           streams.map((s) => s.streamId),
@@ -338,6 +344,21 @@ export class EventStore {
       ],
     );
     return inserted.map(toStored).sort((a, b) => a.globalPosition - b.globalPosition);
+  }
+
+  /**
+   * Marks the key as in flight for this transaction: a transaction-scoped advisory lock (no write,
+   * so the event insert stays the first write). A concurrent request with the same key does not
+   * wait for us but is told 409 at once; once we commit, retries find the stored answer. (PGlite runs
+   * one session with one connection: its transactions never overlap, so a retry there always
+   * finds the committed answer.)
+   */
+  private async holdKey(tx: EntityManager, idem: NonNullable<AppendCommon<unknown>['idempotency']>) {
+    const rows: { locked: boolean }[] = await tx.query(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
+      [`idempotency\n${idem.scope}\n${idem.key}`],
+    );
+    if (!rows[0]?.locked) throw new IdempotencyKeyInFlightError(idem.key);
   }
 
   /**

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, IdempotencyKeyReusedError, WrongExpectedVersionError } from '@feedwerk/event-store';
+import {
+  EventStore,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  WrongExpectedVersionError,
+} from '@feedwerk/event-store';
 import { openTestDatabase } from '@feedwerk/testing';
 
 const metadata = {
@@ -115,6 +120,36 @@ describe('EventStore.appendMany on PostgreSQL', () => {
     expect(first.result).toEqual(streams);
     expect(await count(retriedStreams)).toBe(0);
     await expect(request(newStreams(3), 'f2')).rejects.toThrow(IdempotencyKeyReusedError);
+  });
+
+  it('answers 409 (in flight) to a request whose key is still being processed, then replays', async () => {
+    const idempotency = { scope: 'employer:y', key: `slow-${randomUUID()}`, fingerprint: 'f' };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inside!: () => void;
+    const started = new Promise<void>((resolve) => (inside = resolve));
+    const append = (alsoWrite?: () => Promise<void>) =>
+      store.append({
+        streamId: `test:${randomUUID()}`,
+        expectedVersion: 'no_stream',
+        events: [event(1)],
+        metadata,
+        now,
+        idempotency,
+        respond: (appended) => appended[0]!.streamId,
+        ...(alsoWrite ? { alsoWrite } : {}),
+      });
+    // The first request stops inside its transaction, after its events were inserted.
+    const first = append(async () => {
+      inside();
+      await held;
+    });
+    await started;
+    await expect(append()).rejects.toThrow(IdempotencyKeyInFlightError);
+    release();
+    const done = await first;
+    expect(done.kind).toBe('appended');
+    await expect(append()).resolves.toEqual({ kind: 'replayed', result: done.result });
   });
 
   it('purges idempotency keys older than the cut-off and keeps younger ones', async () => {
