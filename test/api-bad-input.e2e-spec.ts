@@ -606,6 +606,27 @@ const cases: Case[] = [
     status: 400,
     field: 'cursor',
   },
+  {
+    name: 'a search text with a NUL character',
+    method: 'GET',
+    path: '/jobs?text=Pf%00lege',
+    status: 400,
+    field: 'text',
+  },
+  {
+    name: 'a listing filtered twice by region',
+    method: 'GET',
+    path: '/jobs?region=Berlin&region=Bayern',
+    status: 400,
+    field: 'region',
+  },
+  {
+    name: 'a listing with a non-numeric limit',
+    method: 'GET',
+    path: '/jobs?limit=abc',
+    status: 400,
+    field: 'limit',
+  },
   { name: 'a listing with an unknown parameter', method: 'GET', path: '/jobs?isAdmin=1', status: 400 },
   {
     name: 'a job id that is not a UUID',

@@ -5,6 +5,7 @@ import {
   JobSource,
   Region,
   SalaryRange,
+  safeText,
   slug,
 } from '@feedwerk/contracts';
 import { z } from 'zod';
@@ -15,7 +16,8 @@ export const ListJobsQuery = z.strictObject({
   category: slug.optional(),
   portal: slug.optional(),
   employer: z.uuid({ message: 'must be an employer id (UUID)' }).optional(),
-  text: z.string().trim().min(2).max(100).optional(),
+  // The same text rules as stored text: no NUL or control characters ever reach a query.
+  text: safeText(2, 100).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
