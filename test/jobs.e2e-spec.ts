@@ -171,6 +171,23 @@ describe.each([
     expect(again.body.code).toBe('blog-post.slug-taken');
   });
 
+  it('serves the API reference at /docs beside the other routes', async () => {
+    const document = await call(api, 'GET', '/docs/openapi.json');
+    expect(document.status).toBe(200);
+    expect(Object.keys(document.body.paths as Json)).toEqual(
+      expect.arrayContaining([
+        '/jobs',
+        '/jobs/{jobId}',
+        '/jobs/refresh',
+        '/blog-posts',
+        '/employers/{employerId}',
+      ]),
+    );
+    const page = await call(api, 'GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.contentType).toContain('text/html');
+  });
+
   it('stores HTML, emoji, umlauts and right-to-left text as text and reads them back unchanged', async () => {
     const owner = await register();
     const title = '<b>Pflege</b> 💉 Größe & Übung – مرحبا שלום';
