@@ -732,6 +732,9 @@ describe('bad input on the command and read endpoints', () => {
     });
     expect(response.status).toBe(c.status);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
+    // Every answer, errors included, keeps the security headers.
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     const problem = (await response.json()) as {
       status: number;
       detail: string;
