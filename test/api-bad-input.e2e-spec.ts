@@ -191,6 +191,13 @@ const cases: Case[] = [
     status: 400,
     auth: true,
   },
+  {
+    name: 'JSON nested 5,000 levels deep',
+    path: '/jobs',
+    body: `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`,
+    status: 400,
+    auth: true,
+  },
   // POST /jobs: salary and remote
   {
     name: 'a negative salary',
@@ -774,6 +781,25 @@ describe('bad input on the command and read endpoints', () => {
     expect(await eventCount()).toBe(before + 1);
     const reused = await send(jobBody({ title: 'Ein anderer Titel' }));
     expect(reused.status).toBe(422);
+    expect(await eventCount()).toBe(before + 1);
+  });
+
+  it('lets one of three concurrent requests with the same Idempotency-Key append; the others get 409 or its answer', async () => {
+    const before = await eventCount();
+    const send = () =>
+      call(started.url, 'POST', '/jobs', jobBody({ title: 'Gleichzeitig gesendet' }), {
+        authorization: `Bearer ${apiKey}`,
+        'idempotency-key': 'concurrent-0001',
+      });
+    const answers = await Promise.all([send(), send(), send()]);
+    const created = answers.filter((a) => a.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    for (const a of answers.filter((x) => x.status !== 201)) {
+      expect(a.status).toBe(409);
+      expect(a.body.code).toBe('idempotency-key-in-flight');
+      expect(a.headers.get('retry-after')).toBe('1');
+    }
     expect(await eventCount()).toBe(before + 1);
   });
 
