@@ -159,6 +159,25 @@ describe('jobs read model on PostgreSQL', () => {
     expect(await model.employer(employerId)).toMatchObject({ openJobs: 2, lastRefreshAt: refreshed.time });
   });
 
+  it('stamps a refreshed job whose own events arrive after the refresh (topics are not ordered)', async () => {
+    const { employerId, event: registered } = await register();
+    const { jobId, event: posted } = await post(employerId);
+    const refreshed = await append(StreamIds.employer(employerId), 1, 'JobsRefreshed', {
+      refreshId: randomUUID(),
+      employerId,
+      jobIds: [jobId],
+      count: 1,
+      portals: [{ portal: 'berlin', count: 1 }],
+    });
+    // The employers topic is ahead: the refresh arrives before the job's JobPosted.
+    const early = await projection.handle([registered, refreshed]);
+    expect(early.gapFilled).toBe(1);
+    expect(await model.job(jobId)).toMatchObject({ version: 1, status: 'open', refreshedAt: refreshed.time });
+    // The late JobPosted is then a redelivery.
+    expect(await projection.handle([posted])).toMatchObject({ applied: 0, skipped: 1 });
+    expect((await model.job(jobId))?.refreshedAt).toBe(refreshed.time);
+  });
+
   it('filters by region, category and text, and pages with a stable cursor', async () => {
     const { employerId, event: registered } = await register();
     const posted: FeedEvent[] = [registered];

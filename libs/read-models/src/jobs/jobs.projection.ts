@@ -23,8 +23,9 @@ const isEmployerStream = (streamId: string) => streamId.startsWith('employer:');
  *   changes nothing, and a batch commits whole or not at all.
  * - Per-stream order: a version beyond the next expected one makes the projection re-read the
  *   missing versions from the event store first (a gap is filled, never skipped).
- * - Cross-stream: JobsRefreshed (employer stream) stamps the listed jobs that are open in the
- *   model at that moment; it never creates or reopens a job.
+ * - Cross-stream: JobsRefreshed (employer stream) stamps the listed jobs that are open. Jobs it
+ *   lists that the model has not seen yet (their topic lags) are first caught up from their own
+ *   streams in the store, so a refresh never misses a job because of delivery order.
  */
 export class JobsProjection {
   constructor(
@@ -51,6 +52,12 @@ export class JobsProjection {
             ? await this.reread(tx, event.streamId, last + 1, event.streamPosition - 1)
             : [];
         gapFilled += missing.length;
+        if (event.type === 'JobsRefreshed') {
+          // Its jobs travel on another topic: catch up the ones not projected yet from their own streams.
+          const caughtUp = await this.catchUpJobs(tx, event.data.jobIds, versions);
+          gapFilled += caughtUp;
+          applied += caughtUp;
+        }
         for (const e of [...missing, event]) {
           await this.apply(tx, e);
           applied += 1;
@@ -163,6 +170,38 @@ export class JobsProjection {
           [event.streamId.slice(event.streamId.indexOf(':') + 1), v],
         );
     }
+  }
+
+  /**
+   * Applies, in stream order, the stored events of listed jobs this projection has not seen at all
+   * (Kafka orders the jobs and employers topics independently). Their later delivery is then a
+   * redelivery and changes nothing. Returns how many events it applied.
+   */
+  private async catchUpJobs(
+    tx: EntityManager,
+    jobIds: readonly string[],
+    versions: Map<string, number>,
+  ): Promise<number> {
+    const notInBatch = jobIds.filter((id) => !versions.has(`job:${id}`));
+    if (notInBatch.length > 0) {
+      const rows: { job_id: string; version: number }[] = await tx.query(
+        `SELECT job_id, version FROM ${JOBS.jobs} WHERE job_id = ANY($1::uuid[])`,
+        [notInBatch],
+      );
+      for (const row of rows) versions.set(`job:${row.job_id}`, row.version);
+    }
+    const unseen = jobIds.map((id) => `job:${id}`).filter((stream) => (versions.get(stream) ?? 0) === 0);
+    if (unseen.length === 0) return 0;
+    const streams = await this.store.readStreams(unseen, tx);
+    let applied = 0;
+    for (const [streamId, stored] of streams) {
+      for (const event of stored.map(toFeedEvent)) {
+        await this.apply(tx, event);
+        versions.set(streamId, event.streamPosition);
+        applied += 1;
+      }
+    }
+    return applied;
   }
 
   private async versions(tx: EntityManager, events: readonly FeedEvent[]): Promise<Map<string, number>> {
