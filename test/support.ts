@@ -20,7 +20,10 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
+/** The admin credential every test deployment accepts (ADMIN_TOKENS). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
+
+const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKENS: TEST_ADMIN_TOKEN };
 
 /** The embedded default: one process, PGlite in a temporary DATA_DIR, in-process transport. */
 export async function startEmbedded(): Promise<Deployment> {
@@ -116,5 +119,29 @@ export async function post(url: string, path: string, body: unknown, headers: Re
     status: response.status,
     contentType: response.headers.get('content-type') ?? '',
     body: (text ? JSON.parse(text) : null) as Record<string, unknown>,
+  };
+}
+
+/** Any HTTP call with a JSON (or raw string) body; answers status, headers and the parsed body. */
+export async function call(
+  url: string,
+  method: 'GET' | 'POST' | 'PATCH',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    contentType: response.headers.get('content-type') ?? '',
+    body: (text && response.headers.get('content-type')?.includes('json')
+      ? JSON.parse(text)
+      : text) as Record<string, unknown>,
   };
 }

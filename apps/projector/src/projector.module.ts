@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
-import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
+import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
+import { JobsProjector } from './jobs.projector';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
 /** Transport → read models (+ ticker items topic). Scale by adding instances to the consumer group. */
@@ -14,7 +15,13 @@ import { TickerItemPublisher } from './ticker-item.publisher';
       inject: [DataSource, EventStore],
     },
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
+    {
+      provide: JobsProjection,
+      useFactory: (db: DataSource, store: EventStore) => new JobsProjection(db, store),
+      inject: [DataSource, EventStore],
+    },
     ActivityProjector,
+    JobsProjector,
     TickerItemPublisher,
   ],
   exports: [ActivityProjector],

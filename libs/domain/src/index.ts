@@ -3,3 +3,5 @@ export * from './shared/errors';
 export * from './employer/employer.decider';
 export * from './job/job.decider';
 export * from './candidate/candidate.decider';
+export * from './job/import-jobs';
+export * from './blog/blog-post.decider';

@@ -18,3 +18,10 @@ export class IdempotencyKeyReusedError extends Error {
 
 /** A number is the stream's current version (0: empty); 'no_stream' is the same as 0. */
 export type ExpectedVersion = number | 'no_stream' | 'any';
+
+/** The first request with this Idempotency-Key is still being processed (HTTP 409; retry later). */
+export class IdempotencyKeyInFlightError extends Error {
+  constructor(readonly key: string) {
+    super(`a request with Idempotency-Key "${key}" is still in progress; retry later`);
+  }
+}

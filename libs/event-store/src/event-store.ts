@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Actor, type DomainEvent, type EventEnvelope } from '@feedwerk/contracts';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { type ExpectedVersion, IdempotencyKeyReusedError, WrongExpectedVersionError } from './errors';
+import {
+  type ExpectedVersion,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  WrongExpectedVersionError,
+} from './errors';
 
 /** A stored event with its raw payload (upcast with `toFeedEvent` from @feedwerk/contracts). */
 export interface StoredEvent extends EventEnvelope<string, unknown> {
@@ -29,10 +34,7 @@ export interface NewEventWithVersion extends DomainEvent {
   readonly schemaVersion: number;
 }
 
-export interface AppendRequest<TResult> {
-  readonly streamId: string;
-  readonly expectedVersion: ExpectedVersion;
-  readonly events: readonly NewEventWithVersion[];
+interface AppendCommon<TResult> {
   readonly metadata: EventMetadata;
   readonly now: Date;
   /** A retried request with the same scope + key appends nothing and gets the first result back. */
@@ -41,6 +43,20 @@ export interface AppendRequest<TResult> {
   readonly alsoWrite?: (tx: EntityManager, appended: readonly StoredEvent[]) => Promise<void>;
   /** The command's answer, stored with the idempotency key so that retries get it verbatim. */
   readonly respond: (appended: readonly StoredEvent[]) => TResult;
+}
+
+/** Events for one stream, decided on `expectedVersion`. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly events: readonly NewEventWithVersion[];
+}
+
+export interface AppendRequest<TResult> extends AppendCommon<TResult>, StreamAppend {}
+
+/** Several streams in one transaction: every stream's expected version holds and all commit, or nothing does. */
+export interface AppendManyRequest<TResult> extends AppendCommon<TResult> {
+  readonly streams: readonly StreamAppend[];
 }
 
 export type AppendOutcome<TResult> =
@@ -107,14 +123,32 @@ export class EventStore {
   constructor(private readonly db: DataSource) {}
 
   async append<TResult>(request: AppendRequest<TResult>): Promise<AppendOutcome<TResult>> {
-    if (request.events.length === 0) throw new Error('append needs at least one event');
+    const { streamId, expectedVersion, events, ...common } = request;
+    return this.appendMany({ ...common, streams: [{ streamId, expectedVersion, events }] });
+  }
+
+  /**
+   * Appends to several streams atomically (an import of many jobs, each in its own stream). The
+   * invariants of `append` hold for every stream: the expected versions are checked, and the one
+   * multi-row event insert is the transaction's first write.
+   */
+  async appendMany<TResult>(request: AppendManyRequest<TResult>): Promise<AppendOutcome<TResult>> {
+    const { streams } = request;
+    if (streams.length === 0 || streams.some((s) => s.events.length === 0))
+      throw new Error('append needs at least one event per stream');
+    if (new Set(streams.map((s) => s.streamId)).size !== streams.length)
+      throw new Error('append lists a stream twice');
     try {
       const outcome = await this.db.transaction('READ COMMITTED', async (tx) => {
-        const current = await this.currentVersion(tx, request.streamId);
-        const expected = request.expectedVersion === 'no_stream' ? 0 : request.expectedVersion;
-        if (expected !== 'any' && expected !== current) {
+        if (request.idempotency) await this.holdKey(tx, request.idempotency);
+        const current = await this.currentVersions(
+          tx,
+          streams.map((s) => s.streamId),
+        );
+        const stale = this.firstStale(streams, current);
+        if (stale) {
           if (request.idempotency) await this.replayIfKnown(tx, request.idempotency);
-          throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, current);
+          throw stale;
         }
         // The event insert must be the transaction's first write: that is where its transaction id
         // is assigned, which keeps (transaction_id, global_position) order consistent with stream order.
@@ -137,17 +171,38 @@ export class EventStore {
     } catch (error) {
       if (error instanceof ReplayInstead) return { kind: 'replayed', result: error.result as TResult };
       if (isUniqueViolation(error, 'events_stream_position_uq')) {
-        const actual = await this.currentVersion(this.db.manager, request.streamId);
+        const actual = await this.currentVersions(
+          this.db.manager,
+          streams.map((s) => s.streamId),
+        );
         if (request.idempotency) {
           const known = await this.findIdempotent(request.idempotency.scope, request.idempotency.key);
           if (known && known.fingerprint === request.idempotency.fingerprint && known.result !== null) {
             return { kind: 'replayed', result: known.result as TResult };
           }
         }
-        throw new WrongExpectedVersionError(request.streamId, request.expectedVersion, actual);
+        const first = streams[0]!;
+        throw (
+          this.firstStale(streams, actual) ??
+          new WrongExpectedVersionError(
+            first.streamId,
+            first.expectedVersion,
+            actual.get(first.streamId) ?? 0,
+          )
+        );
       }
       throw error;
     }
+  }
+
+  /** Deletes idempotency keys older than `olderThan` (retries come within minutes; the rows only grow). */
+  async purgeIdempotencyKeys(olderThan: Date): Promise<number> {
+    // TypeORM answers a DELETE with [rows, affected count].
+    const [, affected] = await this.db.query<[unknown, number]>(
+      `DELETE FROM idempotency_keys WHERE created_at < $1`,
+      [olderThan.toISOString()],
+    );
+    return affected;
   }
 
   /** The first answer to an earlier request with this key, if it completed. */
@@ -171,6 +226,20 @@ export class EventStore {
       [streamId, options.fromVersion ?? 1, options.toVersion ?? 2_147_483_647],
     );
     return rows.map(toStored);
+  }
+
+  /** Several whole streams in one query (a bulk command deciding over many aggregates). */
+  async readStreams(
+    streamIds: readonly string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<string, StoredEvent[]>> {
+    const rows: EventDbRow[] = await manager.query(
+      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_position`,
+      [streamIds],
+    );
+    const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+    for (const row of rows) streams.get(row.stream_id)?.push(toStored(row));
+    return streams;
   }
 
   /**
@@ -220,37 +289,76 @@ export class EventStore {
     );
   }
 
-  private async currentVersion(manager: EntityManager, streamId: string): Promise<number> {
-    const rows: { version: number | null }[] = await manager.query(
-      `SELECT max(stream_position) AS version FROM events WHERE stream_id = $1`,
-      [streamId],
+  private async currentVersions(
+    manager: EntityManager,
+    streamIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    const rows: { stream_id: string; version: number }[] = await manager.query(
+      `SELECT stream_id, max(stream_position) AS version FROM events
+        WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+      [streamIds],
     );
-    return rows[0]?.version ?? 0;
+    return new Map(rows.map((r) => [r.stream_id, r.version]));
+  }
+
+  private firstStale(
+    streams: readonly StreamAppend[],
+    current: ReadonlyMap<string, number>,
+  ): WrongExpectedVersionError | null {
+    for (const s of streams) {
+      const actual = current.get(s.streamId) ?? 0;
+      const expected = s.expectedVersion === 'no_stream' ? 0 : s.expectedVersion;
+      if (expected !== 'any' && expected !== actual)
+        return new WrongExpectedVersionError(s.streamId, s.expectedVersion, actual);
+    }
+    return null;
   }
 
   private async insert<T>(
     tx: EntityManager,
-    request: AppendRequest<T>,
-    current: number,
+    request: AppendManyRequest<T>,
+    current: ReadonlyMap<string, number>,
   ): Promise<StoredEvent[]> {
-    const { events, metadata, now, streamId } = request;
-    const rows: EventDbRow[] = await tx.query(
+    const { metadata, now } = request;
+    const rows = request.streams.flatMap((s) =>
+      s.events.map((event, i) => ({
+        event,
+        streamId: s.streamId,
+        position: (current.get(s.streamId) ?? 0) + i + 1,
+      })),
+    );
+    const inserted: EventDbRow[] = await tx.query(
       `INSERT INTO events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
                             $8::timestamptz[])
        RETURNING ${SELECT_COLUMNS}`,
       [
-        events.map(() => randomUUID()),
-        events.map(() => streamId),
-        events.map((_, i) => current + i + 1),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map(() => JSON.stringify(metadata)),
-        events.map(() => now.toISOString()),
+        rows.map(() => randomUUID()),
+        rows.map((r) => r.streamId),
+        rows.map((r) => r.position),
+        rows.map((r) => r.event.type),
+        rows.map((r) => r.event.schemaVersion),
+        rows.map((r) => JSON.stringify(r.event.data)),
+        rows.map(() => JSON.stringify(metadata)),
+        rows.map(() => now.toISOString()),
       ],
     );
-    return rows.map(toStored).sort((a, b) => a.streamPosition - b.streamPosition);
+    return inserted.map(toStored).sort((a, b) => a.globalPosition - b.globalPosition);
+  }
+
+  /**
+   * Marks the key as in flight for this transaction: a transaction-scoped advisory lock (no write,
+   * so the event insert stays the first write). A concurrent request with the same key does not
+   * wait for us but is told 409 at once; once we commit, retries find the stored answer. (PGlite runs
+   * one session with one connection: its transactions never overlap, so a retry there always
+   * finds the committed answer.)
+   */
+  private async holdKey(tx: EntityManager, idem: NonNullable<AppendCommon<unknown>['idempotency']>) {
+    const rows: { locked: boolean }[] = await tx.query(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
+      [`idempotency\n${idem.scope}\n${idem.key}`],
+    );
+    if (!rows[0]?.locked) throw new IdempotencyKeyInFlightError(idem.key);
   }
 
   /**
@@ -259,7 +367,7 @@ export class EventStore {
    */
   private async claimKey(
     tx: EntityManager,
-    idem: NonNullable<AppendRequest<unknown>['idempotency']>,
+    idem: NonNullable<AppendCommon<unknown>['idempotency']>,
   ): Promise<void> {
     const claimed: unknown[] = await tx.query(
       `INSERT INTO idempotency_keys (scope, key, fingerprint) VALUES ($1, $2, $3)
@@ -269,7 +377,7 @@ export class EventStore {
     if (claimed.length === 0) await this.replayIfKnown(tx, idem);
   }
 
-  private async replayIfKnown(tx: EntityManager, idem: NonNullable<AppendRequest<unknown>['idempotency']>) {
+  private async replayIfKnown(tx: EntityManager, idem: NonNullable<AppendCommon<unknown>['idempotency']>) {
     const rows: { fingerprint: string; result: unknown }[] = await tx.query(
       `SELECT fingerprint, result FROM idempotency_keys WHERE scope = $1 AND key = $2`,
       [idem.scope, idem.key],

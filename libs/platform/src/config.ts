@@ -62,6 +62,33 @@ export const configSchema = z.object({
     .base64({ message: 'must be base64' })
     .refine((value) => Buffer.from(value, 'base64').length === 32, { message: 'must be 32 bytes (base64)' })
     .optional(),
+  /**
+   * Admin credentials (comma-separated bearer tokens, at least 32 characters each) for admin-only
+   * commands such as PublishBlogPost. None configured: admin endpoints refuse everyone.
+   */
+  ADMIN_TOKENS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[A-Za-z0-9._~+/=-]{32,256}$/, {
+          message:
+            'each admin token must be 32-256 characters of A-Z, a-z, 0-9, ".", "_", "~", "+", "/", "=", "-"',
+        }),
+      ),
+    )
+    .default([]),
+  /** Requests per window per client IP (every api route), and per API key / admin token. */
+  RATE_LIMIT_PER_IP: int(1, 10_000_000).default(6_000),
+  RATE_LIMIT_PER_KEY: int(1, 10_000_000).default(3_000),
+  RATE_LIMIT_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
+  /** Idempotency keys older than this are purged (a retry after that appends again). */
+  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 90).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -37,3 +37,9 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 }
+
+/** The employer the ApiKeyGuard authenticated; a route without the guard is a programming error. */
+export function employerOf(request: AuthenticatedRequest): string {
+  if (!request.employerId) throw new Error('ApiKeyGuard did not run');
+  return request.employerId;
+}

@@ -1,8 +1,9 @@
 /**
  * Business rule violations. The HTTP shell maps `kind` to a status (conflict → 409,
- * forbidden → 403, not-found → 404, precondition → 412); the domain knows nothing of HTTP.
+ * forbidden → 403, not-found → 404, precondition → 412, unprocessable → 422); the domain knows
+ * nothing of HTTP.
  */
-export type DomainErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'precondition';
+export type DomainErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'precondition' | 'unprocessable';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;

@@ -44,15 +44,23 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
   app.useGlobalFilters(new ProblemFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (a bulk import); all others keep 64 KiB.
+  fastify.addHook('onRoute', (route) => {
+    const config: unknown = route.config;
+    const limit =
+      typeof config === 'object' && config !== null && 'bodyLimit' in config ? config.bodyLimit : undefined;
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   // Only JSON bodies: text/plain would otherwise be parsed into a string and surface as a 400, not a 415.
   fastify.removeContentTypeParser('text/plain');
   // Commands take JSON only: a form or text body is refused as 415 before anything parses it.
-  fastify.addHook('onRequest', async (request, reply) => {
+  // preParsing, not onRequest: it runs after helmet's onRequest hook, so the 415 carries the security headers too.
+  fastify.addHook('preParsing', async (request, reply, payload) => {
     const type = request.headers['content-type'];
-    if (type === undefined || !['POST', 'PUT', 'PATCH'].includes(request.method)) return;
+    if (type === undefined || !['POST', 'PUT', 'PATCH'].includes(request.method)) return payload;
     const mediaType = type.split(';')[0]!.trim().toLowerCase();
     if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
-      await reply
+      return reply
         .status(415)
         .header('content-type', 'application/problem+json')
         .send(
@@ -61,6 +69,7 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
           }),
         );
     }
+    return payload;
   });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);

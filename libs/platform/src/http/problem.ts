@@ -7,7 +7,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import { DomainError, type DomainErrorKind } from '@feedwerk/domain';
-import { IdempotencyKeyReusedError, WrongExpectedVersionError } from '@feedwerk/event-store';
+import {
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+  WrongExpectedVersionError,
+} from '@feedwerk/event-store';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 
@@ -37,6 +41,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   forbidden: 403,
   'not-found': 404,
   precondition: 412,
+  unprocessable: 422,
 };
 
 const titleOf = (status: number): string =>
@@ -93,6 +98,12 @@ export function toProblem(
         code: 'version-conflict',
       }),
       headers: {},
+    };
+  }
+  if (error instanceof IdempotencyKeyInFlightError) {
+    return {
+      problem: problem(409, error.message, { code: 'idempotency-key-in-flight' }),
+      headers: { 'retry-after': '1' },
     };
   }
   if (error instanceof IdempotencyKeyReusedError) {

@@ -1,18 +1,14 @@
 import { type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { type ModuleRef } from '@nestjs/core';
-import { ProblemException } from '@feedwerk/platform';
+import { type FeedwerkConfig, ProblemException } from '@feedwerk/platform';
+import { AdminGuard } from '../../shared/admin.guard';
 import { ADMIN_ALTERNATIVES, CandidateAccessGuard, type CandidateRequest } from './candidate-access.guard';
 import { type CandidateTokens } from './candidate-tokens';
 
 const CANDIDATE = '6f1c2b7e-3d4a-4b8e-9c1d-2e3f4a5b6c7d';
 const TOKEN = `fwc_${'a'.repeat(16)}_${'B'.repeat(43)}`;
 
-/** Stands in for the admin guard that joins after the merge: it accepts `x-admin-key: letmein`. */
-class FakeAdminGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    return context.switchToHttp().getRequest<CandidateRequest>().headers['x-admin-key'] === 'letmein';
-  }
-}
+const ADMIN = 'admin-token-of-the-test-0123456789abcdef';
 
 const tokens = {
   candidateOf: async (header: string | undefined) => {
@@ -22,7 +18,10 @@ const tokens = {
     return CANDIDATE;
   },
 } as unknown as CandidateTokens;
-const modules = { create: async (type: Type<CanActivate>) => new type() } as unknown as ModuleRef;
+const modules = {
+  create: async (type: Type<CanActivate>) =>
+    type === AdminGuard ? new AdminGuard({ ADMIN_TOKENS: [ADMIN] } as unknown as FeedwerkConfig) : new type(),
+} as unknown as ModuleRef;
 
 function attempt(headers: Record<string, string>, candidateId = CANDIDATE) {
   const request = { headers, params: { candidateId } } as unknown as CandidateRequest;
@@ -48,21 +47,14 @@ describe('CandidateAccessGuard', () => {
     );
   });
 
-  describe('with an admin guard added to ADMIN_ALTERNATIVES (the one-line change after the merge)', () => {
-    const alternatives = ADMIN_ALTERNATIVES as Type<CanActivate>[];
-    beforeEach(() => alternatives.push(FakeAdminGuard));
-    afterEach(() => alternatives.splice(0));
-
-    it('lets an admin act on any candidate, and still refuses everyone else', async () => {
-      expect(await attempt({ 'x-admin-key': 'letmein' }, '00000000-0000-4000-8000-000000000000')).toEqual({
-        status: 200,
-        access: 'admin',
-      });
-      expect((await attempt({ 'x-admin-key': 'wrong' })).status).toBe(401);
-      expect(await attempt({ authorization: `Bearer ${TOKEN}` })).toEqual({
-        status: 200,
-        access: 'candidate',
-      });
-    });
+  it('lets an admin (ADMIN_TOKENS) act on any candidate, and still refuses everyone else', async () => {
+    expect(ADMIN_ALTERNATIVES).toContain(AdminGuard);
+    expect(
+      await attempt({ authorization: `Bearer ${ADMIN}` }, '00000000-0000-4000-8000-000000000000'),
+    ).toEqual({ status: 200, access: 'admin' });
+    expect((await attempt({ authorization: 'Bearer not-the-admin-token-0123456789abcdef' })).status).toBe(
+      401,
+    );
+    expect(await attempt({ authorization: `Bearer ${TOKEN}` })).toEqual({ status: 200, access: 'candidate' });
   });
 });

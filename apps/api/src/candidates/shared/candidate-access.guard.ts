@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, type Type } from '
 import { ModuleRef } from '@nestjs/core';
 import { ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
+import { AdminGuard } from '../../shared/admin.guard';
 import { CandidateTokens } from './candidate-tokens';
 
 /** Who acts on a candidate's data: the candidate (by token) or an operator (admin credential). */
@@ -11,11 +12,8 @@ export interface CandidateRequest extends FastifyRequest {
   candidateAccess?: CandidateAccess;
 }
 
-/**
- * Guards that, besides the candidate's own token, grant access to any candidate (they act as admin).
- * The admin guard joins here with one line: `[AdminGuard]`.
- */
-export const ADMIN_ALTERNATIVES: readonly Type<CanActivate>[] = [];
+/** Guards that, besides the candidate's own token, grant access to any candidate (they act as admin). */
+export const ADMIN_ALTERNATIVES: readonly Type<CanActivate>[] = [AdminGuard];
 
 const notFound = () =>
   new ProblemException({
@@ -57,7 +55,12 @@ export class CandidateAccessGuard implements CanActivate {
     if (header === undefined || !/^Bearer fwc_/.test(header)) {
       for (const alternative of ADMIN_ALTERNATIVES) {
         const guard = await this.instance(alternative);
-        if (await guard.canActivate(context)) {
+        // A refusal by an admin guard is not the answer: the caller may be a candidate, whose
+        // own error (401 below) says what is missing.
+        const granted = await Promise.resolve(guard.canActivate(context) as boolean | Promise<boolean>).catch(
+          () => false,
+        );
+        if (granted) {
           request.candidateAccess = { kind: 'admin' };
           return true;
         }

@@ -1,8 +1,9 @@
-import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseBody, ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
 import { commandContext } from '../../shared/command-context';
+import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import {
   RegisterEmployerBody,
   RegisterEmployerCommand,
@@ -10,6 +11,7 @@ import {
 } from './register-employer.command';
 
 @Controller('employers')
+@UseGuards(RateLimitGuard)
 export class RegisterEmployerController {
   constructor(private readonly commands: CommandBus) {}
 

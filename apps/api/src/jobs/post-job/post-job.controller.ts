@@ -3,10 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import { parseBody } from '@feedwerk/platform';
 import { ApiKeyGuard, type AuthenticatedRequest } from '../../shared/api-key.guard';
 import { commandContext } from '../../shared/command-context';
+import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { PostJobBody, PostJobCommand, type PostJobResult } from './post-job.command';
 
 @Controller('jobs')
-@UseGuards(ApiKeyGuard)
+@UseGuards(RateLimitGuard, ApiKeyGuard)
 export class PostJobController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { type FeedEvent, Topics, toFeedEvent } from '@feedwerk/contracts';
+import { JobsProjection } from '@feedwerk/read-models';
+import {
+  decodeEnvelope,
+  type IncomingMessage,
+  MESSAGE_TRANSPORT,
+  type MessageTransport,
+  type Subscription,
+} from '@feedwerk/transport';
+import { deadLetter } from './dead-letter';
+
+export const JOBS_GROUP = 'projector.jobs';
+
+/**
+ * Consumes the jobs and employers topics in its own consumer group `projector.jobs` (independent of
+ * the activity projection's progress) and folds them into the portal's jobs/employers read model.
+ * Poison records go to the dead-letter topic; other failures fail the batch, which is retried.
+ */
+@Injectable()
+export class JobsProjector implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(JobsProjector.name);
+  private subscription: Subscription | null = null;
+
+  constructor(
+    private readonly projection: JobsProjection,
+    @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.transport.subscribe({
+      groupId: JOBS_GROUP,
+      topics: [Topics.events('jobs'), Topics.events('employers')],
+      fromBeginning: true,
+      handle: (batch) => this.handle(batch),
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  async handle(batch: readonly IncomingMessage[]): Promise<void> {
+    const events: FeedEvent[] = [];
+    for (const message of batch) {
+      try {
+        events.push(toFeedEvent(decodeEnvelope(message)));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.log.warn(`dead-lettering ${message.topic}/${message.partition}@${message.offset}: ${reason}`);
+        await deadLetter(this.transport, JOBS_GROUP, message, reason);
+      }
+    }
+    await this.projection.handle(events);
+  }
+}
