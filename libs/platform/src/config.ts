@@ -55,6 +55,8 @@ export const configSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]+$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
     .default(`${hostname()}-${process.pid}`),
   TICKER_HISTORY: int(1, 200).default(20),
+  /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
+  WIDGET_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
