@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const root = resolve(__dirname, '..');
+
+/** Debian's chromium (apt-get install chromium), driven by playwright-core: no browser download. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: the browser tests need a real Chromium. ` +
+        "Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.",
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Builds the widget bundle into a fresh folder (what `npm run build` puts in dist/apps/ticker/public). */
+export async function buildWidget(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'feedwerk-widget-'));
+  execFileSync(process.execPath, [join(root, 'scripts/build-widget.mjs'), dir], { stdio: 'ignore' });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface Embed {
+  readonly portal: string;
+  readonly lang?: 'de' | 'en';
+  readonly max?: number;
+}
+
+/**
+ * A partner's page on ANOTHER origin than the ticker (localhost vs 127.0.0.1, another port), with the
+ * one tag and the strict CSP a partner would set: scripts and connections to the widget host only,
+ * no inline styles, Trusted Types enforced.
+ */
+export async function startPartnerSite(tickerUrl: string): Promise<{
+  url: (embed: Embed) => string;
+  close: () => Promise<void>;
+}> {
+  const ticker = new URL(tickerUrl);
+  const ws = `ws://${ticker.host}`;
+  const csp =
+    `default-src 'none'; script-src ${ticker.origin}; connect-src ${ticker.origin} ${ws}; ` +
+    "base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
+  const server: Server = createServer((request, response) => {
+    const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
+      response.writeHead(404).end();
+      return;
+    }
+    const attr = (name: string) => (query.get(name) ?? '').replace(/[^a-z0-9._-]/gi, '');
+    const body = `<!doctype html>
+<html lang="de">
+  <head><meta charset="utf-8"><title>Partnerportal – Jobs</title></head>
+  <body>
+    <header><p>Partnerportal</p></header>
+    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p></main>
+    <aside aria-label="Seitenleiste">
+      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"></script>
+    </aside>
+  </body>
+</html>`;
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+    response.end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: ({ portal, lang = 'de', max = 8 }) =>
+      `http://localhost:${port}/?portal=${portal}&lang=${lang}&max=${max}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+export interface ShownItem {
+  readonly id: string;
+  readonly kind: string;
+  readonly icon: string;
+  readonly text: string;
+  readonly detail: string;
+  readonly time: string;
+}
+
+/** What the box shows, top to bottom, read from its shadow root. */
+export function shownItems(page: Page): Promise<ShownItem[]> {
+  return page.locator('.feedwerk-ticker .fw-item').evaluateAll((rows) =>
+    rows.map((row) => {
+      const li = row as HTMLElement;
+      const text = (selector: string) => li.querySelector(selector)?.textContent ?? '';
+      return {
+        id: li.dataset.id ?? '',
+        kind: li.dataset.kind ?? '',
+        icon: text('.fw-icon'),
+        text: text('.fw-text'),
+        detail: text('.fw-detail'),
+        time: text('.fw-time'),
+      };
+    }),
+  );
+}
+
+export const boxStatus = (page: Page): Promise<string | null> =>
+  page.locator('.feedwerk-ticker .fw-status').getAttribute('data-state');
