@@ -47,12 +47,26 @@ export async function buildWidget(outDir = defaultWidgetDir) {
   return manifest;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const manifest = await buildWidget(process.argv[2] ? resolve(process.argv[2]) : undefined);
-  console.error(describeWidget(manifest));
-}
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 export function describeWidget(m) {
-  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   return `widget.js ${m.version}: ${kib(m.bytes)}, ${kib(m.gzipBytes)} gzipped, ${m.integrity}`;
+}
+
+/** The README's size line, between its markers. */
+export const readmeSize = (m) =>
+  `${kib(m.gzipBytes)} gzipped (${kib(m.bytes)} minified), socket.io-client included`;
+const SIZE_MARKERS = /(<!-- widget-size -->)[\s\S]*?(<!-- \/widget-size -->)/;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const dir = args.find((arg) => !arg.startsWith('--'));
+  const manifest = await buildWidget(dir ? resolve(dir) : undefined);
+  console.error(describeWidget(manifest));
+  if (args.includes('--readme')) {
+    const file = join(root, 'README.md');
+    const readme = await readFile(file, 'utf8');
+    await writeFile(file, readme.replace(SIZE_MARKERS, `$1${readmeSize(manifest)}$2`));
+    console.error(`README.md: ${readmeSize(manifest)}`);
+  }
 }
