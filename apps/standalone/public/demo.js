@@ -57,10 +57,13 @@
   const status = byId('ticker-status');
   const statusLabel = byId('ticker-status-label');
 
-  /** Shown items, newest first (position desc), at most MAX_ITEMS. */
+  /** Shown items, newest first (order desc), at most MAX_ITEMS. */
   let shown = [];
-  /** position -> <li>, so a re-render keeps existing rows (and their animation state). */
+  /** Every item known (id -> item): changes upsert or retract by id (ticker protocol v1). */
+  const known = new Map();
+  /** id@position -> <li>, so a re-render keeps unchanged rows (and their animation state). */
   const rows = new Map();
+  const rowKey = (item) => `${item.id}@${item.position}`;
 
   const STATUS_TEXT = {
     connecting: 'Verbinde …',
@@ -80,8 +83,10 @@
     return (
       item !== null &&
       typeof item === 'object' &&
+      typeof item.id === 'string' &&
       Number.isSafeInteger(item.position) &&
       item.position > 0 &&
+      Number.isSafeInteger(item.order) &&
       typeof item.text === 'string' &&
       typeof item.at === 'string'
     );
@@ -107,11 +112,11 @@
     text.className = 'ticker-item__text';
     text.textContent = item.text;
     line.append(text);
-    if (Number.isSafeInteger(item.count) && item.count > 1) {
-      const count = document.createElement('span');
-      count.className = 'ticker-item__count';
-      count.textContent = String(item.count);
-      line.append(count);
+    if (typeof item.detail === 'string' && item.detail !== '') {
+      const detail = document.createElement('span');
+      detail.className = 'ticker-item__count';
+      detail.textContent = item.detail;
+      line.append(detail);
     }
 
     const time = document.createElement('time');
@@ -127,22 +132,22 @@
 
   /** Puts the rows of `items` (newest first) into the list, reusing rows already shown. */
   function render(items, highlightNew) {
-    const keep = new Set(items.map((item) => item.position));
-    for (const [position, li] of rows) {
-      if (!keep.has(position)) {
+    const keep = new Set(items.map(rowKey));
+    for (const [key, li] of rows) {
+      if (!keep.has(key)) {
         li.remove();
-        rows.delete(position);
+        rows.delete(key);
       }
     }
     items.forEach((item, index) => {
-      let li = rows.get(item.position);
+      let li = rows.get(rowKey(item));
       if (!li) {
         li = createRow(item);
         if (highlightNew) {
           li.classList.add('is-new');
           li.addEventListener('animationend', () => li.classList.remove('is-new'), { once: true });
         }
-        rows.set(item.position, li);
+        rows.set(rowKey(item), li);
       }
       // Move only when out of place, so unchanged rows are not re-announced by the live region.
       if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
@@ -151,19 +156,17 @@
     empty.hidden = items.length > 0;
   }
 
-  const newestFirst = (a, b) => b.position - a.position;
+  const newestFirst = (a, b) => b.order - a.order;
 
-  /** Deduplicates by position, sorts newest first and keeps MAX_ITEMS. */
-  function normalise(items) {
-    const byPosition = new Map();
-    for (const item of items) if (isItem(item)) byPosition.set(item.position, item);
-    return [...byPosition.values()].sort(newestFirst).slice(0, MAX_ITEMS);
+  /** The known items, newest first, at most MAX_ITEMS. */
+  function visible() {
+    return [...known.values()].sort(newestFirst).slice(0, MAX_ITEMS);
   }
 
   function refreshTimes() {
     const now = Date.now();
     for (const item of shown) {
-      const li = rows.get(item.position);
+      const li = rows.get(rowKey(item));
       const time = li && li.querySelector('time');
       if (time) time.textContent = relativeTime(item.at, now);
     }
@@ -185,24 +188,24 @@
     }
     const socket = window.io('/ticker', { transports: ['websocket', 'polling'] });
 
-    /** Subscribes (again). `full` replaces the list entirely (after a resync the feed may have changed). */
-    function subscribe(full) {
+    /** Subscribes (again) for a snapshot of the box, which replaces what is shown. */
+    function subscribe() {
       clearTimeout(retryTimer);
       const id = ++subscription;
-      socket.timeout(ACK_TIMEOUT_MS).emit('ticker.subscribe', { portal: PORTAL, lang: LANG }, (err, ack) => {
+      const request = { portal: PORTAL, lang: LANG, limit: MAX_ITEMS };
+      socket.timeout(ACK_TIMEOUT_MS).emit('ticker.subscribe', request, (err, ack) => {
         if (id !== subscription) return; // an older request answered late
         if (err || !ack || ack.ok !== true || !Array.isArray(ack.items)) {
           const reason = err
             ? 'keine Antwort'
             : (ack && typeof ack.error === 'string' && ack.error) || 'abgelehnt';
           setStatus('error', `Fehler: ${reason}`);
-          if (socket.connected) retryTimer = setTimeout(() => subscribe(full), RETRY_SUBSCRIBE_MS);
+          if (socket.connected) retryTimer = setTimeout(() => subscribe(), RETRY_SUBSCRIBE_MS);
           return;
         }
-        const head = Number.isSafeInteger(ack.head) ? ack.head : 0;
-        // Live items that arrived while the request was in flight and lie beyond the history are kept.
-        const newer = full ? [] : shown.filter((item) => item.position > head);
-        render(normalise([...ack.items, ...newer]), false);
+        known.clear();
+        for (const item of ack.items) if (isItem(item)) known.set(item.id, item);
+        render(visible(), false);
         empty.textContent = 'Noch keine Aktivitäten.';
         setStatus('live');
       });
@@ -210,7 +213,7 @@
 
     socket.on('connect', () => {
       setStatus('connecting');
-      subscribe(false);
+      subscribe();
     });
 
     socket.on('disconnect', (reason) => {
@@ -231,15 +234,15 @@
       setStatus(socket.active ? 'reconnecting' : 'offline');
     });
 
-    socket.on('ticker.item', (item) => {
-      if (!isItem(item)) return;
-      if (shown.some((known) => known.position === item.position)) return;
-      const oldest = shown[shown.length - 1];
-      if (shown.length >= MAX_ITEMS && oldest && item.position < oldest.position) return;
-      render(normalise([item, ...shown]), true);
+    socket.on('ticker.change', (change) => {
+      if (!change || typeof change !== 'object') return;
+      if (change.op === 'upsert' && isItem(change.item)) known.set(change.item.id, change.item);
+      else if (change.op === 'retract' && typeof change.id === 'string') known.delete(change.id);
+      else return;
+      render(visible(), true);
     });
 
-    socket.on('ticker.resync', () => subscribe(true));
+    socket.on('ticker.resync', () => subscribe());
   }
 
   // ------------------------------------------------------------------ HTTP helpers
