@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type INestApplication, type Type } from '@nestjs/common';
-import { TickerProtocol, type TickerItemV1, type TickerSubscribeAck } from '@feedwerk/contracts';
+import {
+  TickerProtocol,
+  type TickerChangeV1,
+  type TickerItemV1,
+  type TickerSubscribeAck,
+} from '@feedwerk/contracts';
 import { startApp, type StartedApp } from '@feedwerk/platform';
 import { createTestDatabase, uniqueName } from '@feedwerk/testing';
 import { io, type Socket } from 'socket.io-client';
@@ -94,7 +99,9 @@ export async function tickerClient(url: string, portal: string, lang?: 'de' | 'e
     reconnection: false,
   });
   const items: TickerItemV1[] = [];
-  socket.on(TickerProtocol.item, (item: TickerItemV1) => items.push(item));
+  socket.on(TickerProtocol.change, (change: TickerChangeV1) => {
+    if (change.op === 'upsert') items.push(change.item);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

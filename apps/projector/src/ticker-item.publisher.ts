@@ -5,7 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerRecord, Topics } from '@feedwerk/contracts';
+import {
+  CLOUDEVENTS_SPEC_VERSION,
+  KafkaHeaders,
+  type TickerChangeRecord,
+  type TickerItemRecord,
+  Topics,
+} from '@feedwerk/contracts';
 import { ActivityFeed } from '@feedwerk/read-models';
 import { WakeSignal } from '@feedwerk/platform';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
@@ -55,9 +61,19 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
         const { head, published } = await this.feed.state();
         if (head > published) {
           const items = await this.feed.between(published, head, BATCH);
+          const changes = items.map((item): TickerChangeRecord => ({
+            op: 'upsert',
+            position: item.position,
+            item,
+            previousKind: null,
+          }));
           await this.transport.publish(
-            Topics.tickerItems,
-            items.map((item) => ({ key: 'feed', value: JSON.stringify(item), headers: headersOf(item) })),
+            Topics.tickerChanges,
+            changes.map((change) => ({
+              key: 'feed',
+              value: JSON.stringify(change),
+              headers: headersOf(change.item),
+            })),
           );
           await this.feed.markPublished(items[items.length - 1]?.position ?? published);
           failures = 0;
@@ -75,7 +91,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
-const headersOf = (item: TickerRecord): Record<string, string> => ({
+const headersOf = (item: TickerItemRecord): Record<string, string> => ({
   [KafkaHeaders.id]: item.id,
   [KafkaHeaders.type]: TICKER_ITEM_TYPE,
   [KafkaHeaders.source]: '/feedwerk/projector/activity',

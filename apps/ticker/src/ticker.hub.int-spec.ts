@@ -2,8 +2,9 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import {
   TickerProtocol,
+  type TickerChangeV1,
   type TickerItemV1,
-  type TickerRecord,
+  type TickerItemRecord,
   type TickerSubscribeAck,
   Topics,
   toFeedEvent,
@@ -69,7 +70,9 @@ describe('ticker hub: feed order, no gap, no duplicate', () => {
     });
     clients.push(socket);
     const items: TickerItemV1[] = [];
-    socket.on(TickerProtocol.item, (item: TickerItemV1) => items.push(item));
+    socket.on(TickerProtocol.change, (change: TickerChangeV1) => {
+      if (change.op === 'upsert') items.push(change.item);
+    });
     const ack = (await socket
       .timeout(5_000)
       .emitWithAck(TickerProtocol.subscribe, { portal })) as TickerSubscribeAck;
@@ -77,22 +80,26 @@ describe('ticker hub: feed order, no gap, no duplicate', () => {
   }
 
   /** Projects `n` new jobs on a portal into the read model (not yet published) and returns their records. */
-  async function project(portal: string, n: number): Promise<TickerRecord[]> {
+  async function project(portal: string, n: number): Promise<TickerItemRecord[]> {
     const events = [];
     for (let i = 0; i < n; i += 1) events.push(toFeedEvent(await appendJobPosted(store, { portal })));
     return [...(await projection.handle(events)).items];
   }
 
-  const publish = (records: readonly TickerRecord[]) =>
+  const publish = (records: readonly TickerItemRecord[]) =>
     transport.publish(
-      Topics.tickerItems,
-      records.map((r) => ({ key: 'feed', value: JSON.stringify(r), headers: {} })),
+      Topics.tickerChanges,
+      records.map((r) => ({
+        key: 'feed',
+        value: JSON.stringify({ op: 'upsert', position: r.position, item: r, previousKind: null }),
+        headers: {},
+      })),
     );
 
   it('fills a hole from the read model before delivering a later item, and drops a redelivered one', async () => {
     const portal = uniqueName('p');
     const client = await connect(portal);
-    expect(client.ack).toMatchObject({ ok: true, items: [] });
+    expect(client.ack).toMatchObject({ ok: true, mode: 'snapshot', items: [] });
     const [a, b, c] = await project(portal, 3);
 
     await publish([c!]); // a and b never arrive through the topic
@@ -110,8 +117,13 @@ describe('ticker hub: feed order, no gap, no duplicate', () => {
     const earlier = await project(portal, 7);
     await publish(earlier);
     const client = await connect(portal);
-    expect(client.ack.ok && client.ack.items.map((i) => i.position)).toEqual(
-      earlier.slice(-5).map((r) => r.position),
+    expect(
+      client.ack.ok && client.ack.mode === 'snapshot' && client.ack.items.map((i) => i.position),
+    ).toEqual(
+      earlier
+        .slice(-5)
+        .map((r) => r.position)
+        .reverse(),
     );
     const later = await project(portal, 2);
     await publish(later);

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  changeFor,
   renderTickerItem,
   TICKER_LANGS,
+  TickerChangeRecord,
   TickerProtocol,
-  TickerRecord,
+  type TickerItemRecord,
   TickerSubscribeRequest,
   type TickerLang,
   type TickerSubscribeAck,
@@ -41,7 +43,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   /** Last feed position delivered by this node. */
   private head = 0;
   /** Newest items per subscribed portal (site-wide items included), oldest first. */
-  private readonly cache = new Map<string, TickerRecord[]>();
+  private readonly cache = new Map<string, TickerItemRecord[]>();
   private chain: Promise<unknown> = Promise.resolve();
   delivered = 0;
 
@@ -55,7 +57,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     this.head = (await this.feed.state()).published;
     this.subscription = await this.transport.subscribe({
       groupId: `ticker.${this.config.TICKER_NODE_ID}`,
-      topics: [Topics.tickerItems],
+      topics: [Topics.tickerChanges],
       fromBeginning: false,
       handle: (batch) => this.serial(() => this.receive(batch)),
     });
@@ -91,14 +93,19 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       const history = await this.history(portal);
       for (const joined of socket.rooms) if (joined.startsWith('portal:')) await socket.leave(joined);
       await socket.join(room(portal, lang));
-      ack({ ok: true, items: history.map((r) => renderTickerItem(r, lang)), head: this.head });
+      ack({
+        ok: true,
+        mode: 'snapshot',
+        items: history.map((r) => renderTickerItem(r, lang)).reverse(),
+        head: this.head,
+      });
     }).catch((error: unknown) => {
       this.log.warn(`subscribe failed: ${String(error)}`);
       ack({ ok: false, error: 'temporarily unavailable, retry' });
     });
   }
 
-  private async history(portal: string): Promise<TickerRecord[]> {
+  private async history(portal: string): Promise<TickerItemRecord[]> {
     const cached = this.cache.get(portal);
     if (cached) return cached;
     const loaded = await this.feed.latest(portal, this.config.TICKER_HISTORY, this.head);
@@ -112,9 +119,9 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
 
   private async receive(batch: readonly IncomingMessage[]): Promise<void> {
     for (const message of batch) {
-      let record: TickerRecord;
+      let record: TickerItemRecord;
       try {
-        record = TickerRecord.parse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+        record = TickerChangeRecord.parse(JSON.parse(message.value?.toString('utf8') ?? 'null')).item;
       } catch (error) {
         this.log.warn(`ignoring an invalid ticker item at offset ${message.offset}: ${String(error)}`);
         continue;
@@ -141,7 +148,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private deliver(record: TickerRecord): void {
+  private deliver(record: TickerItemRecord): void {
     this.head = record.position;
     this.delivered += 1;
     for (const [portal, items] of this.cache) {
@@ -160,7 +167,12 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
             );
       if (rooms.length === 0) continue;
       // Rendered once per language, then sent to every socket of those rooms.
-      namespace.to(rooms).emit(TickerProtocol.item, renderTickerItem(record, lang));
+      const change = changeFor(
+        { portal: record.portal ?? '' },
+        { op: 'upsert', position: record.position, item: record, previousKind: null },
+        lang,
+      );
+      namespace.to(rooms).emit(TickerProtocol.change, change);
     }
   }
 

@@ -1,4 +1,4 @@
-import { type EventEnvelope, type FeedEvent, type TickerRecord, toFeedEvent } from '@feedwerk/contracts';
+import { type EventEnvelope, type FeedEvent, type TickerItemRecord, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { activityOf } from './activity.fold';
@@ -8,7 +8,7 @@ export const ACTIVITY = { name: 'activity@1', table: 'rm_activity_v1' } as const
 
 export interface ActivityResult {
   /** New ticker items, in feed order. */
-  readonly items: readonly TickerRecord[];
+  readonly items: readonly TickerItemRecord[];
   /** Events already applied before (redeliveries). */
   readonly skipped: number;
   /** Events re-read from the store because the transport delivered a later version first. */
@@ -18,15 +18,15 @@ export interface ActivityResult {
 interface ActivityRow {
   position: string;
   id: string;
-  kind: TickerRecord['kind'];
+  kind: TickerItemRecord['kind'];
   portal: string | null;
-  region: TickerRecord['region'];
+  region: TickerItemRecord['region'];
   category: string | null;
   count: number;
   at: Date;
 }
 
-export const toTickerRecord = (row: ActivityRow): TickerRecord => ({
+export const toTickerItemRecord = (row: ActivityRow): TickerItemRecord => ({
   id: row.id,
   position: Number(row.position),
   kind: row.kind,
@@ -34,6 +34,7 @@ export const toTickerRecord = (row: ActivityRow): TickerRecord => ({
   region: row.region,
   category: row.category,
   count: row.count,
+  order: Number(row.position),
   at: row.at.toISOString(),
 });
 
@@ -66,7 +67,7 @@ export class ActivityProjection {
       let position = Number(counter[0].feed_position);
       const versions = await this.versions(tx, [...new Set(events.map((e) => e.streamId))]);
       const touched = new Map<string, number>();
-      const items: (TickerRecord & { eventId: string; subject: string })[] = [];
+      const items: (TickerItemRecord & { eventId: string; subject: string })[] = [];
       let skipped = 0;
       let gapFilled = 0;
 
@@ -85,7 +86,15 @@ export class ActivityProjection {
           const draft = activityOf(e);
           if (!draft) continue;
           position += 1;
-          items.push({ ...draft, id: e.id, position, at: e.time, eventId: e.id, subject: e.streamId });
+          items.push({
+            ...draft,
+            id: e.id,
+            order: position,
+            position,
+            at: e.time,
+            eventId: e.id,
+            subject: e.streamId,
+          });
         }
         versions.set(event.streamId, event.streamPosition);
         touched.set(event.streamId, event.streamPosition);
@@ -156,24 +165,24 @@ export class ActivityFeed {
   constructor(private readonly db: DataSource) {}
 
   /** The newest `limit` visible items of a portal (site-wide items included) up to `upTo`, oldest first. */
-  async latest(portal: string, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<TickerRecord[]> {
+  async latest(portal: string, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<TickerItemRecord[]> {
     const rows: ActivityRow[] = await this.db.query(
       `SELECT ${ROW_COLUMNS} FROM ${ACTIVITY.table}
         WHERE (portal = $1 OR portal IS NULL) AND NOT retracted AND position <= $3
         ORDER BY position DESC LIMIT $2`,
       [portal, limit, upTo],
     );
-    return rows.map(toTickerRecord).reverse();
+    return rows.map(toTickerItemRecord).reverse();
   }
 
   /** All items with after < position <= upTo, in feed order (every portal). */
-  async between(after: number, upTo: number, limit = 1000): Promise<TickerRecord[]> {
+  async between(after: number, upTo: number, limit = 1000): Promise<TickerItemRecord[]> {
     const rows: ActivityRow[] = await this.db.query(
       `SELECT ${ROW_COLUMNS} FROM ${ACTIVITY.table}
         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
       [after, upTo, limit],
     );
-    return rows.map(toTickerRecord);
+    return rows.map(toTickerItemRecord);
   }
 
   /** The feed's head (last committed position) and how far items were published to the transport. */
