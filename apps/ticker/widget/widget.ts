@@ -1,3 +1,4 @@
+import type { TickerProtocol } from '@feedwerk/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { TickerBox } from './box';
 import { TickerView } from './view';
@@ -19,8 +20,9 @@ const EVENTS = {
   subscribe: 'ticker.subscribe',
   change: 'ticker.change',
   resync: 'ticker.resync',
-} as const;
+} as const satisfies Pick<typeof TickerProtocol, 'subscribe' | 'change' | 'resync'>;
 
+const NAMESPACE: (typeof TickerProtocol)['namespace'] = '/ticker';
 const DEFAULT_MAX = 8;
 const MAX_LIMIT = 50;
 const ACK_TIMEOUT_MS = 10_000;
@@ -105,7 +107,7 @@ class TickerWidget {
     // Items beyond `max` are kept in reserve so that a retracted line is replaced, not left as a hole.
     this.box = new TickerBox(Math.min(MAX_LIMIT, options.max * 2));
     this.view = new TickerView(host, options.lang);
-    this.socket = io(`${options.origin}/ticker`, {
+    this.socket = io(`${options.origin}${NAMESPACE}`, {
       transports: ['websocket', 'polling'],
       withCredentials: false,
     });

@@ -1,5 +1,7 @@
 // The ticker protocol v1 as the widget sees it on the wire. Everything that arrives is checked
 // here before the box uses it: a field of the wrong type drops the message, it never reaches the DOM.
+// Only types come from @feedwerk/contracts (erased by the bundler): the bundle carries no zod.
+import type { TickerChangeV1, TickerItemV1, TickerSubscribeAck } from '@feedwerk/contracts';
 
 export type Lang = 'de' | 'en';
 
@@ -20,9 +22,25 @@ export type TickerChange =
   | { readonly op: 'retract'; readonly position: number; readonly id: string };
 
 export type SubscribeAck =
-  | { readonly ok: true; readonly mode: 'snapshot'; readonly items: TickerItem[]; readonly head: number }
-  | { readonly ok: true; readonly mode: 'changes'; readonly changes: TickerChange[]; readonly head: number }
+  | {
+      readonly ok: true;
+      readonly mode: 'snapshot';
+      readonly items: readonly TickerItem[];
+      readonly head: number;
+    }
+  | {
+      readonly ok: true;
+      readonly mode: 'changes';
+      readonly changes: readonly TickerChange[];
+      readonly head: number;
+    }
   | { readonly ok: false; readonly error: string };
+
+// Compile-time proof that every message of the contracts is one this reader accepts.
+type Fits<T extends U, U> = T;
+export type _ItemFits = Fits<TickerItemV1, TickerItem>;
+export type _ChangeFits = Fits<TickerChangeV1, TickerChange>;
+export type _AckFits = Fits<TickerSubscribeAck, SubscribeAck>;
 
 /** Longest text the box renders from one field; longer strings are cut, not trusted to wrap. */
 const MAX_TEXT = 300;
