@@ -45,6 +45,8 @@ export interface Embed {
   readonly portal: string;
   readonly lang?: 'de' | 'en';
   readonly max?: number;
+  /** Render into the element with this id (data-target) instead of after the tag. */
+  readonly target?: string;
 }
 
 /**
@@ -73,9 +75,9 @@ export async function startPartnerSite(tickerUrl: string): Promise<{
   <head><meta charset="utf-8"><title>Partnerportal – Jobs</title></head>
   <body>
     <header><p>Partnerportal</p></header>
-    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p></main>
+    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${attr('target') ? `<div id="${attr('target')}"></div>` : ''}</main>
     <aside aria-label="Seitenleiste">
-      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"></script>
+      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${attr('target') ? ` data-target="#${attr('target')}"` : ''}></script>
     </aside>
   </body>
 </html>`;
@@ -85,8 +87,8 @@ export async function startPartnerSite(tickerUrl: string): Promise<{
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
-    url: ({ portal, lang = 'de', max = 8 }) =>
-      `http://localhost:${port}/?portal=${portal}&lang=${lang}&max=${max}`,
+    url: ({ portal, lang = 'de', max = 8, target = '' }) =>
+      `http://localhost:${port}/?portal=${portal}&lang=${lang}&max=${max}&target=${target}`,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

@@ -57,7 +57,13 @@ describe('npm start (the embedded default as users run it)', () => {
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
       expect(await page.text()).toContain('Neueste Aktivitäten');
-      for (const asset of ['/demo.js', '/demo.css', '/socket.io/socket.io.js']) {
+      for (const asset of [
+        '/demo.js',
+        '/demo.css',
+        '/socket.io/socket.io.js',
+        '/widget.js',
+        '/widget.json',
+      ]) {
         expect((await fetch(`${url}${asset}`)).status).toBe(200);
       }
 

@@ -223,6 +223,29 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
     await waitFor('the refreshed time', async () => (await shownItems(page))[0]!.time === 'vor 5 Minuten');
   });
 
+  it('flashes a new line, except for visitors who ask for reduced motion', async () => {
+    answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
+    const animation = async () => {
+      await open();
+      live({ op: 'upsert', position: 2, item: item(2) });
+      await waitFor('the new line', async () => (await orders())[0] === 2);
+      return page
+        .locator('.feedwerk-ticker .fw-item')
+        .first()
+        .evaluate((li) => getComputedStyle(li).animationName);
+    };
+    expect(await animation()).toBe('fw-flash');
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await animation()).toBe('none');
+  });
+
+  it('renders into the element named by data-target', async () => {
+    answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
+    await page.goto(site.url({ portal: 'targeted', target: 'box' }));
+    await waitFor('the box to go live', async () => (await boxStatus(page)) === 'live');
+    expect(await page.locator('#box > .feedwerk-ticker').count()).toBe(1);
+  });
+
   it('sets no cookie and stores nothing in the visitor’s browser', async () => {
     answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
     await open();

@@ -171,6 +171,7 @@ describe.each([
     expect(shown.filter((i) => i.kind === 'job.posted')).toHaveLength(1);
     expect(shown.map((i) => i.text)).toContain('Neue Anmeldung Arbeitgeber');
     expect(await page.locator('.feedwerk-ticker h2').textContent()).toBe('Neueste Aktivitäten');
+    expect(await page.locator('.feedwerk-ticker ol').getAttribute('aria-live')).toBe('polite');
     // Rendered right where the tag stands, styled by its constructed stylesheet despite the page's CSP.
     expect(
       await page
@@ -285,6 +286,26 @@ describe.each([
     // Run `node scripts/build-widget.mjs --readme` when this fails after a change to the widget.
     expect(Math.abs(Number(stated) - Number(manifest.gzipBytes) / 1024)).toBeLessThanOrEqual(0.5);
   });
+
+  if (startStack === startEmbeddedStack) {
+    it('sits on the demo page as a portal embeds it, under the page’s strict CSP with Trusted Types', async () => {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      await page.goto(stack.apiUrl);
+      await waitFor('the box to go live', async () => (await boxStatus(page)) === 'live', {
+        timeoutMs: 30_000,
+      });
+      expect(await page.locator('aside script[src="/widget.js"] + .feedwerk-ticker').count()).toBe(1);
+      await postJob('berlin');
+      await waitFor('the posting in the demo box', async () =>
+        (await shownItems(page)).some((i) => i.kind === 'job.posted'),
+      );
+      expect(errors).toEqual([]);
+    });
+  }
 
   // Only the production layout has a ticker that restarts on its own while commands are accepted.
   if (startStack !== startDistributedStack) return;
