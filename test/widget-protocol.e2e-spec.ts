@@ -246,6 +246,32 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
     expect(await page.locator('#box > .feedwerk-ticker').count()).toBe(1);
   });
 
+  it('falls back to HTTP long-polling where WebSockets are blocked, within the CSP the README names', async () => {
+    await page.addInitScript(() => {
+      // As behind a proxy that refuses upgrades: every WebSocket fails as it opens.
+      class RefusedWebSocket extends EventTarget {
+        readyState = 3;
+        onerror: ((event: Event) => void) | null = null;
+        onclose: ((event: CloseEvent) => void) | null = null;
+        constructor() {
+          super();
+          setTimeout(() => {
+            this.onerror?.(new Event('error'));
+            this.onclose?.(new CloseEvent('close', { code: 1006 }));
+          }, 10);
+        }
+        send(): void {}
+        close(): void {}
+      }
+      Object.defineProperty(window, 'WebSocket', { value: RefusedWebSocket });
+    });
+    answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
+    await open();
+    live({ op: 'upsert', position: 2, item: item(2) });
+    await waitFor('a live line over polling', async () => (await orders())[0] === 2);
+    expect(sockets[0]!.conn.transport.name).toBe('polling');
+  });
+
   it('sets no cookie and stores nothing in the visitor’s browser', async () => {
     answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
     await open();

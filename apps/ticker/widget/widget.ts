@@ -108,7 +108,9 @@ class TickerWidget {
     this.box = new TickerBox(Math.min(MAX_LIMIT, options.max * 2));
     this.view = new TickerView(host, options.lang);
     this.socket = io(`${options.origin}${NAMESPACE}`, {
+      // WebSocket first (one connection, no sticky sessions needed); long-polling where a proxy blocks it.
       transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       withCredentials: false,
     });
     this.socket.on('connect', () => this.subscribe());
