@@ -55,7 +55,7 @@ describe.each([
     }
   });
 
-  it('answers a new subscriber with the latest items, in English when asked', async () => {
+  it('answers a new subscriber with the box, a burst of postings as one item, in English when asked', async () => {
     const portal = uniqueName('p-');
     const { body } = await post(deployment.apiUrl, '/employers', employerBody());
     const auth = { authorization: `Bearer ${String(body.apiKey)}` };
@@ -69,13 +69,17 @@ describe.each([
         client.close();
         if (!client.ack.ok || client.ack.mode !== 'snapshot') return false;
         const jobs = client.ack.items.filter((i) => i.portal === portal);
-        return jobs.length === 2 ? client.ack.items : false;
+        return jobs[0]?.count === 2 ? client.ack.items : false;
       },
       { timeoutMs: 30_000 },
     );
-    expect(history.filter((i) => i.portal === portal).map((i) => i.text)).toEqual([
-      'New job ad posted',
-      'New job ad posted',
+    // Two postings on one portal within the burst window: one item, updated in place.
+    expect(history.filter((i) => i.portal === portal)).toEqual([
+      expect.objectContaining({
+        kind: 'jobs.burst',
+        text: 'New job offers available',
+        detail: '2 new job ads',
+      }),
     ]);
     // The box comes newest first.
     const orders = history.map((i) => i.order);

@@ -28,13 +28,13 @@ export interface Deployment {
 const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
 
 /** The embedded default: one process, PGlite in a temporary DATA_DIR, in-process transport. */
-export async function startEmbedded(): Promise<Deployment> {
+export async function startEmbedded(extra: Record<string, string> = {}): Promise<Deployment> {
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-e2e-'));
   const { app, url } = await startApp(
     {
       app: 'standalone',
       requires: [],
-      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '' },
+      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '', ...extra },
     },
     StandaloneModule,
   );
@@ -49,8 +49,13 @@ export async function startEmbedded(): Promise<Deployment> {
   };
 }
 
+/** A distributed deployment can start further ticker nodes (each its own app and consumer group). */
+export interface DistributedDeployment extends Deployment {
+  startTicker(nodeId?: string): Promise<StartedApp>;
+}
+
 /** Production layout: api, relay, projector and ticker as separate apps on real PostgreSQL and Kafka. */
-export async function startDistributed(): Promise<Deployment> {
+export async function startDistributed(extra: Record<string, string> = {}): Promise<DistributedDeployment> {
   const database = await createTestDatabase();
   const env = {
     ...quiet,
@@ -59,6 +64,7 @@ export async function startDistributed(): Promise<Deployment> {
     TOPIC_PREFIX: `${uniqueName('e2e')}.`,
     TOPIC_PARTITIONS: '3',
     RELAY_IDLE_POLL_MS: '50',
+    ...extra,
   };
   const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
     startApp(
@@ -85,14 +91,19 @@ export async function startDistributed(): Promise<Deployment> {
     apiUrl: api!.url,
     tickerUrl: ticker!.url,
     apps: started.map((s) => s.app),
+    async startTicker(nodeId = uniqueName('node-')) {
+      const ticker = await start('ticker', TickerModule, { TICKER_NODE_ID: nodeId });
+      started.push(ticker);
+      return ticker;
+    },
     async stop() {
-      for (const { app } of started.reverse()) await app.close();
+      for (const { app } of started.reverse()) await app.close().catch(() => undefined);
       await database.drop();
     },
   };
 }
 
-/** A real socket.io client on `/ticker` that records every item it receives. */
+/** A real socket.io client on `/ticker` that records every item upserted to it. */
 export async function tickerClient(url: string, portal: string, lang?: 'de' | 'en') {
   const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
     transports: ['websocket'],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
+import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
@@ -10,8 +11,9 @@ import { TickerItemPublisher } from './ticker-item.publisher';
   providers: [
     {
       provide: ActivityProjection,
-      useFactory: (db: DataSource, store: EventStore) => new ActivityProjection(db, store),
-      inject: [DataSource, EventStore],
+      useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>
+        new ActivityProjection(db, store, { burstWindowMs: config.TICKER_BURST_WINDOW_MS }),
+      inject: [DataSource, EventStore, FEEDWERK_CONFIG],
     },
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
     ActivityProjector,

@@ -3,14 +3,19 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EventStore1764230400000, eventStoreEntities } from '@feedwerk/event-store';
-import { Activity1764230500000 } from '@feedwerk/read-models';
+import { Activity1764230500000, ActivityV21764231000000 } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
 import { type Logger } from 'pino';
 
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
-export const MIGRATIONS = [EventStore1764230400000, Activity1764230500000, Credentials1764230600000];
+export const MIGRATIONS = [
+  EventStore1764230400000,
+  Activity1764230500000,
+  Credentials1764230600000,
+  ActivityV21764231000000,
+];
 
 /**
  * One connection to the embedded database. PGlite runs one session; its socket server interleaves the
