@@ -151,16 +151,38 @@ describe.each([
     });
   };
 
+  /** Waits until the box satisfies `accept`; on timeout the error shows what the box held. */
+  const untilBox = async (
+    what: string,
+    accept: (items: ShownItem[], status: string | null) => boolean,
+    timeoutMs = 30_000,
+  ) => {
+    let last: unknown = null;
+    try {
+      return await waitFor(
+        what,
+        async () => {
+          const items = await shownItems(page);
+          const status = await boxStatus(page);
+          last = { status, items };
+          return accept(items, status) && items;
+        },
+        { timeoutMs },
+      );
+    } catch (error) {
+      throw new Error(`${String(error)}; the box held ${JSON.stringify(last)}`);
+    }
+  };
+
   it('shows the latest lines of its portal, newest first, with relative times', async () => {
     const portal = uniqueName('p');
     await postJob(portal);
     await postJob(uniqueName('other'));
     await open(portal);
 
-    const shown = await waitFor('the posting in the box', async () => {
-      const items = await shownItems(page);
-      return items.some((i) => i.kind === 'job.posted') && items;
-    });
+    const shown = await untilBox('the posting in the box', (items) =>
+      items.some((i) => i.kind === 'job.posted'),
+    );
     expect(shown[0]).toMatchObject({
       kind: 'job.posted',
       icon: '➟',
@@ -185,10 +207,9 @@ describe.each([
     const portal = uniqueName('p');
     await open(portal, { lang: 'en', max: 2 });
     await postJob(portal);
-    const shown = await waitFor('the posting in the box', async () => {
-      const items = await shownItems(page);
-      return items.some((i) => i.kind === 'job.posted') && items;
-    });
+    const shown = await untilBox('the posting in the box', (items) =>
+      items.some((i) => i.kind === 'job.posted'),
+    );
     expect(shown[0]).toMatchObject({ text: 'New job ad posted', time: 'just now' });
     expect(shown.length).toBeLessThanOrEqual(2);
     expect(await page.locator('.feedwerk-ticker h2').textContent()).toBe('Latest activity');
@@ -222,9 +243,7 @@ describe.each([
     const portal = uniqueName('p');
     await open(portal);
     await postJob(portal, { title: '<img src=x onerror=alert(1)>' });
-    await waitFor('the posting in the box', async () =>
-      (await shownItems(page)).some((i) => i.kind === 'job.posted'),
-    );
+    await untilBox('the posting in the box', (items) => items.some((i) => i.kind === 'job.posted'));
     const images = await page.evaluate(() => ({
       page: document.querySelectorAll('img').length,
       box: document.querySelector('.feedwerk-ticker')!.shadowRoot!.querySelectorAll('img').length,
@@ -237,9 +256,7 @@ describe.each([
     const portal = uniqueName('p');
     await postJob(portal);
     await open(portal);
-    await waitFor('the posting in the box', async () =>
-      (await shownItems(page)).some((i) => i.kind === 'job.posted'),
-    );
+    await untilBox('the posting in the box', (items) => items.some((i) => i.kind === 'job.posted'));
     const source = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
     await page.evaluate(source);
     const violations = await page.evaluate(async () => {
@@ -300,9 +317,7 @@ describe.each([
       });
       expect(await page.locator('aside script[src="/widget.js"] + .feedwerk-ticker').count()).toBe(1);
       await postJob('berlin');
-      await waitFor('the posting in the demo box', async () =>
-        (await shownItems(page)).some((i) => i.kind === 'job.posted'),
-      );
+      await untilBox('the posting in the demo box', (items) => items.some((i) => i.kind === 'job.posted'));
       expect(errors).toEqual([]);
     });
   }
@@ -314,19 +329,16 @@ describe.each([
     const portal = uniqueName('p');
     await postJob(portal);
     await open(portal, { max: 20 });
-    await waitFor('the first posting', async () => postingsShown(await shownItems(page)) === 1);
+    await untilBox('the first posting', (items) => postingsShown(items) === 1);
 
     await stack.restartTicker!(async () => {
       await waitFor('the box to notice the outage', async () => (await boxStatus(page)) !== 'live');
       for (let i = 0; i < 3; i += 1) await postJob(portal);
     });
-    const shown = await waitFor(
+    const shown = await untilBox(
       'the three postings made during the outage',
-      async () => {
-        const items = await shownItems(page);
-        return postingsShown(items) >= 4 && (await boxStatus(page)) === 'live' && items;
-      },
-      { timeoutMs: 60_000 },
+      (items, status) => postingsShown(items) >= 4 && status === 'live',
+      60_000,
     );
     // Every posting once: no line twice, no posting counted twice, nothing lost.
     const ids = shown.map((i) => i.id);
@@ -335,10 +347,7 @@ describe.each([
 
     // And the box stays live after the catch-up.
     await postJob(portal);
-    await waitFor(
-      'a live posting after the restart',
-      async () => postingsShown(await shownItems(page)) === 5,
-    );
+    await untilBox('a live posting after the restart', (items) => postingsShown(items) === 5);
     const after = await shownItems(page);
     expect(new Set(after.map((i) => i.id)).size).toBe(after.length);
   });
