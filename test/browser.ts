@@ -52,32 +52,35 @@ export interface Embed {
 /**
  * A partner's page on ANOTHER origin than the ticker (localhost vs 127.0.0.1, another port), with the
  * one tag and the strict CSP a partner would set: scripts and connections to the widget host only,
- * no inline styles, Trusted Types enforced.
+ * no inline styles, Trusted Types enforced. Started before the ticker (whose allow-list names this
+ * page's origin); `use` tells it where the ticker runs.
  */
-export async function startPartnerSite(tickerUrl: string): Promise<{
-  url: (embed: Embed) => string;
+export async function startPartnerSite(tickerUrl?: string): Promise<{
+  origin: (host?: PageHost) => string;
+  use: (tickerUrl: string) => void;
+  url: (embed: Embed, host?: PageHost) => string;
   close: () => Promise<void>;
 }> {
-  const ticker = new URL(tickerUrl);
-  const ws = `ws://${ticker.host}`;
-  const csp =
-    `default-src 'none'; script-src ${ticker.origin}; connect-src ${ticker.origin} ${ws}; ` +
-    "base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
+  let ticker = tickerUrl ? new URL(tickerUrl) : null;
   const server: Server = createServer((request, response) => {
-    const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
-    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/') {
+    const requested = new URL(request.url ?? '/', 'http://localhost');
+    if (requested.pathname !== '/' || !ticker) {
       response.writeHead(404).end();
       return;
     }
-    const attr = (name: string) => (query.get(name) ?? '').replace(/[^a-z0-9._-]/gi, '');
+    const csp =
+      `default-src 'none'; script-src ${ticker.origin}; connect-src ${ticker.origin} ws://${ticker.host}; ` +
+      "base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
+    const attr = (name: string) => (requested.searchParams.get(name) ?? '').replace(/[^a-z0-9._-]/gi, '');
+    const target = attr('target');
     const body = `<!doctype html>
 <html lang="de">
   <head><meta charset="utf-8"><title>Partnerportal – Jobs</title></head>
   <body>
     <header><p>Partnerportal</p></header>
-    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${attr('target') ? `<div id="${attr('target')}"></div>` : ''}</main>
+    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${target ? `<div id="${target}"></div>` : ''}</main>
     <aside aria-label="Seitenleiste">
-      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${attr('target') ? ` data-target="#${attr('target')}"` : ''}></script>
+      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${target ? ` data-target="#${target}"` : ''}></script>
     </aside>
   </body>
 </html>`;
@@ -86,9 +89,14 @@ export async function startPartnerSite(tickerUrl: string): Promise<{
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
+  const origin = (host: PageHost = 'localhost') => `http://${host}:${port}`;
   return {
-    url: ({ portal, lang = 'de', max = 8, target = '' }) =>
-      `http://localhost:${port}/?portal=${portal}&lang=${lang}&max=${max}&target=${target}`,
+    origin,
+    use: (url) => {
+      ticker = new URL(url);
+    },
+    url: ({ portal, lang = 'de', max = 8, target = '' }, host) =>
+      `${origin(host)}/?portal=${portal}&lang=${lang}&max=${max}&target=${target}`,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();
@@ -96,6 +104,9 @@ export async function startPartnerSite(tickerUrl: string): Promise<{
       }),
   };
 }
+
+/** The partner page is served under both names; the ticker runs on 127.0.0.1. */
+export type PageHost = 'localhost' | '127.0.0.1';
 
 export interface ShownItem {
   readonly id: string;

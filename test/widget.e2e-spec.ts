@@ -36,12 +36,13 @@ interface Stack {
 
 const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
 
-async function startEmbeddedStack(): Promise<Stack> {
+async function startEmbeddedStack(_partnerOrigin: string): Promise<Stack> {
   const deployment = await startEmbedded();
   return { apiUrl: deployment.apiUrl, tickerUrl: deployment.tickerUrl, stop: () => deployment.stop() };
 }
 
-async function startDistributedStack(): Promise<Stack> {
+/** The ticker lets only the partner page's origin show boxes (as production must be configured). */
+async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
   const database = await createTestDatabase();
   const env: Record<string, string | undefined> = {
     ...quiet,
@@ -50,6 +51,7 @@ async function startDistributedStack(): Promise<Stack> {
     TOPIC_PREFIX: `${uniqueName('e2e')}.`,
     TOPIC_PARTITIONS: '3',
     RELAY_IDLE_POLL_MS: '50',
+    TICKER_ALLOWED_ORIGINS: `*=${partnerOrigin}`,
   };
   const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
     startApp(
@@ -97,7 +99,7 @@ const postingsShown = (items: readonly ShownItem[]) =>
 describe.each([
   ['embedded (PGlite, in-process transport)', startEmbeddedStack],
   ['production layout (PostgreSQL, Kafka, separate apps)', startDistributedStack],
-])('the widget on a partner page: %s', (_mode, startStack: () => Promise<Stack>) => {
+])('the widget on a partner page: %s', (_mode, startStack: (partnerOrigin: string) => Promise<Stack>) => {
   let widget: Awaited<ReturnType<typeof buildWidget>>;
   let browser: Browser;
   let stack: Stack;
@@ -111,8 +113,9 @@ describe.each([
     browser = await launchChromium();
     widget = await buildWidget();
     process.env.WIDGET_DIR = widget.dir;
-    stack = await startStack();
-    site = await startPartnerSite(stack.tickerUrl);
+    site = await startPartnerSite();
+    stack = await startStack(site.origin());
+    site.use(stack.tickerUrl);
     const employer = await post(stack.apiUrl, '/employers', employerBody());
     expect(employer.status).toBe(201);
     apiKey = String(employer.body.apiKey);
@@ -324,6 +327,18 @@ describe.each([
 
   // Only the production layout has a ticker that restarts on its own while commands are accepted.
   if (startStack !== startDistributedStack) return;
+
+  it('shows nothing on a page whose origin the ticker does not allow, and says so', async () => {
+    const portal = uniqueName('p');
+    await postJob(portal);
+    // The same page, served as http://127.0.0.1:<port>: an origin not on TICKER_ALLOWED_ORIGINS.
+    await page.goto(site.url({ portal }, '127.0.0.1'));
+    await untilBox('the refusal', (_items, status) => status === 'reconnecting');
+    expect(await shownItems(page)).toEqual([]);
+    expect(await page.locator('.feedwerk-ticker .fw-empty').textContent()).toBe(
+      'Aktivitäten werden geladen …',
+    );
+  });
 
   it('keeps correct lines across a ticker restart: postings made during the outage appear exactly once', async () => {
     const portal = uniqueName('p');
