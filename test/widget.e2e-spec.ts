@@ -342,9 +342,35 @@ describe.each([
 
   it('keeps correct lines across a ticker restart: postings made during the outage appear exactly once', async () => {
     const portal = uniqueName('p');
+    // What the widget says and hears on its socket.io connections: a frame is "<packet types>/ticker,<ack id><json>".
+    const frames: { sent: boolean; data: unknown }[] = [];
+    page.on('websocket', (socket) => {
+      const record = (sent: boolean) => (frame: { payload: string | Buffer }) => {
+        const json = /^\d+(?:\/[^,[{]*,)?\d*([[{].*)$/s.exec(String(frame.payload))?.[1];
+        if (json) frames.push({ sent, data: JSON.parse(json) });
+      };
+      socket.on('framesent', record(true));
+      socket.on('framereceived', record(false));
+    });
+    const subscribes = () =>
+      frames
+        .filter((f) => f.sent && Array.isArray(f.data) && f.data[0] === 'ticker.subscribe')
+        .map((f) => (f.data as [string, { since?: number }])[1]);
+    const acks = () =>
+      frames
+        .filter((f) => !f.sent && Array.isArray(f.data) && (f.data[0] as { mode?: string })?.mode)
+        .map((f) => (f.data as [{ mode: string; head: number }])[0]);
+
     await postJob(portal);
     await open(portal, { max: 20 });
     await untilBox('the first posting', (items) => postingsShown(items) === 1);
+    expect(acks()).toEqual([expect.objectContaining({ mode: 'snapshot' })]);
+    const changes = () =>
+      frames
+        .filter((f) => !f.sent && Array.isArray(f.data) && f.data[0] === 'ticker.change')
+        .map((f) => (f.data as [string, { position: number }])[1].position);
+    // Where the box stands: the snapshot's head, or a live change applied after it.
+    const positionBefore = Math.max(acks()[0]!.head, ...changes());
 
     await stack.restartTicker!(async () => {
       await waitFor('the box to notice the outage', async () => (await boxStatus(page)) !== 'live');
@@ -359,6 +385,9 @@ describe.each([
     const ids = shown.map((i) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(postingsShown(shown)).toBe(4);
+    // It resumed from where it was (no full resync): the missed changes, exactly.
+    expect(subscribes().at(-1)).toMatchObject({ portal, since: positionBefore });
+    expect(acks().at(-1)).toMatchObject({ mode: 'changes' });
 
     // And the box stays live after the catch-up.
     await postJob(portal);
