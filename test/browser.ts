@@ -78,7 +78,7 @@ export async function startPartnerSite(tickerUrl?: string): Promise<{
   <head><meta charset="utf-8"><title>Partnerportal – Jobs</title></head>
   <body>
     <header><p>Partnerportal</p></header>
-    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${target ? `<div id="${target}"></div>` : ''}</main>
+    <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${target ? `<div id="${target}"><p class="fallback">Server-rendered box</p></div>` : ''}</main>
     <aside aria-label="Seitenleiste">
       <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${target ? ` data-target="#${target}"` : ''}></script>
     </aside>

@@ -239,11 +239,13 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
     expect(await animation()).toBe('none');
   });
 
-  it('renders into the element named by data-target', async () => {
+  it('renders into the element named by data-target, replacing its fallback content', async () => {
     answer = () => ({ ok: true, mode: 'snapshot', head: 1, items: [item(1)] });
     await page.goto(site.url({ portal: 'targeted', target: 'box' }));
     await waitFor('the box to go live', async () => (await boxStatus(page)) === 'live');
-    expect(await page.locator('#box > .feedwerk-ticker').count()).toBe(1);
+    expect(
+      await page.locator('#box > *').evaluateAll((els) => els.map((el) => el.getAttribute('class'))),
+    ).toEqual(['feedwerk-ticker']);
   });
 
   it('falls back to HTTP long-polling where WebSockets are blocked, within the CSP the README names', async () => {

@@ -68,7 +68,11 @@ function readOptions(script: HTMLScriptElement): Options | null {
   };
 }
 
-/** Where the box goes: the element named by data-target, else right after the tag (the body if the tag sits in <head>). */
+/**
+ * Where the box goes: into the element named by data-target, replacing what it held (the
+ * server-rendered snapshot for visitors without JavaScript), else right after the tag (the body
+ * if the tag sits in <head>).
+ */
 function placeHost(script: HTMLScriptElement): HTMLElement {
   const host = document.createElement('div');
   host.className = 'feedwerk-ticker';
@@ -81,7 +85,7 @@ function placeHost(script: HTMLScriptElement): HTMLElement {
       console.warn(`feedwerk widget: data-target "${selector}" is not a valid selector`);
     }
   }
-  if (target) target.append(host);
+  if (target) target.replaceChildren(host);
   else if (script.parentElement && script.parentElement !== document.head) script.after(host);
   else if (document.body) document.body.append(host);
   else document.addEventListener('DOMContentLoaded', () => document.body.append(host), { once: true });
