@@ -202,7 +202,10 @@ describe.each([
 describe('ticker nodes on Kafka and PostgreSQL', () => {
   let deployment: DistributedDeployment;
   beforeAll(async () => {
-    deployment = await startDistributed({ TICKER_BURST_WINDOW_MS: '0' });
+    deployment = await startDistributed({
+      TICKER_BURST_WINDOW_MS: '0',
+      TICKER_ALLOWED_ORIGINS: 'berlin=https://jobs-berlin.example;*=https://feedwerk.example',
+    });
   }, 90_000);
   afterAll(() => deployment?.stop(), 60_000);
 
@@ -273,5 +276,33 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
     } finally {
       clients.forEach((c) => c.close());
     }
+  });
+
+  it('serves pages only to allow-listed origins, per portal, over SSE, the snapshot and socket.io', async () => {
+    const url = deployment.tickerUrl;
+    const get = (path: string, origin: string) => fetch(`${url}${path}`, { headers: { origin } });
+    const refused = await get(`${TickerProtocol.snapshotPath}?portal=hamburg`, 'https://jobs-berlin.example');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect((await get(`${TickerProtocol.streamPath}?portal=berlin`, 'https://evil.example')).status).toBe(
+      403,
+    );
+    const allowed = await get(`${TickerProtocol.snapshotPath}?portal=berlin`, 'https://jobs-berlin.example');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://jobs-berlin.example');
+    const stream = await sse(`${url}${TickerProtocol.streamPath}?portal=hamburg`, {
+      origin: 'https://feedwerk.example',
+    });
+    expect(stream.response.status).toBe(200);
+    await stream.close();
+
+    const socket = io(`${url}${TickerProtocol.namespace}`, {
+      transports: ['polling'],
+      reconnection: false,
+      extraHeaders: { origin: 'https://evil.example' },
+    });
+    const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    socket.disconnect();
+    expect(error.message).toMatch(/xhr poll error|origin|403/i);
   });
 });
