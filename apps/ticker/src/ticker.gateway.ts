@@ -153,5 +153,6 @@ function socketSink(socket: Socket, cap: number): TickerSink {
       }
       socket.emit(TickerProtocol.resync, message);
     },
+    isOpen: () => socket.connected,
   };
 }

@@ -353,4 +353,26 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     await waitFor('the missed changes', () => client.changes.length >= 2, { timeoutMs: 10_000 });
     expect(positions(client.changes)).toEqual(missed.map((c) => c.position));
   });
+
+  it('drops a client that stops answering heartbeats, and forgets its subscription', async () => {
+    const node = await startNode({ TICKER_PING_INTERVAL_MS: '200', TICKER_PING_TIMEOUT_MS: '300' });
+    const silent = await connect(node.url, { transports: ['polling'] });
+    await subscribe(silent.socket, { portal: 'berlin' });
+    expect(node.hub.size).toBe(1);
+    const engine = silent.socket.io.engine as unknown as { transport: { pause(done: () => void): void } };
+    await new Promise<void>((resolve) => engine.transport.pause(resolve));
+    await waitFor('the silent client to be dropped', () => node.hub.size === 0, { timeoutMs: 15_000 });
+  });
+
+  it('keeps no subscription for a client that left while its opening was read', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const pending = client.socket.timeout(2_000).emitWithAck(TickerProtocol.subscribe, { portal: 'berlin' });
+    client.socket.disconnect();
+    await expect(pending).rejects.toThrow();
+    await waitFor('the hub to settle', async () => {
+      await node.hub.snapshot({ portal: 'berlin' }, 'de', 1);
+      return node.hub.size === 0;
+    });
+  });
 });

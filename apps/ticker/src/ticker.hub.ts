@@ -26,6 +26,8 @@ export interface TickerSink {
   /** Queues a change; false when the client's buffer is full (it is then told to resync). */
   send(change: TickerChangeV1): boolean;
   resync(message: TickerResync): void;
+  /** False once the client went away (a subscription that completes after that is not kept). */
+  isOpen(): boolean;
 }
 
 export interface TickerSubscription {
@@ -121,6 +123,8 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         request.since,
         this.config.TICKER_MAX_CATCH_UP,
       );
+      // The client may have left while its opening was read: then there is nobody to keep.
+      if (!sink.isOpen()) return;
       const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
       this.subscribers.set(sink, subscriber);
       const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
