@@ -253,10 +253,20 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
       expect(ack.ok).toBe(false);
       expect(!ack.ok && ack.error).toMatch(reason);
     }
+    expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
     client.socket.emit('publish', { anything: 1 });
     client.socket.emit('ticker.admin');
     await waitFor('the ignored events to be counted', () => node.gateway.ignoredEvents >= 2);
     expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+  });
+
+  it('slows down a client that keeps re-subscribing', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const acks: TickerSubscribeAck[] = [];
+    for (let i = 0; i < 12; i += 1) acks.push(await subscribe(client.socket, { portal: 'berlin' }));
+    expect(acks.filter((a) => a.ok)).toHaveLength(10);
+    expect(acks[11]).toMatchObject({ ok: false, error: expect.stringMatching(/too many/) });
   });
 
   it('refuses a page origin that is not allow-listed, over long-polling and websocket, and per portal', async () => {
