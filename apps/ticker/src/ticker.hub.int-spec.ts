@@ -385,4 +385,24 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
       return node.hub.size === 0;
     });
   });
+
+  // Last in this file: it rewinds the shared feed.
+  it('tells every client to resync when the feed restarts below what the node delivered', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const client = await connect(node.url);
+    await subscribe(client.socket, { portal });
+    await publish(await project(await postJobs(portal, 1)));
+    await waitFor('the posting', () => client.changes.length >= 1);
+    const { published } = await feed.state();
+    await db.dataSource.query(
+      `UPDATE projection_state SET published_position = 0 WHERE projection = 'activity@2'`,
+    );
+    try {
+      await waitFor('the rebuilt resync', () => client.resyncs.length >= 1, { timeoutMs: 10_000 });
+      expect(client.resyncs).toEqual([{ reason: 'rebuilt', head: 0 }]);
+    } finally {
+      await feed.markPublished(published);
+    }
+  });
 });
