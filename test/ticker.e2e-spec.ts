@@ -25,6 +25,7 @@ async function sse(url: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
   const events: SseEvent[] = [];
+  const comments: string[] = [];
   let buffer = '';
   const reading = (async () => {
     const decoder = new TextDecoder();
@@ -42,6 +43,7 @@ async function sse(url: string, headers: Record<string, string> = {}) {
             .split('\n')
             .find((line) => line.startsWith(`${name}: `))
             ?.slice(name.length + 2);
+        if (block.startsWith(':')) comments.push(block);
         const data = field('data');
         if (data !== undefined)
           events.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
@@ -51,6 +53,7 @@ async function sse(url: string, headers: Record<string, string> = {}) {
   return {
     response,
     events,
+    comments,
     async close() {
       controller.abort();
       await reading;
@@ -82,6 +85,10 @@ async function employer(apiUrl: string) {
   return { authorization: `Bearer ${String(body.apiKey)}` };
 }
 
+/** The upserts of one portal's own items (site-wide sign-ups of other tests interleave). */
+const ofPortal = (changes: readonly TickerChangeV1[], portal: string) =>
+  changes.filter((c) => c.op === 'upsert' && c.item.portal === portal);
+
 /** The last position a client has applied: the last change, or the head of what it was served. */
 const lastPosition = (client: { ack: TickerSubscribeAck; changes: TickerChangeV1[] }) =>
   client.changes[client.changes.length - 1]?.position ?? (client.ack.ok ? client.ack.head : 0);
@@ -93,7 +100,11 @@ describe.each([
   ],
   [
     'Kafka and PostgreSQL, one process per app',
-    () => startDistributed({ TICKER_BURST_WINDOW_MS: '0' }) as Promise<Deployment>,
+    () =>
+      startDistributed({
+        TICKER_BURST_WINDOW_MS: '0',
+        TICKER_SSE_HEARTBEAT_MS: '200',
+      }) as Promise<Deployment>,
   ],
 ])('the ticker over HTTP on %s', (_mode, start) => {
   let deployment: Deployment;
@@ -117,6 +128,7 @@ describe.each([
 
     await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Erster Job' }), auth);
     const first = await waitFor('the first change', () => stream.events.find((e) => e.event === 'change'));
+    await waitFor('a heartbeat comment', () => stream.comments.includes(': ping'));
     expect(first.data).toMatchObject({
       op: 'upsert',
       item: { kind: 'job.posted', portal, text: 'Neue Stellenanzeige eingestellt' },
@@ -149,6 +161,53 @@ describe.each([
       [...new Set(changes.map((c) => c.position))].sort((a, b) => a - b),
     );
     expect(changes.every((c) => c.position > Number(first.id))).toBe(true);
+  });
+
+  it('lets a socket.io client that lost its connection resume exactly, with its filters', async () => {
+    const portal = uniqueName('drop-');
+    const auth = await employer(deployment.apiUrl);
+    const request = { portal, types: ['job.posted'], category: 'pflege', lang: 'en' };
+    const before = await boxClient(deployment.tickerUrl, request);
+    await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Vor dem Abbruch' }), auth);
+    await waitFor('the first posting', () => before.changes.length >= 1, { timeoutMs: 30_000 });
+    const since = lastPosition(before);
+    before.close(); // the network drops
+
+    await post(
+      deployment.apiUrl,
+      '/jobs',
+      jobBody({ portal, title: 'Andere Kategorie', category: 'it' }),
+      auth,
+    );
+    const missed = await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Verpasst' }), auth);
+    expect(missed.status).toBe(201);
+    const after = await waitFor(
+      'a resume holding the missed posting',
+      async () => {
+        const attempt = await boxClient(deployment.tickerUrl, { ...request, since });
+        if (attempt.ack.ok && attempt.ack.mode === 'changes' && attempt.ack.changes.length >= 1)
+          return attempt;
+        attempt.close();
+        return false;
+      },
+      { timeoutMs: 30_000 },
+    );
+    try {
+      const changes = after.ack.ok && after.ack.mode === 'changes' ? after.ack.changes : [];
+      expect(changes).toEqual([
+        expect.objectContaining({
+          op: 'upsert',
+          item: expect.objectContaining({
+            kind: 'job.posted',
+            category: 'pflege',
+            text: 'New job ad posted',
+          }),
+        }),
+      ]);
+      expect(changes[0]!.position).toBeGreaterThan(since);
+    } finally {
+      after.close();
+    }
   });
 
   it('refuses a bad stream or snapshot query with a problem, never a 5xx', async () => {
@@ -202,7 +261,10 @@ describe.each([
 describe('ticker nodes on Kafka and PostgreSQL', () => {
   let deployment: DistributedDeployment;
   beforeAll(async () => {
-    deployment = await startDistributed({ TICKER_BURST_WINDOW_MS: '0' });
+    deployment = await startDistributed({
+      TICKER_BURST_WINDOW_MS: '0',
+      TICKER_ALLOWED_ORIGINS: 'berlin=https://jobs-berlin.example;*=https://feedwerk.example',
+    });
   }, 90_000);
   afterAll(() => deployment?.stop(), 60_000);
 
@@ -214,7 +276,9 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
     expect((await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Vorher' }), auth)).status).toBe(
       201,
     );
-    await waitFor('the first posting live', () => client.changes.length >= 1, { timeoutMs: 30_000 });
+    await waitFor('the first posting live', () => ofPortal(client.changes, portal).length >= 1, {
+      timeoutMs: 30_000,
+    });
     const since = lastPosition(client);
     client.close();
     await node.app.close(); // the ticker node goes away
@@ -232,24 +296,31 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
       async () => {
         const attempt = await boxClient(restarted.url, { portal, since });
         attempt.close();
-        return attempt.ack.ok && attempt.ack.mode === 'changes' && attempt.ack.changes.length >= 3;
+        return (
+          attempt.ack.ok &&
+          attempt.ack.mode === 'changes' &&
+          ofPortal(attempt.ack.changes, portal).length >= 3
+        );
       },
       { timeoutMs: 30_000 },
     );
     const again = await boxClient(restarted.url, { portal, since });
     try {
       expect(again.ack).toMatchObject({ ok: true, mode: 'changes' });
-      const changes = again.ack.ok && again.ack.mode === 'changes' ? again.ack.changes : [];
-      expect(changes).toHaveLength(3);
-      expect(new Set(changes.map((c) => c.position)).size).toBe(3);
-      expect(changes.every((c) => c.op === 'upsert' && c.position > since)).toBe(true);
+      const all = again.ack.ok && again.ack.mode === 'changes' ? again.ack.changes : [];
+      expect(new Set(all.map((c) => c.position)).size).toBe(all.length);
+      const changes = ofPortal(all, portal);
+      expect(changes).toHaveLength(during.length);
+      expect(changes.every((c) => c.position > since)).toBe(true);
 
       // And live from there: the next posting arrives once, after the resumed ones.
       await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Danach' }), auth);
-      const live = await waitFor('the next posting live', () => again.changes[0], { timeoutMs: 30_000 });
+      const live = await waitFor('the next posting live', () => ofPortal(again.changes, portal)[0], {
+        timeoutMs: 30_000,
+      });
       expect(live.position).toBeGreaterThan(changes[2]!.position);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(again.changes).toHaveLength(1);
+      expect(ofPortal(again.changes, portal)).toHaveLength(1);
     } finally {
       again.close();
     }
@@ -265,13 +336,47 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
         await post(deployment.apiUrl, '/jobs', jobBody({ portal, title }), auth);
       const seen: TickerItemV1[][] = [];
       for (const client of clients) {
-        await waitFor('both postings at this node', () => client.changes.length >= 2, { timeoutMs: 30_000 });
-        seen.push(client.changes.map((c) => (c.op === 'upsert' ? c.item : null)).filter((i) => i !== null));
+        await waitFor('both postings at this node', () => ofPortal(client.changes, portal).length >= 2, {
+          timeoutMs: 30_000,
+        });
+        seen.push(
+          ofPortal(client.changes, portal)
+            .map((c) => (c.op === 'upsert' ? c.item : null))
+            .filter((i) => i !== null),
+        );
       }
       expect(seen[0]!.map((i) => i.position)).toEqual(seen[1]!.map((i) => i.position));
       expect(seen[0]).toHaveLength(2);
     } finally {
       clients.forEach((c) => c.close());
     }
+  });
+
+  it('serves pages only to allow-listed origins, per portal, over SSE, the snapshot and socket.io', async () => {
+    const url = deployment.tickerUrl;
+    const get = (path: string, origin: string) => fetch(`${url}${path}`, { headers: { origin } });
+    const refused = await get(`${TickerProtocol.snapshotPath}?portal=hamburg`, 'https://jobs-berlin.example');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect((await get(`${TickerProtocol.streamPath}?portal=berlin`, 'https://evil.example')).status).toBe(
+      403,
+    );
+    const allowed = await get(`${TickerProtocol.snapshotPath}?portal=berlin`, 'https://jobs-berlin.example');
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://jobs-berlin.example');
+    const stream = await sse(`${url}${TickerProtocol.streamPath}?portal=hamburg`, {
+      origin: 'https://feedwerk.example',
+    });
+    expect(stream.response.status).toBe(200);
+    await stream.close();
+
+    const socket = io(`${url}${TickerProtocol.namespace}`, {
+      transports: ['polling'],
+      reconnection: false,
+      extraHeaders: { origin: 'https://evil.example' },
+    });
+    const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+    socket.disconnect();
+    expect(error.message).toMatch(/xhr poll error|origin|403/i);
   });
 });

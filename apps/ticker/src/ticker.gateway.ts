@@ -33,6 +33,10 @@ interface EngineInternals {
 
 const ipOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
+/** Subscribes one socket may send per window: a widget needs one per (re)connect or resync. */
+const SUBSCRIBES_PER_WINDOW = 10;
+const SUBSCRIBE_WINDOW_MS = 10_000;
+
 /**
  * Socket.IO namespace `/ticker`. Clients send only `ticker.subscribe` (with an ack); anything else
  * they emit is ignored and counted. Small frames only, no compression (per-message deflate costs
@@ -97,9 +101,22 @@ export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
     socket.onAny((event: unknown) => {
       if (event !== TickerProtocol.subscribe) this.ignoredEvents += 1;
     });
+    let windowStart = 0;
+    let inWindow = 0;
     socket.on(TickerProtocol.subscribe, (body: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
       const reply = ack as (answer: TickerSubscribeAck) => void;
+      // Each subscribe reads the database: a client that loops on it is slowed down, not served.
+      const now = Date.now();
+      if (now - windowStart > SUBSCRIBE_WINDOW_MS) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      inWindow += 1;
+      if (inWindow > SUBSCRIBES_PER_WINDOW) {
+        reply({ ok: false, error: 'too many subscribe requests, retry in a few seconds' });
+        return;
+      }
       const parsed = TickerSubscribeRequest.safeParse(body ?? {});
       if (!parsed.success) {
         reply({
@@ -153,5 +170,6 @@ function socketSink(socket: Socket, cap: number): TickerSink {
       }
       socket.emit(TickerProtocol.resync, message);
     },
+    isOpen: () => socket.connected,
   };
 }

@@ -86,6 +86,7 @@ export class TickerHttpController {
         event('resync', message);
         close();
       },
+      isOpen: () => !closed,
     };
     res.on('close', close);
     write('retry: 2000\n\n');

@@ -253,10 +253,20 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
       expect(ack.ok).toBe(false);
       expect(!ack.ok && ack.error).toMatch(reason);
     }
+    expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
     client.socket.emit('publish', { anything: 1 });
     client.socket.emit('ticker.admin');
     await waitFor('the ignored events to be counted', () => node.gateway.ignoredEvents >= 2);
     expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+  });
+
+  it('slows down a client that keeps re-subscribing', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const acks: TickerSubscribeAck[] = [];
+    for (let i = 0; i < 12; i += 1) acks.push(await subscribe(client.socket, { portal: 'berlin' }));
+    expect(acks.filter((a) => a.ok)).toHaveLength(10);
+    expect(acks[11]).toMatchObject({ ok: false, error: expect.stringMatching(/too many/) });
   });
 
   it('refuses a page origin that is not allow-listed, over long-polling and websocket, and per portal', async () => {
@@ -352,5 +362,47 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     await feed.markPublished(missed[1]!.position); // published, but this node's consumer never got them
     await waitFor('the missed changes', () => client.changes.length >= 2, { timeoutMs: 10_000 });
     expect(positions(client.changes)).toEqual(missed.map((c) => c.position));
+  });
+
+  it('drops a client that stops answering heartbeats, and forgets its subscription', async () => {
+    const node = await startNode({ TICKER_PING_INTERVAL_MS: '200', TICKER_PING_TIMEOUT_MS: '300' });
+    const silent = await connect(node.url, { transports: ['polling'] });
+    await subscribe(silent.socket, { portal: 'berlin' });
+    expect(node.hub.size).toBe(1);
+    const engine = silent.socket.io.engine as unknown as { transport: { pause(done: () => void): void } };
+    await new Promise<void>((resolve) => engine.transport.pause(resolve));
+    await waitFor('the silent client to be dropped', () => node.hub.size === 0, { timeoutMs: 15_000 });
+  });
+
+  it('keeps no subscription for a client that left while its opening was read', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const pending = client.socket.timeout(2_000).emitWithAck(TickerProtocol.subscribe, { portal: 'berlin' });
+    client.socket.disconnect();
+    await expect(pending).rejects.toThrow();
+    await waitFor('the hub to settle', async () => {
+      await node.hub.snapshot({ portal: 'berlin' }, 'de', 1);
+      return node.hub.size === 0;
+    });
+  });
+
+  // Last in this file: it rewinds the shared feed.
+  it('tells every client to resync when the feed restarts below what the node delivered', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const client = await connect(node.url);
+    await subscribe(client.socket, { portal });
+    await publish(await project(await postJobs(portal, 1)));
+    await waitFor('the posting', () => client.changes.length >= 1);
+    const { published } = await feed.state();
+    await db.dataSource.query(
+      `UPDATE projection_state SET published_position = 0 WHERE projection = 'activity@2'`,
+    );
+    try {
+      await waitFor('the rebuilt resync', () => client.resyncs.length >= 1, { timeoutMs: 10_000 });
+      expect(client.resyncs).toEqual([{ reason: 'rebuilt', head: 0 }]);
+    } finally {
+      await feed.markPublished(published);
+    }
   });
 });

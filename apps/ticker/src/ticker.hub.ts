@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   changeFor,
+  changeOpFor,
+  renderChange,
   renderTickerItem,
   TickerChangeRecord,
   type TickerChangeV1,
@@ -26,6 +28,8 @@ export interface TickerSink {
   /** Queues a change; false when the client's buffer is full (it is then told to resync). */
   send(change: TickerChangeV1): boolean;
   resync(message: TickerResync): void;
+  /** False once the client went away (a subscription that completes after that is not kept). */
+  isOpen(): boolean;
 }
 
 export interface TickerSubscription {
@@ -121,6 +125,8 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         request.since,
         this.config.TICKER_MAX_CATCH_UP,
       );
+      // The client may have left while its opening was read: then there is nobody to keep.
+      if (!sink.isOpen()) return;
       const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
       this.subscribers.set(sink, subscriber);
       const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
@@ -175,6 +181,18 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
 
   private async catchUp(): Promise<void> {
     const { published } = await this.feed.state();
+    if (published < this.head) {
+      // The feed restarted below what this node delivered (the projection was rebuilt or its
+      // database replaced): positions clients hold mean nothing any more. Start over from here.
+      this.log.warn(`feed went back from ${this.head} to ${published}: every client resyncs`);
+      this.head = published;
+      for (const subscriber of [...this.subscribers.values()]) {
+        this.remove(subscriber.sink);
+        this.resyncs += 1;
+        subscriber.sink.resync({ reason: 'rebuilt', head: published });
+      }
+      return;
+    }
     if (published > this.head) await this.fill(published);
   }
 
@@ -195,20 +213,20 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     const portal = change.item.portal;
     const targets = portal === null ? this.subscribers.values() : (this.byPortal.get(portal) ?? []);
     // Rendered at most once per language and outcome, then shared by every matching subscriber.
-    const rendered = new Map<string, TickerChangeV1 | null>();
+    const rendered = new Map<string, TickerChangeV1>();
     const overflowed: Subscriber[] = [];
     for (const subscriber of targets) {
       if (change.position <= subscriber.cursor) continue;
       subscriber.cursor = change.position;
-      const visible = changeFor(subscriber.filter, change, subscriber.lang);
-      if (!visible) continue;
-      const key = `${subscriber.lang}:${visible.op}`;
+      const op = changeOpFor(subscriber.filter, change);
+      if (op === null) continue;
+      const key = `${subscriber.lang}:${op}`;
       let message = rendered.get(key);
       if (message === undefined) {
-        message = visible;
+        message = renderChange(change, op, subscriber.lang);
         rendered.set(key, message);
       }
-      if (message && !subscriber.sink.send(message)) overflowed.push(subscriber);
+      if (!subscriber.sink.send(message)) overflowed.push(subscriber);
     }
     for (const subscriber of overflowed) {
       this.remove(subscriber.sink);

@@ -225,27 +225,44 @@ export function matchesFilter(
 }
 
 /**
- * The change a client with `filter` receives, or null. An upsert that no longer matches only
- * because its kind changed becomes a retract (the client may hold the item under its old kind); a
- * retract goes to every client that may hold the item. An item's portal, region and category only
- * ever widen, so no other upsert can turn a matching item into a non-matching one.
+ * What a client with `filter` receives for a change: the upsert, a retract, or nothing. An upsert
+ * that no longer matches only because its kind changed becomes a retract (the client may hold the
+ * item under its old kind); a retract goes to every client that may hold the item. An item's
+ * portal, region and category only ever widen, so no other upsert can turn a matching item into a
+ * non-matching one.
  */
+export function changeOpFor(
+  filter: TickerFilter,
+  change: TickerChangeRecord,
+): TickerChangeRecord['op'] | null {
+  const { item } = change;
+  if (change.op === 'retract') return matchesFilter(filter, item) ? 'retract' : null;
+  if (matchesFilter(filter, item)) return 'upsert';
+  if (change.previousKind !== null && matchesFilter(filter, { ...item, kind: change.previousKind })) {
+    return 'retract';
+  }
+  return null;
+}
+
+/** The change as a client with `filter` receives it in `lang`, or null (see changeOpFor). */
 export function changeFor(
   filter: TickerFilter,
   change: TickerChangeRecord,
   lang: TickerLang,
 ): TickerChangeV1 | null {
-  const { item } = change;
-  if (change.op === 'retract') {
-    return matchesFilter(filter, item) ? { op: 'retract', position: change.position, id: item.id } : null;
-  }
-  if (matchesFilter(filter, item)) {
-    return { op: 'upsert', position: change.position, item: renderTickerItem(item, lang) };
-  }
-  if (change.previousKind !== null && matchesFilter(filter, { ...item, kind: change.previousKind })) {
-    return { op: 'retract', position: change.position, id: item.id };
-  }
-  return null;
+  const op = changeOpFor(filter, change);
+  if (op === null) return null;
+  return renderChange(change, op, lang);
+}
+
+export function renderChange(
+  change: TickerChangeRecord,
+  op: TickerChangeRecord['op'],
+  lang: TickerLang,
+): TickerChangeV1 {
+  return op === 'upsert'
+    ? { op, position: change.position, item: renderTickerItem(change.item, lang) }
+    : { op, position: change.position, id: change.item.id };
 }
 
 /** The socket.io protocol of namespace `/ticker`, and the ticker app's HTTP routes. */
