@@ -47,6 +47,8 @@ export interface Embed {
   readonly max?: number;
   /** Render into the element with this id (data-target) instead of after the tag. */
   readonly target?: string;
+  /** Load a pinned bundle (`widget/<hash>.js`) with this SRI hash instead of /widget.js. */
+  readonly pinned?: { readonly file: string; readonly integrity: string };
 }
 
 /**
@@ -73,6 +75,12 @@ export async function startPartnerSite(tickerUrl?: string): Promise<{
       "base-uri 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
     const attr = (name: string) => (requested.searchParams.get(name) ?? '').replace(/[^a-z0-9._-]/gi, '');
     const target = attr('target');
+    const file = /^widget\/[0-9a-f]{16}\.js$/.exec(requested.searchParams.get('file') ?? '')?.[0];
+    const integrity = /^sha384-[A-Za-z0-9+/=]{64}$/.exec(requested.searchParams.get('integrity') ?? '')?.[0];
+    const source =
+      file && integrity
+        ? `src="${ticker.origin}/${file}" integrity="${integrity}" crossorigin="anonymous"`
+        : `src="${ticker.origin}/widget.js"`;
     const body = `<!doctype html>
 <html lang="de">
   <head><meta charset="utf-8"><title>Partnerportal – Jobs</title></head>
@@ -80,7 +88,7 @@ export async function startPartnerSite(tickerUrl?: string): Promise<{
     <header><p>Partnerportal</p></header>
     <main><h1>Stellenmarkt</h1><p>Ein Artikel des Partners.</p>${target ? `<div id="${target}"><p class="fallback">Server-rendered box</p></div>` : ''}</main>
     <aside aria-label="Seitenleiste">
-      <script src="${ticker.origin}/widget.js" data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${target ? ` data-target="#${target}"` : ''}></script>
+      <script ${source} data-portal="${attr('portal')}" data-lang="${attr('lang') || 'de'}" data-max="${attr('max') || '8'}"${target ? ` data-target="#${target}"` : ''}></script>
     </aside>
   </body>
 </html>`;
@@ -95,8 +103,8 @@ export async function startPartnerSite(tickerUrl?: string): Promise<{
     use: (url) => {
       ticker = new URL(url);
     },
-    url: ({ portal, lang = 'de', max = 8, target = '' }, host) =>
-      `${origin(host)}/?portal=${portal}&lang=${lang}&max=${max}&target=${target}`,
+    url: ({ portal, lang = 'de', max = 8, target = '', pinned }, host) =>
+      `${origin(host)}/?${new URLSearchParams({ portal, lang, max: String(max), target, ...pinned })}`,
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

@@ -307,6 +307,24 @@ describe.each([
     expect(Math.abs(Number(stated) - Number(manifest.gzipBytes) / 1024)).toBeLessThanOrEqual(0.5);
   });
 
+  it('runs when pinned with SRI, and is refused when the bytes do not match the pinned hash', async () => {
+    const manifest = (await (await fetch(`${stack.tickerUrl}/widget.json`)).json()) as {
+      immutableFile: string;
+      integrity: string;
+    };
+    const portal = uniqueName('p');
+    const pinned = { file: manifest.immutableFile, integrity: manifest.integrity };
+    await page.goto(site.url({ portal, pinned }));
+    await waitFor('the pinned box to go live', async () => (await boxStatus(page)) === 'live');
+
+    const refused: string[] = [];
+    page.on('console', (message) => refused.push(message.text()));
+    const wrong = `sha384-${Buffer.alloc(48, 7).toString('base64')}`;
+    await page.goto(site.url({ portal, pinned: { ...pinned, integrity: wrong } }));
+    await waitFor('the browser to refuse the bundle', () => refused.some((text) => /integrity/i.test(text)));
+    expect(await page.locator('.feedwerk-ticker').count()).toBe(0);
+  });
+
   if (startStack === startEmbeddedStack) {
     it('sits on the demo page as a portal embeds it, under the page’s strict CSP with Trusted Types', async () => {
       const errors: string[] = [];
