@@ -90,6 +90,21 @@ async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
   };
 }
 
+/** Runs axe-core (its default rule set, shadow DOM included) on the page; each violation as one line. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    interface AxeResults {
+      violations: { id: string; help: string; nodes: { target: unknown }[] }[];
+    }
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
+    const results = await axe.run(document);
+    return results.violations.map(
+      (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
+    );
+  });
+}
+
 /** Lines that stand for job postings, and how many postings they count (a burst counts several). */
 const postingsShown = (items: readonly ShownItem[]) =>
   items
@@ -260,19 +275,7 @@ describe.each([
     await postJob(portal);
     await open(portal);
     await untilBox('the posting in the box', (items) => items.some((i) => i.kind === 'job.posted'));
-    const source = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
-    await page.evaluate(source);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-      interface AxeResults {
-        violations: { id: string; help: string; nodes: { target: unknown }[] }[];
-      }
-      const results = await axe.run(document);
-      return results.violations.map(
-        (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
-      );
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('serves widget.js cross-origin, pinnable with SRI, with its size as the README states', async () => {
@@ -340,6 +343,7 @@ describe.each([
       await postJob('berlin');
       await untilBox('the posting in the demo box', (items) => items.some((i) => i.kind === 'job.posted'));
       expect(errors).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
     });
   }
 
