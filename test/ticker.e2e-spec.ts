@@ -54,6 +54,7 @@ async function sse(url: string, headers: Record<string, string> = {}) {
     response,
     events,
     comments,
+    ended: reading,
     async close() {
       controller.abort();
       await reading;
@@ -281,7 +282,10 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
     });
     const since = lastPosition(client);
     client.close();
-    await node.app.close(); // the ticker node goes away
+    const stream = await sse(`${node.url}${TickerProtocol.streamPath}?portal=${portal}`);
+    await waitFor('the stream to open', () => stream.events.length > 0);
+    await node.app.close(); // the ticker node goes away, also with an event stream open
+    await stream.ended;
 
     const during: string[] = [];
     for (const title of ['Während 1', 'Während 2', 'Während 3']) {

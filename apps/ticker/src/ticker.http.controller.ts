@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, type OnModuleDestroy, Query, Req, Res } from '@nestjs/common';
 import {
   type TickerChangeV1,
   TickerSnapshotQuery,
@@ -20,7 +20,10 @@ const BYTES_PER_MESSAGE = 512;
  * public, read-only and allow-listed by origin per portal like the socket.io namespace.
  */
 @Controller('ticker')
-export class TickerHttpController {
+export class TickerHttpController implements OnModuleDestroy {
+  /** Open event streams: ended on shutdown, or the HTTP server would wait for them forever. */
+  private readonly streams = new Set<() => void>();
+
   constructor(
     private readonly hub: TickerHub,
     private readonly access: TickerAccess,
@@ -68,6 +71,7 @@ export class TickerHttpController {
     const close = () => {
       if (closed) return;
       closed = true;
+      this.streams.delete(close);
       clearInterval(heartbeat);
       this.hub.remove(sink);
       this.access.release(ip);
@@ -89,6 +93,7 @@ export class TickerHttpController {
       isOpen: () => !closed,
     };
     res.on('close', close);
+    this.streams.add(close);
     write('retry: 2000\n\n');
     try {
       await this.hub.open(
@@ -108,6 +113,11 @@ export class TickerHttpController {
       event('resync', { reason: 'gap', head: 0 } satisfies TickerResync);
       close();
     }
+  }
+
+  /** Ends every open stream; browsers reconnect (to another node) and resume with Last-Event-ID. */
+  onModuleDestroy(): void {
+    for (const close of [...this.streams]) close();
   }
 
   @Get('snapshot')
