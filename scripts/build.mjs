@@ -2,10 +2,12 @@
 // Compiles apps/ and libs/ to dist/ with swc (about a second; type checking is `npm run typecheck`).
 // The @feedwerk/* aliases from tsconfig.json are rewritten to relative paths here, so the output
 // runs on plain `node` with no loader. Static assets under apps/*/public are copied as they are.
+// The embeddable widget is bundled by esbuild into dist/apps/ticker/public (scripts/build-widget.mjs).
 import { transformFile } from '@swc/core';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWidget, describeWidget } from './build-widget.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -63,3 +65,4 @@ for (const top of ['apps', 'libs']) {
   }
 }
 console.error(`built ${compiled} files into dist/ in ${Date.now() - started} ms`);
+console.error(describeWidget(await buildWidget(join(out, 'apps/ticker/public'))));

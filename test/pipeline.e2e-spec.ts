@@ -55,7 +55,7 @@ describe.each([
     }
   });
 
-  it('answers a new subscriber with the latest items, in English when asked', async () => {
+  it('answers a new subscriber with the box, a burst of postings as one item, in English when asked', async () => {
     const portal = uniqueName('p-');
     const { body } = await post(deployment.apiUrl, '/employers', employerBody());
     const auth = { authorization: `Bearer ${String(body.apiKey)}` };
@@ -67,17 +67,22 @@ describe.each([
       async () => {
         const client = await tickerClient(deployment.tickerUrl, portal, 'en');
         client.close();
-        if (!client.ack.ok) return false;
+        if (!client.ack.ok || client.ack.mode !== 'snapshot') return false;
         const jobs = client.ack.items.filter((i) => i.portal === portal);
-        return jobs.length === 2 ? client.ack.items : false;
+        return jobs[0]?.count === 2 ? client.ack.items : false;
       },
       { timeoutMs: 30_000 },
     );
-    expect(history.filter((i) => i.portal === portal).map((i) => i.text)).toEqual([
-      'New job ad posted',
-      'New job ad posted',
+    // Two postings on one portal within the burst window: one item, updated in place.
+    expect(history.filter((i) => i.portal === portal)).toEqual([
+      expect.objectContaining({
+        kind: 'jobs.burst',
+        text: 'New job offers available',
+        detail: '2 new job ads',
+      }),
     ]);
-    const positions = history.map((i) => i.position);
-    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    // The box comes newest first.
+    const orders = history.map((i) => i.order);
+    expect(orders).toEqual([...orders].sort((a, b) => b - a));
   });
 });

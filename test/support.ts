@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type INestApplication, type Type } from '@nestjs/common';
-import { TickerProtocol, type TickerItemV1, type TickerSubscribeAck } from '@feedwerk/contracts';
+import {
+  TickerProtocol,
+  type TickerChangeV1,
+  type TickerItemV1,
+  type TickerSubscribeAck,
+} from '@feedwerk/contracts';
 import { startApp, type StartedApp } from '@feedwerk/platform';
 import { createTestDatabase, uniqueName } from '@feedwerk/testing';
 import { io, type Socket } from 'socket.io-client';
@@ -26,13 +31,13 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKENS: TEST_ADMIN_TOKEN };
 
 /** The embedded default: one process, PGlite in a temporary DATA_DIR, in-process transport. */
-export async function startEmbedded(): Promise<Deployment> {
+export async function startEmbedded(extra: Record<string, string> = {}): Promise<Deployment> {
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-e2e-'));
   const { app, url } = await startApp(
     {
       app: 'standalone',
       requires: [],
-      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '' },
+      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '', ...extra },
     },
     StandaloneModule,
   );
@@ -47,8 +52,13 @@ export async function startEmbedded(): Promise<Deployment> {
   };
 }
 
+/** A distributed deployment can start further ticker nodes (each its own app and consumer group). */
+export interface DistributedDeployment extends Deployment {
+  startTicker(nodeId?: string): Promise<StartedApp>;
+}
+
 /** Production layout: api, relay, projector and ticker as separate apps on real PostgreSQL and Kafka. */
-export async function startDistributed(): Promise<Deployment> {
+export async function startDistributed(extra: Record<string, string> = {}): Promise<DistributedDeployment> {
   const database = await createTestDatabase();
   const env = {
     ...quiet,
@@ -57,6 +67,7 @@ export async function startDistributed(): Promise<Deployment> {
     TOPIC_PREFIX: `${uniqueName('e2e')}.`,
     TOPIC_PARTITIONS: '3',
     RELAY_IDLE_POLL_MS: '50',
+    ...extra,
   };
   const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
     startApp(
@@ -83,21 +94,28 @@ export async function startDistributed(): Promise<Deployment> {
     apiUrl: api!.url,
     tickerUrl: ticker!.url,
     apps: started.map((s) => s.app),
+    async startTicker(nodeId = uniqueName('node-')) {
+      const ticker = await start('ticker', TickerModule, { TICKER_NODE_ID: nodeId });
+      started.push(ticker);
+      return ticker;
+    },
     async stop() {
-      for (const { app } of started.reverse()) await app.close();
+      for (const { app } of started.reverse()) await app.close().catch(() => undefined);
       await database.drop();
     },
   };
 }
 
-/** A real socket.io client on `/ticker` that records every item it receives. */
+/** A real socket.io client on `/ticker` that records every item upserted to it. */
 export async function tickerClient(url: string, portal: string, lang?: 'de' | 'en') {
   const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
     transports: ['websocket'],
     reconnection: false,
   });
   const items: TickerItemV1[] = [];
-  socket.on(TickerProtocol.item, (item: TickerItemV1) => items.push(item));
+  socket.on(TickerProtocol.change, (change: TickerChangeV1) => {
+    if (change.op === 'upsert') items.push(change.item);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);

@@ -83,8 +83,8 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
       });
     });
     const items = await waitFor('the good record in the read model', async () => {
-      const latest = await new ActivityFeed(db.dataSource).latest('dlt', 10);
-      return latest.length > 0 ? latest : false;
+      const opening = await new ActivityFeed(db.dataSource).open({ portal: 'dlt' }, 10, undefined);
+      return opening.mode === 'snapshot' && opening.items.length > 0 ? opening.items : false;
     });
     expect(items.map((i) => i.id)).toEqual([good.id]);
   });

@@ -58,6 +58,6 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
       events.push(event);
     }
     const result = await this.projection.handle(events);
-    if (result.items.length > 0) this.publisher.wakeUp();
+    if (result.changes.length > 0) this.publisher.wakeUp();
   }
 }

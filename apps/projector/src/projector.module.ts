@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
+import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
 import { JobsProjector } from './jobs.projector';
@@ -11,8 +12,9 @@ import { TickerItemPublisher } from './ticker-item.publisher';
   providers: [
     {
       provide: ActivityProjection,
-      useFactory: (db: DataSource, store: EventStore) => new ActivityProjection(db, store),
-      inject: [DataSource, EventStore],
+      useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>
+        new ActivityProjection(db, store, { burstWindowMs: config.TICKER_BURST_WINDOW_MS }),
+      inject: [DataSource, EventStore, FEEDWERK_CONFIG],
     },
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
     {

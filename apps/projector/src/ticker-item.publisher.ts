@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerRecord, Topics } from '@feedwerk/contracts';
+import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerChangeRecord, Topics } from '@feedwerk/contracts';
 import { ActivityFeed } from '@feedwerk/read-models';
 import { WakeSignal } from '@feedwerk/platform';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
@@ -13,7 +13,7 @@ import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 const BATCH = 500;
 const POLL_MS = 1_000;
 
-export const TICKER_ITEM_TYPE = 'feedwerk.ticker.item';
+export const TICKER_ITEM_TYPE = 'feedwerk.ticker.change';
 
 /**
  * Publishes new ticker items from the activity read model to the ticker-items topic in feed order,
@@ -54,12 +54,16 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
       try {
         const { head, published } = await this.feed.state();
         if (head > published) {
-          const items = await this.feed.between(published, head, BATCH);
+          const changes = await this.feed.between(published, head, BATCH);
           await this.transport.publish(
-            Topics.tickerItems,
-            items.map((item) => ({ key: 'feed', value: JSON.stringify(item), headers: headersOf(item) })),
+            Topics.tickerChanges,
+            changes.map((change) => ({
+              key: 'feed',
+              value: JSON.stringify(change),
+              headers: headersOf(change),
+            })),
           );
-          await this.feed.markPublished(items[items.length - 1]?.position ?? published);
+          await this.feed.markPublished(changes[changes.length - 1]?.position ?? published);
           failures = 0;
           continue;
         }
@@ -75,13 +79,14 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
-const headersOf = (item: TickerRecord): Record<string, string> => ({
-  [KafkaHeaders.id]: item.id,
+const headersOf = ({ item, position }: TickerChangeRecord): Record<string, string> => ({
+  // A change's identity is its feed position (one item changes several times).
+  [KafkaHeaders.id]: `${item.id}@${position}`,
   [KafkaHeaders.type]: TICKER_ITEM_TYPE,
   [KafkaHeaders.source]: '/feedwerk/projector/activity',
   [KafkaHeaders.time]: item.at,
   [KafkaHeaders.specVersion]: CLOUDEVENTS_SPEC_VERSION,
   [KafkaHeaders.contentType]: 'application/json',
   [KafkaHeaders.schemaVersion]: '1',
-  ce_feedposition: String(item.position),
+  ce_feedposition: String(position),
 });

@@ -10,10 +10,14 @@ const FILES: Readonly<Record<string, string>> = {
   'demo.css': 'text/css; charset=utf-8',
   'demo.js': 'text/javascript; charset=utf-8',
 };
-/** Our own page: scripts and styles from this origin only; no framing. */
+/**
+ * Our own page: scripts and styles from this origin only; no framing. The box is the widget, which
+ * needs exactly what it needs on a partner's page: script-src and connect-src for its host (here:
+ * this origin). Trusted Types are enforced: no script on the page may write HTML from a string.
+ */
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; " +
-  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
 
 /** The demo page of the embedded default: a sample article with the live box beside it. */
 @Controller()

@@ -1,12 +1,48 @@
+import { type IncomingMessage } from 'node:http';
+import { Inject, Logger } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
-import { TickerProtocol, type TickerSubscribeAck } from '@feedwerk/contracts';
+import {
+  type TickerChangeV1,
+  TickerProtocol,
+  type TickerResync,
+  type TickerSubscribeAck,
+  TickerSubscribeRequest,
+} from '@feedwerk/contracts';
+import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { type Namespace, type Socket } from 'socket.io';
-import { TickerHub } from './ticker.hub';
+import { headerValue, TickerAccess } from './ticker.access';
+import { TickerHub, type TickerSink } from './ticker.hub';
+
+/** Marks a handshake request that holds one of its IP's connection slots. */
+const HOLDS_SLOT = Symbol('feedwerk.ticker.slot');
+type Request = IncomingMessage & { [HOLDS_SLOT]?: string };
+
+/** The engine fields the gateway reads or sets after the server exists (they are read per request). */
+interface EngineInternals {
+  opts: {
+    allowRequest?: (req: IncomingMessage, fn: (err: string | null | undefined, ok: boolean) => void) => void;
+    pingInterval: number;
+    pingTimeout: number;
+  };
+  on(
+    event: 'connection',
+    listener: (socket: { request: Request; once(e: 'close', l: () => void): void }) => void,
+  ): void;
+  on(event: 'connection_error', listener: (error: { req: Request }) => void): void;
+}
+
+const ipOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
+/** Subscribes one socket may send per window: a widget needs one per (re)connect or resync. */
+const SUBSCRIBES_PER_WINDOW = 10;
+const SUBSCRIBE_WINDOW_MS = 10_000;
 
 /**
- * Socket.IO namespace `/ticker`. Clients send only `ticker.subscribe` (with an ack); everything
- * else is server → client. Small frames only, no compression (per-message deflate costs memory per
- * socket), no cookies.
+ * Socket.IO namespace `/ticker`. Clients send only `ticker.subscribe` (with an ack); anything else
+ * they emit is ignored and counted. Small frames only, no compression (per-message deflate costs
+ * memory per socket), no cookies. The handshake (long-polling and websocket alike) passes
+ * `allowRequest`: the page's origin must be allow-listed for some portal and the client's IP must
+ * have a connection slot left; `ticker.subscribe` then checks the origin against the portal's list.
  */
 @WebSocketGateway({
   namespace: TickerProtocol.namespace,
@@ -17,18 +53,123 @@ import { TickerHub } from './ticker.hub';
   cookie: false,
 })
 export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket> {
-  constructor(private readonly hub: TickerHub) {}
+  private readonly log = new Logger(TickerGateway.name);
+  ignoredEvents = 0;
+
+  constructor(
+    private readonly hub: TickerHub,
+    private readonly access: TickerAccess,
+    @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
+  ) {}
 
   afterInit(namespace: Namespace): void {
-    this.hub.attach(namespace);
+    const engine = namespace.server.engine as unknown as EngineInternals;
+    engine.opts.pingInterval = this.config.TICKER_PING_INTERVAL_MS;
+    engine.opts.pingTimeout = this.config.TICKER_PING_TIMEOUT_MS;
+    engine.opts.allowRequest = (req: Request, answer) => {
+      const origin = headerValue(req.headers.origin);
+      if (!this.access.originAllowedSomewhere(origin)) {
+        this.access.rejected += 1;
+        answer('origin not allowed', false);
+        return;
+      }
+      const ip = ipOf(req);
+      if (!this.access.acquire(ip)) {
+        answer('too many connections from this address', false);
+        return;
+      }
+      req[HOLDS_SLOT] = ip;
+      answer(null, true);
+    };
+    engine.on('connection', (socket) => {
+      const ip = socket.request[HOLDS_SLOT];
+      if (ip !== undefined) socket.once('close', () => this.access.release(ip));
+    });
+    engine.on('connection_error', ({ req }) => {
+      // Allowed by allowRequest, then failed before it became a connection: give the slot back.
+      const ip = req[HOLDS_SLOT];
+      if (ip !== undefined) {
+        delete req[HOLDS_SLOT];
+        this.access.release(ip);
+      }
+    });
   }
 
   handleConnection(socket: Socket): void {
-    // Registered directly (not via @SubscribeMessage) so the hub decides when the ack is written:
-    // before any live item that follows the history it carries.
+    const sink = socketSink(socket, this.config.TICKER_CLIENT_BUFFER);
+    socket.on('disconnect', () => this.hub.remove(sink));
+    socket.onAny((event: unknown) => {
+      if (event !== TickerProtocol.subscribe) this.ignoredEvents += 1;
+    });
+    let windowStart = 0;
+    let inWindow = 0;
     socket.on(TickerProtocol.subscribe, (body: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
-      void this.hub.subscribe(socket, body, ack as (answer: TickerSubscribeAck) => void);
+      const reply = ack as (answer: TickerSubscribeAck) => void;
+      // Each subscribe reads the database: a client that loops on it is slowed down, not served.
+      const now = Date.now();
+      if (now - windowStart > SUBSCRIBE_WINDOW_MS) {
+        windowStart = now;
+        inWindow = 0;
+      }
+      inWindow += 1;
+      if (inWindow > SUBSCRIBES_PER_WINDOW) {
+        reply({ ok: false, error: 'too many subscribe requests, retry in a few seconds' });
+        return;
+      }
+      const parsed = TickerSubscribeRequest.safeParse(body ?? {});
+      if (!parsed.success) {
+        reply({
+          ok: false,
+          error: parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '),
+        });
+        return;
+      }
+      const { portal, lang, types, region, category, since, limit } = parsed.data;
+      if (!this.access.originAllowed(portal, headerValue(socket.handshake.headers.origin))) {
+        reply({ ok: false, error: `portal: this page's origin may not show the box of portal ${portal}` });
+        return;
+      }
+      this.hub
+        .open(sink, { filter: { portal, types, region, category }, lang, limit, since }, (opening) =>
+          reply({ ok: true, ...opening }),
+        )
+        .catch((error: unknown) => {
+          this.log.warn(`subscribe failed: ${String(error)}`);
+          reply({ ok: false, error: 'temporarily unavailable, retry' });
+        });
     });
   }
+}
+
+/**
+ * Delivers to one socket. Its buffer is engine.io's write buffer (packets not yet flushed to the
+ * transport). Packets queued by the current synchronous burst do not count: a burst of changes is
+ * written out as soon as the event loop turns. What is still queued from earlier turns is a client
+ * not keeping up: past `cap` packets it gets `ticker.resync` instead (memory per socket stays below
+ * `cap` plus one burst).
+ */
+function socketSink(socket: Socket, cap: number): TickerSink {
+  const queue = () => (socket.conn as unknown as { writeBuffer?: { type?: string }[] }).writeBuffer;
+  let burst = 0;
+  return {
+    send(change: TickerChangeV1): boolean {
+      if ((queue()?.length ?? 0) - burst >= cap) return false;
+      socket.emit(TickerProtocol.change, change);
+      if (burst === 0) setImmediate(() => (burst = 0));
+      burst += 1;
+      return true;
+    },
+    resync(message: TickerResync): void {
+      // Drop the messages queued for it (it starts over from a snapshot); engine packets (pings) stay.
+      const queued = queue();
+      if (queued) {
+        const kept = queued.filter((packet) => packet.type !== 'message');
+        queued.length = 0;
+        queued.push(...kept);
+      }
+      socket.emit(TickerProtocol.resync, message);
+    },
+    isOpen: () => socket.connected,
+  };
 }

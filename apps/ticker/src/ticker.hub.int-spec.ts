@@ -1,9 +1,11 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import {
+  type FeedEvent,
+  type TickerChangeRecord,
+  type TickerChangeV1,
   TickerProtocol,
-  type TickerItemV1,
-  type TickerRecord,
+  type TickerResync,
   type TickerSubscribeAck,
   Topics,
   toFeedEvent,
@@ -11,133 +13,396 @@ import {
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
+import { appendJobPosted, openTestDatabase, testMetadata, uniqueName, waitFor } from '@feedwerk/testing';
 import { InProcessTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
-import { io, type Socket } from 'socket.io-client';
+import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
+import { TickerAccess } from './ticker.access';
+import { TickerGateway } from './ticker.gateway';
 import { TickerHub } from './ticker.hub';
 
-describe('ticker hub: feed order, no gap, no duplicate', () => {
+describe('ticker node on PostgreSQL with socket.io clients', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projection: ActivityProjection;
   let feed: ActivityFeed;
   let transport: InProcessTransport;
-  let hub: TickerHub;
-  let http: HttpServer;
-  let server: Server;
-  let url: string;
-  const clients: Socket[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
     db = await openTestDatabase();
     store = new EventStore(db.dataSource);
-    projection = new ActivityProjection(db.dataSource, store);
+    projection = new ActivityProjection(db.dataSource, store, { burstWindowMs: 0 });
     feed = new ActivityFeed(db.dataSource);
     transport = new InProcessTransport();
-    hub = new TickerHub(
-      feed,
-      transport,
-      loadConfig({ TICKER_NODE_ID: uniqueName('n'), TICKER_HISTORY: '5' }),
-    );
-    await hub.onModuleInit();
-    http = createServer();
-    server = new Server(http);
-    const namespace = server.of(TickerProtocol.namespace);
-    hub.attach(namespace);
-    namespace.on('connection', (socket) =>
-      socket.on(TickerProtocol.subscribe, (body: unknown, ack: (a: TickerSubscribeAck) => void) => {
-        void hub.subscribe(socket, body, ack);
-      }),
-    );
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    clients.forEach((c) => c.disconnect());
-    await hub.onModuleDestroy();
-    await new Promise<void>((resolve) => {
-      void server.close(() => resolve());
-    });
+    for (const cleanup of cleanups.reverse()) await cleanup();
     await db.close();
   });
 
-  async function connect(portal: string) {
+  /** One ticker node (hub + gateway wired as Nest does) on its own port, with its own settings. */
+  async function startNode(env: Record<string, string> = {}) {
+    const config = loadConfig({ TICKER_NODE_ID: uniqueName('n'), ...env });
+    const hub = new TickerHub(feed, transport, config);
+    const access = new TickerAccess(config);
+    const gateway = new TickerGateway(hub, access, config);
+    await hub.onModuleInit();
+    const http = createServer();
+    const server = new Server(http, { maxHttpBufferSize: 4096, perMessageDeflate: false, cookie: false });
+    const namespace = server.of(TickerProtocol.namespace);
+    gateway.afterInit(namespace);
+    namespace.on('connection', (socket) => gateway.handleConnection(socket));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await hub.onModuleDestroy();
+      await new Promise<void>((resolve) => void server.close(() => resolve()));
+    };
+    cleanups.push(stop);
+    return { url, hub, gateway, access, stop };
+  }
+
+  async function connect(
+    url: string,
+    options: Partial<ManagerOptions & SocketOptions> = {},
+  ): Promise<{ socket: Socket; changes: TickerChangeV1[]; resyncs: TickerResync[] }> {
     const socket = io(`${url}${TickerProtocol.namespace}`, {
       transports: ['websocket'],
       reconnection: false,
+      ...options,
     });
-    clients.push(socket);
-    const items: TickerItemV1[] = [];
-    socket.on(TickerProtocol.item, (item: TickerItemV1) => items.push(item));
-    const ack = (await socket
-      .timeout(5_000)
-      .emitWithAck(TickerProtocol.subscribe, { portal })) as TickerSubscribeAck;
-    return { items, ack };
+    cleanups.push(() => void socket.disconnect());
+    const changes: TickerChangeV1[] = [];
+    const resyncs: TickerResync[] = [];
+    socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
+    socket.on(TickerProtocol.resync, (message: TickerResync) => resyncs.push(message));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return { socket, changes, resyncs };
   }
 
-  /** Projects `n` new jobs on a portal into the read model (not yet published) and returns their records. */
-  async function project(portal: string, n: number): Promise<TickerRecord[]> {
-    const events = [];
-    for (let i = 0; i < n; i += 1) events.push(toFeedEvent(await appendJobPosted(store, { portal })));
-    return [...(await projection.handle(events)).items];
-  }
+  const subscribe = async (socket: Socket, request: Record<string, unknown>) =>
+    (await socket.timeout(10_000).emitWithAck(TickerProtocol.subscribe, request)) as TickerSubscribeAck;
 
-  const publish = (records: readonly TickerRecord[]) =>
-    transport.publish(
-      Topics.tickerItems,
-      records.map((r) => ({ key: 'feed', value: JSON.stringify(r), headers: {} })),
+  /** Projects events into the read model (not yet published). */
+  const project = async (events: FeedEvent[]) => [...(await projection.handle(events)).changes];
+  const postJobs = async (portal: string, n: number, overrides: Record<string, unknown> = {}) => {
+    const events: FeedEvent[] = [];
+    for (let i = 0; i < n; i += 1)
+      events.push(toFeedEvent(await appendJobPosted(store, { portal, ...overrides })));
+    return events;
+  };
+  const closeJob = async (posted: FeedEvent) => {
+    if (posted.type !== 'JobPosted') throw new Error('not a posting');
+    const { jobId, employerId, portal } = posted.data;
+    const outcome = await store.append({
+      streamId: posted.streamId,
+      expectedVersion: 1,
+      events: [
+        { type: 'JobClosed', schemaVersion: 1, data: { jobId, employerId, portal, reason: 'filled' } },
+      ],
+      metadata: testMetadata,
+      now: new Date(),
+      respond: () => null,
+    });
+    if (outcome.kind !== 'appended') throw new Error('expected an append');
+    return toFeedEvent(outcome.events[0]!);
+  };
+  const publish = async (changes: readonly TickerChangeRecord[]) => {
+    await transport.publish(
+      Topics.tickerChanges,
+      changes.map((c) => ({ key: 'feed', value: JSON.stringify(c), headers: {} })),
     );
+    const last = changes[changes.length - 1];
+    if (last) await feed.markPublished(last.position);
+  };
+  const positions = (changes: readonly TickerChangeV1[]) => changes.map((c) => c.position);
 
-  it('fills a hole from the read model before delivering a later item, and drops a redelivered one', async () => {
+  it('fills a hole from the read model before delivering a later change, and drops a redelivered one', async () => {
+    const node = await startNode();
     const portal = uniqueName('p');
-    const client = await connect(portal);
-    expect(client.ack).toMatchObject({ ok: true, items: [] });
-    const [a, b, c] = await project(portal, 3);
+    const client = await connect(node.url);
+    expect(await subscribe(client.socket, { portal })).toMatchObject({
+      ok: true,
+      mode: 'snapshot',
+      items: [],
+    });
+    const [a, b, c] = await project(await postJobs(portal, 3));
 
-    await publish([c!]); // a and b never arrive through the topic
-    await publish([b!, c!]); // late duplicates
-    await waitFor('three items', () => client.items.length >= 3);
-    await feed.markPublished(c!.position);
+    await transport.publish(Topics.tickerChanges, [{ key: 'feed', value: JSON.stringify(c), headers: {} }]);
+    await transport.publish(
+      Topics.tickerChanges,
+      [b!, c!].map((x) => ({ key: 'feed', value: JSON.stringify(x), headers: {} })),
+    );
+    await waitFor('three changes', () => client.changes.length >= 3);
     await publish([a!]);
 
-    expect(client.items.map((i) => i.position)).toEqual([a!.position, b!.position, c!.position]);
-    expect(client.items.every((i) => i.text === 'Neue Stellenanzeige eingestellt')).toBe(true);
+    expect(positions(client.changes)).toEqual([a!.position, b!.position, c!.position]);
+    expect(
+      client.changes.every((x) => x.op === 'upsert' && x.item.text === 'Neue Stellenanzeige eingestellt'),
+    ).toBe(true);
   });
 
-  it('acks a new subscriber with history that ends exactly where its live items begin', async () => {
+  it('acks a snapshot (newest first, limited) that ends exactly where its live changes begin', async () => {
+    const node = await startNode();
     const portal = uniqueName('p');
-    const earlier = await project(portal, 7);
+    const earlier = await project(await postJobs(portal, 7));
     await publish(earlier);
-    const client = await connect(portal);
-    expect(client.ack.ok && client.ack.items.map((i) => i.position)).toEqual(
-      earlier.slice(-5).map((r) => r.position),
+    const client = await connect(node.url);
+    const ack = await subscribe(client.socket, { portal, limit: 5 });
+    expect(ack.ok && ack.mode === 'snapshot' && ack.items.map((i) => i.order)).toEqual(
+      earlier
+        .slice(-5)
+        .map((c) => c.position)
+        .reverse(),
     );
-    const later = await project(portal, 2);
+    const later = await project(await postJobs(portal, 2));
     await publish(later);
-    await waitFor('the two live items', () => client.items.length >= 2);
-    expect(client.items.map((i) => i.position)).toEqual(later.map((r) => r.position));
+    await waitFor('the two live changes', () => client.changes.length >= 2);
+    expect(positions(client.changes)).toEqual(later.map((c) => c.position));
   });
 
-  it('catches up on items published before its consumer saw them', async () => {
+  it('resumes from `since` with exactly the missed changes, retractions included, then live', async () => {
+    const node = await startNode();
     const portal = uniqueName('p');
-    const client = await connect(portal);
-    const missed = await project(portal, 2);
-    await feed.markPublished(missed[1]!.position); // published, but this node's consumer never got them
-    await waitFor('the missed items', () => client.items.length >= 2, { timeoutMs: 10_000 });
-    expect(client.items.map((i) => i.position)).toEqual(missed.map((r) => r.position));
+    const [kept, closed] = await postJobs(portal, 2);
+    await publish(await project([kept!, closed!]));
+    const { head: since } = await feed.state();
+    const missed = await project([await closeJob(closed!), ...(await postJobs(portal, 1))]);
+    await publish(missed);
+
+    const client = await connect(node.url);
+    const ack = await subscribe(client.socket, { portal, since });
+    expect(ack).toMatchObject({ ok: true, mode: 'changes', head: missed[1]!.position });
+    expect(ack.ok && ack.mode === 'changes' && ack.changes).toEqual([
+      { op: 'retract', position: since + 1, id: closed!.id },
+      expect.objectContaining({ op: 'upsert', position: since + 2 }),
+    ]);
+
+    // A retraction reaches the connected client live.
+    const live = await project([await closeJob(kept!)]);
+    await publish(live);
+    await waitFor('the live retraction', () => client.changes.length >= 1);
+    expect(client.changes).toEqual([{ op: 'retract', position: live[0]!.position, id: kept!.id }]);
   });
 
-  it('answers an invalid subscription with a reason instead of joining', async () => {
-    const socket = io(`${url}${TickerProtocol.namespace}`, {
-      transports: ['websocket'],
-      reconnection: false,
+  it('answers a `since` it cannot serve exactly with a snapshot', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const { head } = await feed.state();
+    for (const since of [-1, 'abc', 1e18, head + 1000, 1.5]) {
+      const ack = await subscribe(client.socket, { portal: 'berlin', since });
+      expect(ack).toMatchObject({ ok: true, mode: 'snapshot' });
+    }
+  });
+
+  it('applies type, region and category filters to snapshots and live changes', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const client = await connect(node.url);
+    const ack = await subscribe(client.socket, {
+      portal,
+      types: ['job.posted'],
+      region: 'Bayern',
+      category: 'it',
+      lang: 'en',
     });
-    clients.push(socket);
-    const ack = (await socket
-      .timeout(5_000)
-      .emitWithAck(TickerProtocol.subscribe, { portal: 'Not A Slug!' })) as TickerSubscribeAck;
-    expect(ack.ok).toBe(false);
-    expect(!ack.ok && ack.error).toMatch(/portal/);
+    expect(ack).toMatchObject({ ok: true, mode: 'snapshot' });
+    const matching = await postJobs(portal, 1, {
+      location: { city: 'München', region: 'Bayern', postcode: '80331' },
+      category: 'it',
+    });
+    const otherRegion = await postJobs(portal, 1, { category: 'it' });
+    const otherCategory = await postJobs(portal, 1, {
+      location: { city: 'München', region: 'Bayern', postcode: '80331' },
+    });
+    await publish(await project([...otherRegion, ...matching, ...otherCategory]));
+    await waitFor('the matching change', () => client.changes.length >= 1);
+    const again = await subscribe(client.socket, {
+      portal,
+      region: 'Bayern',
+      category: 'it',
+      types: ['job.posted'],
+    });
+    expect(again.ok && again.mode === 'snapshot' && again.items.map((i) => i.id)).toEqual([matching[0]!.id]);
+    expect(client.changes).toEqual([
+      expect.objectContaining({
+        op: 'upsert',
+        item: expect.objectContaining({ id: matching[0]!.id, text: 'New job ad posted' }),
+      }),
+    ]);
+  });
+
+  it('answers an invalid subscription with a reason, and ignores unknown client events', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    for (const [request, reason] of [
+      [{ portal: 'Not A Slug!' }, /portal/],
+      [{ portal: 'berlin', limit: 51 }, /limit/],
+      [{ portal: 'berlin', types: ['job.deleted'] }, /types/],
+      [{ portal: 'berlin', lang: 'fr' }, /lang/],
+      [{ portal: 'berlin', admin: true }, /admin|unrecognized/i],
+    ] as const) {
+      const ack = await subscribe(client.socket, request);
+      expect(ack.ok).toBe(false);
+      expect(!ack.ok && ack.error).toMatch(reason);
+    }
+    expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+    client.socket.emit('publish', { anything: 1 });
+    client.socket.emit('ticker.admin');
+    await waitFor('the ignored events to be counted', () => node.gateway.ignoredEvents >= 2);
+    expect(await subscribe(client.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+  });
+
+  it('slows down a client that keeps re-subscribing', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const acks: TickerSubscribeAck[] = [];
+    for (let i = 0; i < 12; i += 1) acks.push(await subscribe(client.socket, { portal: 'berlin' }));
+    expect(acks.filter((a) => a.ok)).toHaveLength(10);
+    expect(acks[11]).toMatchObject({ ok: false, error: expect.stringMatching(/too many/) });
+  });
+
+  it('refuses a page origin that is not allow-listed, over long-polling and websocket, and per portal', async () => {
+    const node = await startNode({
+      TICKER_ALLOWED_ORIGINS: 'berlin=https://jobs-berlin.example;*=https://feedwerk.example',
+    });
+    for (const transports of [['polling'], ['websocket']] as const) {
+      await expect(
+        connect(node.url, { transports: [...transports], extraHeaders: { origin: 'https://evil.example' } }),
+      ).rejects.toThrow();
+    }
+    const berlinPage = await connect(node.url, {
+      transports: ['polling'],
+      extraHeaders: { origin: 'https://jobs-berlin.example' },
+    });
+    expect(await subscribe(berlinPage.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+    const refused = await subscribe(berlinPage.socket, { portal: 'hamburg' });
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/origin/) });
+    const shared = await connect(node.url, { extraHeaders: { origin: 'https://feedwerk.example' } });
+    expect(await subscribe(shared.socket, { portal: 'hamburg' })).toMatchObject({ ok: true });
+  });
+
+  it('refuses connections beyond the per-IP cap and frees a slot when one closes', async () => {
+    const node = await startNode({ TICKER_MAX_CONNECTIONS_PER_IP: '2' });
+    const first = await connect(node.url);
+    await connect(node.url, { transports: ['polling'] });
+    await expect(connect(node.url)).rejects.toThrow();
+    first.socket.disconnect();
+    const again = await waitFor('a free slot', async () => {
+      try {
+        return await connect(node.url);
+      } catch {
+        return false;
+      }
+    });
+    expect(await subscribe(again.socket, { portal: 'berlin' })).toMatchObject({ ok: true });
+  });
+
+  it('tells a client that stops reading to resync instead of buffering for it without bound', async () => {
+    const node = await startNode({ TICKER_CLIENT_BUFFER: '3' });
+    const portal = uniqueName('p');
+    const slow = await connect(node.url, { transports: ['polling'] });
+    const fast = await connect(node.url);
+    await subscribe(slow.socket, { portal });
+    await subscribe(fast.socket, { portal });
+    // Long-polling: the server queues packets until the client polls again; this client stops polling.
+    const engine = slow.socket.io.engine as unknown as {
+      transport: { pause(done: () => void): void; _poll(): void; readyState: string };
+    };
+    await new Promise<void>((resolve) => engine.transport.pause(resolve));
+
+    // One burst is queued whole; what is still queued when the next arrives is a client not keeping up.
+    const burst = await project(await postJobs(portal, 5));
+    await publish(burst);
+    await waitFor('the fast client to get the burst', () => fast.changes.length >= 5);
+    const changes = [...burst, ...(await project(await postJobs(portal, 5)))];
+    await publish(changes.slice(5));
+    await waitFor('the fast client to get everything', () => fast.changes.length >= 10);
+    await waitFor('the slow client to be told to resync', () => node.hub.resyncs >= 1);
+    expect(node.hub.resyncs).toBe(1);
+    expect(positions(fast.changes)).toEqual(changes.map((c) => c.position));
+
+    engine.transport.readyState = 'open';
+    engine.transport._poll();
+    await waitFor('the resync at the slow client', () => slow.resyncs.length >= 1);
+    expect(slow.resyncs).toEqual([{ reason: 'slow-client', head: changes[5]!.position }]);
+    expect(slow.changes.length).toBeLessThan(10);
+    const ack = await subscribe(slow.socket, { portal, limit: 50 });
+    expect(ack.ok && ack.mode === 'snapshot' && ack.items).toHaveLength(10);
+  });
+
+  it('lets two nodes each deliver every change to their own clients', async () => {
+    const [one, two] = [await startNode(), await startNode()];
+    const portal = uniqueName('p');
+    const a = await connect(one.url);
+    const b = await connect(two.url);
+    await subscribe(a.socket, { portal });
+    await subscribe(b.socket, { portal });
+    const changes = await project(await postJobs(portal, 4));
+    await publish(changes);
+    for (const client of [a, b]) {
+      await waitFor('all four changes', () => client.changes.length >= 4);
+      expect(positions(client.changes)).toEqual(changes.map((c) => c.position));
+    }
+  });
+
+  it('catches up on changes published before its consumer saw them', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const client = await connect(node.url);
+    await subscribe(client.socket, { portal });
+    const missed = await project(await postJobs(portal, 2));
+    await feed.markPublished(missed[1]!.position); // published, but this node's consumer never got them
+    await waitFor('the missed changes', () => client.changes.length >= 2, { timeoutMs: 10_000 });
+    expect(positions(client.changes)).toEqual(missed.map((c) => c.position));
+  });
+
+  it('drops a client that stops answering heartbeats, and forgets its subscription', async () => {
+    const node = await startNode({ TICKER_PING_INTERVAL_MS: '200', TICKER_PING_TIMEOUT_MS: '300' });
+    const silent = await connect(node.url, { transports: ['polling'] });
+    await subscribe(silent.socket, { portal: 'berlin' });
+    expect(node.hub.size).toBe(1);
+    const engine = silent.socket.io.engine as unknown as { transport: { pause(done: () => void): void } };
+    await new Promise<void>((resolve) => engine.transport.pause(resolve));
+    await waitFor('the silent client to be dropped', () => node.hub.size === 0, { timeoutMs: 15_000 });
+  });
+
+  it('keeps no subscription for a client that left while its opening was read', async () => {
+    const node = await startNode();
+    const client = await connect(node.url);
+    const pending = client.socket.timeout(2_000).emitWithAck(TickerProtocol.subscribe, { portal: 'berlin' });
+    client.socket.disconnect();
+    await expect(pending).rejects.toThrow();
+    await waitFor('the hub to settle', async () => {
+      await node.hub.snapshot({ portal: 'berlin' }, 'de', 1);
+      return node.hub.size === 0;
+    });
+  });
+
+  // Last in this file: it rewinds the shared feed.
+  it('tells every client to resync when the feed restarts below what the node delivered', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const client = await connect(node.url);
+    await subscribe(client.socket, { portal });
+    await publish(await project(await postJobs(portal, 1)));
+    await waitFor('the posting', () => client.changes.length >= 1);
+    const { published } = await feed.state();
+    await db.dataSource.query(
+      `UPDATE projection_state SET published_position = 0 WHERE projection = 'activity@2'`,
+    );
+    try {
+      await waitFor('the rebuilt resync', () => client.resyncs.length >= 1, { timeoutMs: 10_000 });
+      expect(client.resyncs).toEqual([{ reason: 'rebuilt', head: 0 }]);
+    } finally {
+      await feed.markPublished(published);
+    }
   });
 });

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
+  changeFor,
+  changeOpFor,
+  renderChange,
   renderTickerItem,
-  TICKER_LANGS,
-  TickerProtocol,
-  TickerRecord,
-  TickerSubscribeRequest,
+  TickerChangeRecord,
+  type TickerChangeV1,
+  type TickerFilter,
+  type TickerItemV1,
   type TickerLang,
-  type TickerSubscribeAck,
+  type TickerResync,
   Topics,
 } from '@feedwerk/contracts';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
@@ -17,33 +20,61 @@ import {
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
-import { type Namespace, type Socket } from 'socket.io';
 
-const room = (portal: string, lang: TickerLang) => `portal:${portal}:${lang}`;
 const SAFETY_NET_MS = 2_000;
-const MAX_CACHED_PORTALS = 1_000;
+
+/** One subscribed client (a socket or an SSE response), as the hub delivers to it. */
+export interface TickerSink {
+  /** Queues a change; false when the client's buffer is full (it is then told to resync). */
+  send(change: TickerChangeV1): boolean;
+  resync(message: TickerResync): void;
+  /** False once the client went away (a subscription that completes after that is not kept). */
+  isOpen(): boolean;
+}
+
+export interface TickerSubscription {
+  readonly filter: TickerFilter;
+  readonly lang: TickerLang;
+  readonly limit: number;
+  readonly since: number | undefined;
+}
+
+/** What a subscriber gets first, rendered for its language. */
+export type TickerOpening =
+  | { readonly mode: 'snapshot'; readonly items: readonly TickerItemV1[]; readonly head: number }
+  | { readonly mode: 'changes'; readonly changes: readonly TickerChangeV1[]; readonly head: number };
+
+interface Subscriber extends TickerSubscription {
+  readonly sink: TickerSink;
+  /** The highest feed position this subscriber has been served; later changes only are delivered. */
+  cursor: number;
+}
 
 /**
- * One ticker node's delivery state. Guarantees to its socket clients:
- * - Feed order, no gap, no duplicate: items are delivered strictly by feed position; a position
- *   already delivered is dropped, a missing one is read from the read model before the next.
- * - A subscriber's history (the ack) ends exactly where its live items begin: subscribing and
- *   delivering run one at a time, and the ack is sent before any later live item.
- * Each node consumes the ticker-items topic in its own consumer group (`ticker.<node id>`), so every
- * node sees every item; nothing a restart would lose is kept only here (history is the read model).
+ * One ticker node's delivery. Guarantees to each subscriber:
+ * - Position order, no gap, no duplicate: the node handles changes strictly by feed position (a
+ *   position already handled is dropped, a missing one is read from the read model first), and each
+ *   subscriber gets only changes after the head it was served.
+ * - The opening (snapshot or changes since a position) and the live changes meet exactly: it is read
+ *   in one database snapshot together with its head, and opening and delivering run one at a time.
+ * - Bounded memory per client: a client whose buffer is full gets `resync` and nothing more until it
+ *   subscribes again.
+ * Each node consumes the ticker-changes topic in its own consumer group (`ticker.<node id>`), so
+ * every node sees every change; nothing a restart would lose is kept only here.
  */
 @Injectable()
 export class TickerHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(TickerHub.name);
-  private namespace: Namespace | null = null;
   private subscription: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** Last feed position delivered by this node. */
+  /** Last feed position this node handled. */
   private head = 0;
-  /** Newest items per subscribed portal (site-wide items included), oldest first. */
-  private readonly cache = new Map<string, TickerRecord[]>();
+  private readonly subscribers = new Map<TickerSink, Subscriber>();
+  /** Subscribers by portal: a portal's change goes to its subscribers only, a site-wide one to all. */
+  private readonly byPortal = new Map<string, Set<Subscriber>>();
   private chain: Promise<unknown> = Promise.resolve();
   delivered = 0;
+  resyncs = 0;
 
   constructor(
     private readonly feed: ActivityFeed,
@@ -55,11 +86,11 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     this.head = (await this.feed.state()).published;
     this.subscription = await this.transport.subscribe({
       groupId: `ticker.${this.config.TICKER_NODE_ID}`,
-      topics: [Topics.tickerItems],
+      topics: [Topics.tickerChanges],
       fromBeginning: false,
       handle: (batch) => this.serial(() => this.receive(batch)),
     });
-    // Items published before this node's consumer joined arrive through no topic: catch up from the read model.
+    // Changes published before this node's consumer joined arrive through no topic: catch up from the read model.
     this.timer = setInterval(
       () => void this.serial(() => this.catchUp()).catch(() => undefined),
       SAFETY_NET_MS,
@@ -72,95 +103,135 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     await this.chain.catch(() => undefined);
   }
 
-  attach(namespace: Namespace): void {
-    this.namespace = namespace;
+  /** Connected subscribers on this node. */
+  get size(): number {
+    return this.subscribers.size;
   }
 
-  /** Handles `ticker.subscribe`: joins the portal's room and acks with the latest items up to this node's head. */
-  subscribe(socket: Socket, raw: unknown, ack: (answer: TickerSubscribeAck) => void): Promise<void> {
-    const parsed = TickerSubscribeRequest.safeParse(raw ?? {});
-    if (!parsed.success) {
-      ack({
-        ok: false,
-        error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      });
-      return Promise.resolve();
-    }
-    const { portal, lang } = parsed.data;
+  /**
+   * Subscribes `sink` (replacing its earlier subscription) and hands `opened` the snapshot or the
+   * exact changes since `since`. `opened` runs before any live change reaches the sink.
+   */
+  open(
+    sink: TickerSink,
+    request: TickerSubscription,
+    opened: (opening: TickerOpening) => void,
+  ): Promise<void> {
     return this.serial(async () => {
-      const history = await this.history(portal);
-      for (const joined of socket.rooms) if (joined.startsWith('portal:')) await socket.leave(joined);
-      await socket.join(room(portal, lang));
-      ack({ ok: true, items: history.map((r) => renderTickerItem(r, lang)), head: this.head });
-    }).catch((error: unknown) => {
-      this.log.warn(`subscribe failed: ${String(error)}`);
-      ack({ ok: false, error: 'temporarily unavailable, retry' });
+      this.remove(sink);
+      const opening = await this.feed.open(
+        request.filter,
+        request.limit,
+        request.since,
+        this.config.TICKER_MAX_CATCH_UP,
+      );
+      // The client may have left while its opening was read: then there is nobody to keep.
+      if (!sink.isOpen()) return;
+      const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
+      this.subscribers.set(sink, subscriber);
+      const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
+      peers.add(subscriber);
+      this.byPortal.set(request.filter.portal, peers);
+      if (opening.mode === 'snapshot') {
+        opened({
+          mode: 'snapshot',
+          items: opening.items.map((item) => renderTickerItem(item, request.lang)),
+          head: opening.head,
+        });
+      } else {
+        const changes: TickerChangeV1[] = [];
+        for (const change of opening.changes) {
+          const visible = changeFor(request.filter, change, request.lang);
+          if (visible) changes.push(visible);
+        }
+        opened({ mode: 'changes', changes, head: opening.head });
+      }
     });
   }
 
-  private async history(portal: string): Promise<TickerRecord[]> {
-    const cached = this.cache.get(portal);
-    if (cached) return cached;
-    const loaded = await this.feed.latest(portal, this.config.TICKER_HISTORY, this.head);
-    if (this.cache.size >= MAX_CACHED_PORTALS) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(portal, loaded);
-    return loaded;
+  /** The current box for a page (the server-rendered snapshot); no subscription. */
+  async snapshot(filter: TickerFilter, lang: TickerLang, limit: number): Promise<TickerItemV1[]> {
+    const opening = await this.feed.open(filter, limit, undefined);
+    return opening.mode === 'snapshot' ? opening.items.map((item) => renderTickerItem(item, lang)) : [];
+  }
+
+  remove(sink: TickerSink): void {
+    const subscriber = this.subscribers.get(sink);
+    if (!subscriber) return;
+    this.subscribers.delete(sink);
+    const peers = this.byPortal.get(subscriber.filter.portal);
+    peers?.delete(subscriber);
+    if (peers?.size === 0) this.byPortal.delete(subscriber.filter.portal);
   }
 
   private async receive(batch: readonly IncomingMessage[]): Promise<void> {
     for (const message of batch) {
-      let record: TickerRecord;
+      let change: TickerChangeRecord;
       try {
-        record = TickerRecord.parse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+        change = TickerChangeRecord.parse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
       } catch (error) {
-        this.log.warn(`ignoring an invalid ticker item at offset ${message.offset}: ${String(error)}`);
+        this.log.warn(`ignoring an invalid ticker change at offset ${message.offset}: ${String(error)}`);
         continue;
       }
-      if (record.position <= this.head) continue;
-      if (record.position > this.head + 1) await this.fill(record.position - 1);
-      this.deliver(record);
+      if (change.position <= this.head) continue;
+      if (change.position > this.head + 1) await this.fill(change.position - 1);
+      this.deliver(change);
     }
   }
 
   private async catchUp(): Promise<void> {
     const { published } = await this.feed.state();
+    if (published < this.head) {
+      // The feed restarted below what this node delivered (the projection was rebuilt or its
+      // database replaced): positions clients hold mean nothing any more. Start over from here.
+      this.log.warn(`feed went back from ${this.head} to ${published}: every client resyncs`);
+      this.head = published;
+      for (const subscriber of [...this.subscribers.values()]) {
+        this.remove(subscriber.sink);
+        this.resyncs += 1;
+        subscriber.sink.resync({ reason: 'rebuilt', head: published });
+      }
+      return;
+    }
     if (published > this.head) await this.fill(published);
   }
 
-  /** Delivers every item after the head up to `upTo` from the read model, in order. */
+  /** Delivers every change after the head up to `upTo` from the read model, in order. */
   private async fill(upTo: number): Promise<void> {
     while (this.head < upTo) {
       const missing = await this.feed.between(this.head, upTo, 500);
       if (missing.length === 0) {
         throw new Error(`feed positions ${this.head + 1}..${upTo} are not in the read model yet`);
       }
-      for (const record of missing) this.deliver(record);
+      for (const change of missing) this.deliver(change);
     }
   }
 
-  private deliver(record: TickerRecord): void {
-    this.head = record.position;
+  private deliver(change: TickerChangeRecord): void {
+    this.head = change.position;
     this.delivered += 1;
-    for (const [portal, items] of this.cache) {
-      if (record.portal !== null && record.portal !== portal) continue;
-      items.push(record);
-      if (items.length > this.config.TICKER_HISTORY) items.shift();
+    const portal = change.item.portal;
+    const targets = portal === null ? this.subscribers.values() : (this.byPortal.get(portal) ?? []);
+    // Rendered at most once per language and outcome, then shared by every matching subscriber.
+    const rendered = new Map<string, TickerChangeV1>();
+    const overflowed: Subscriber[] = [];
+    for (const subscriber of targets) {
+      if (change.position <= subscriber.cursor) continue;
+      subscriber.cursor = change.position;
+      const op = changeOpFor(subscriber.filter, change);
+      if (op === null) continue;
+      const key = `${subscriber.lang}:${op}`;
+      let message = rendered.get(key);
+      if (message === undefined) {
+        message = renderChange(change, op, subscriber.lang);
+        rendered.set(key, message);
+      }
+      if (!subscriber.sink.send(message)) overflowed.push(subscriber);
     }
-    const namespace = this.namespace;
-    if (!namespace) return;
-    for (const lang of TICKER_LANGS) {
-      const rooms =
-        record.portal !== null
-          ? [room(record.portal, lang)]
-          : [...namespace.adapter.rooms.keys()].filter(
-              (r) => r.startsWith('portal:') && r.endsWith(`:${lang}`),
-            );
-      if (rooms.length === 0) continue;
-      // Rendered once per language, then sent to every socket of those rooms.
-      namespace.to(rooms).emit(TickerProtocol.item, renderTickerItem(record, lang));
+    for (const subscriber of overflowed) {
+      this.remove(subscriber.sink);
+      this.resyncs += 1;
+      subscriber.sink.resync({ reason: 'slow-client', head: this.head });
     }
   }
 

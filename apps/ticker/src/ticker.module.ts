@@ -1,16 +1,21 @@
 import { Module } from '@nestjs/common';
 import { ActivityFeed } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
+import { TickerAccess } from './ticker.access';
 import { TickerGateway } from './ticker.gateway';
+import { TickerHttpController } from './ticker.http.controller';
 import { TickerHub } from './ticker.hub';
+import { WidgetController } from './widget.controller';
 
-/** Ticker items topic → socket.io clients; history and resume from the activity read model. */
+/** Ticker changes topic → socket.io and SSE clients; snapshots and resume from the activity read model. */
 @Module({
+  controllers: [TickerHttpController, WidgetController],
   providers: [
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
+    TickerAccess,
     TickerHub,
     TickerGateway,
   ],
-  exports: [TickerHub],
+  exports: [TickerHub, TickerGateway, TickerAccess],
 })
 export class TickerModule {}

@@ -134,15 +134,16 @@ describe('safe text', () => {
 describe('ticker lines', () => {
   it('has German and English words for every kind of line', () => {
     for (const kind of TICKER_KINDS) {
-      expect(TICKER_LINES[kind].de(1)).not.toBe('');
-      expect(TICKER_LINES[kind].en(1)).not.toBe('');
+      expect(TICKER_LINES[kind].de.text(1)).not.toBe('');
+      expect(TICKER_LINES[kind].en.text(1)).not.toBe('');
     }
   });
 
   it('uses correct German plurals', () => {
     expect(countLine(1, 'de')).toBe('1 neue Stellenanzeige');
     expect(countLine(12, 'de')).toBe('12 neue Stellenanzeigen');
-    expect(TICKER_LINES['jobs.refreshed'].de(3)).toBe('Stellenanzeigen wurden aktualisiert');
+    expect(TICKER_LINES['jobs.refreshed'].de.text(3)).toBe('Stellenanzeigen wurden aktualisiert');
+    expect(TICKER_LINES['jobs.refreshed'].de.text(1)).toBe('Stellenanzeige wurde aktualisiert');
   });
 
   it('renders the product line with its icon', () => {
@@ -154,6 +155,7 @@ describe('ticker lines', () => {
       region: 'Berlin' as const,
       category: 'it',
       count: 1,
+      order: 7,
       at: '2026-11-27T10:00:00.000Z',
     };
     expect(renderTickerItem(record, 'de')).toMatchObject({

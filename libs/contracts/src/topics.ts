@@ -8,7 +8,8 @@ import { type EventCategory } from './define-event';
  */
 export const Topics = {
   events: (category: EventCategory) => `feedwerk.events.${category}.v1`,
-  tickerItems: 'feedwerk.ticker-items.v1',
+  /** The activity feed's changes (TickerChangeRecord), one partition: one total feed order. */
+  tickerChanges: 'feedwerk.ticker-changes.v1',
   deadLetter: 'feedwerk.dlt.v1',
 } as const;
 

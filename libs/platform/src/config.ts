@@ -89,8 +89,74 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
   /** Idempotency keys older than this are purged (a retry after that appends again). */
   IDEMPOTENCY_TTL_HOURS: int(1, 24 * 90).default(24),
+  /** Postings (and CV uploads) on one portal within this window (event times) become one ticker item. */
+  TICKER_BURST_WINDOW_MS: int(0, 86_400_000).default(60_000),
+  /**
+   * Which page origins may open the ticker, per portal: `portal=origin,origin;*=origin`. `*` as the
+   * portal applies to every portal; `*` as an origin allows any. The default allows any origin (the
+   * embedded demo and widget test pages); set it in production.
+   */
+  TICKER_ALLOWED_ORIGINS: z
+    .string()
+    .default('*=*')
+    .transform((value, ctx) => {
+      const parsed = parseAllowedOrigins(value);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  /** Open ticker connections (socket.io and SSE) per client IP. */
+  TICKER_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(50),
+  /** Messages queued for one ticker client before it is told to resync instead (slow clients). */
+  TICKER_CLIENT_BUFFER: int(1, 100_000).default(256),
+  /** Resuming further behind the head than this many changes gets a snapshot instead. */
+  TICKER_MAX_CATCH_UP: int(1, 1_000_000).default(1_000),
+  TICKER_PING_INTERVAL_MS: int(100, 600_000).default(25_000),
+  TICKER_PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  TICKER_SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
+  WIDGET_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Allowed page origins per portal; the key `*` applies to every portal, the origin `*` allows any. */
+export type AllowedOrigins = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** Parses `berlin=https://a.example,https://b.example;*=http://localhost:3000`, or says what is wrong. */
+export function parseAllowedOrigins(value: string): AllowedOrigins | string {
+  const map = new Map<string, Set<string>>();
+  for (const entry of value
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const portal = entry.slice(0, eq).trim();
+    if (eq < 0 || !/^(\*|[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)$/.test(portal)) {
+      return `"${entry}" must be portal=origin[,origin] (portal a slug or *)`;
+    }
+    const origins = map.get(portal) ?? new Set<string>();
+    for (const origin of entry
+      .slice(eq + 1)
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean)) {
+      if (origin !== '*') {
+        let url: URL;
+        try {
+          url = new URL(origin);
+        } catch {
+          return `"${origin}" is not an origin (scheme://host[:port])`;
+        }
+        if (url.origin !== origin) return `"${origin}" is not an origin (scheme://host[:port], no path)`;
+      }
+      origins.add(origin);
+    }
+    map.set(portal, origins);
+  }
+  return map;
+}
 
 export type FeedwerkConfig = z.output<typeof configSchema>;
 export const FEEDWERK_CONFIG = Symbol('FeedwerkConfig');

@@ -17,7 +17,7 @@ export function topicSpecs(config: FeedwerkConfig): TopicSpec[] {
       partitions: config.TOPIC_PARTITIONS,
       replicationFactor,
     })),
-    { topic: Topics.tickerItems, partitions: 1, replicationFactor },
+    { topic: Topics.tickerChanges, partitions: 1, replicationFactor },
     { topic: Topics.deadLetter, partitions: 1, replicationFactor },
   ];
 }

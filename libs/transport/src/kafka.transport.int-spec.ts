@@ -99,6 +99,45 @@ describe('Kafka transport on a real broker', () => {
     expect(failures).toBeLessThan(0);
   });
 
+  it('keeps the consumer groups of deployments with different prefixes apart', async () => {
+    const other = new KafkaTransport({
+      brokers: kafkaBrokers(),
+      clientId: 'test',
+      topicPrefix: `${uniqueName('t')}.`,
+    });
+    await other.ensureTopics([{ topic: 'events', partitions: 3, replicationFactor: 1 }]);
+    const group = uniqueName('shared-name-');
+    const mine: IncomingMessage[] = [];
+    const theirs: IncomingMessage[] = [];
+    await collect(group, mine);
+    const theirSubscription = await other.subscribe({
+      groupId: group,
+      topics: ['events'],
+      fromBeginning: true,
+      handle: async (batch) => void theirs.push(...batch),
+    });
+    try {
+      const a = envelope(`job:${randomUUID()}`, 1);
+      const b = envelope(`job:${randomUUID()}`, 1);
+      await transport.publish('events', [encodeEnvelope(a)]);
+      await other.publish('events', [encodeEnvelope(b)]);
+      await waitFor(
+        'each deployment to receive its own message',
+        () => mine.some((m) => m.headers.ce_id === a.id) && theirs.some((m) => m.headers.ce_id === b.id),
+        { timeoutMs: 30_000 },
+      );
+      expect(theirs.some((m) => m.headers.ce_id === a.id)).toBe(false);
+      const admin = new Kafka({ brokers: kafkaBrokers(), clientId: 'check' }).admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([transport.groupName(group), other.groupName(group)]);
+      await admin.disconnect();
+      expect(groups.map((g) => g.members.length)).toEqual([1, 1]);
+    } finally {
+      await theirSubscription.stop();
+      await other.close();
+    }
+  });
+
   it('never changes the partition count of an existing topic', async () => {
     await expect(
       transport.ensureTopics([{ topic: 'events', partitions: 5, replicationFactor: 1 }]),

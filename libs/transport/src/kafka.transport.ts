@@ -78,6 +78,10 @@ export class KafkaTransport implements MessageTransport {
     return `${this.prefix}${topic}`;
   }
 
+  groupName(groupId: string): string {
+    return `${this.prefix}${groupId}`;
+  }
+
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
@@ -120,7 +124,9 @@ export class KafkaTransport implements MessageTransport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      // The prefix namespaces groups as it does topics: deployments (and test runs) sharing one cluster
+      // must not join each other's groups, where partitions of one would be assigned to members of another.
+      groupId: this.groupName(options.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,

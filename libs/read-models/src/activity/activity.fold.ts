@@ -1,38 +1,291 @@
-import { type FeedEvent, type Region, type TickerKind } from '@feedwerk/contracts';
+import { createHash } from 'node:crypto';
+import {
+  type FeedEvent,
+  type TickerChangeRecord,
+  type TickerItemRecord,
+  type TickerKind,
+} from '@feedwerk/contracts';
 
-/** What one event contributes to the box "Neueste Aktivitäten", before it gets a feed position. */
-export interface ActivityDraft {
-  readonly kind: TickerKind;
-  readonly portal: string | null;
-  readonly region: Region | null;
-  readonly category: string | null;
-  readonly count: number;
+/** An item of the box as the projection keeps it: the public record plus what aggregation needs. */
+export interface ActivityItem extends TickerItemRecord {
+  /** Time of the item's first event: a burst window is measured from it (events' own times). */
+  readonly startedAt: string;
+  readonly retracted: boolean;
 }
 
+/** Which item a job's posting or a CV upload counted towards, so a close or an erasure can take it back. */
+export interface ActivityMember {
+  readonly itemId: string;
+  /** The stream the member came from (`job:<id>`, `candidate:<id>`): an erasure finds its rows by it. */
+  readonly subject: string;
+}
+
+export interface ActivityOptions {
+  /** Postings (and CV uploads) on one portal within this window of the item's first one become one item. */
+  readonly burstWindowMs: number;
+}
+
+export const DEFAULT_BURST_WINDOW_MS = 60_000;
+
 /**
- * The activity projection's rule, pure: which public line an event becomes, if any. Only public
- * fields are copied; anything personal never reaches a ticker item because no field for it exists.
+ * The activity projection's state, and its rule as a pure fold: `apply(event)` turns an event into
+ * changes of the box and updates the state. Deterministic (item ids derive from event ids, times
+ * from the events), so a rebuild from position 0 gives the same feed as the live projection.
+ *
+ * Only public fields are copied into items; a CV upload contributes its portal and at most its
+ * public region and category, never the headline or any id.
+ *
+ * Invariant: an item's portal, region and category only widen (a value becomes null = "several"),
+ * never narrow, so a client whose filter matched an item keeps matching it until it is retracted.
  */
-export function activityOf(event: FeedEvent): ActivityDraft | null {
-  switch (event.type) {
-    case 'JobPosted':
-      return {
-        kind: event.data.source === 'import' ? 'job.imported' : 'job.posted',
-        portal: event.data.portal,
-        region: event.data.location.region,
-        category: event.data.category,
-        count: 1,
-      };
-    case 'EmployerRegistered':
-      // Site-wide: an employer is not tied to one portal, so every portal's box shows the sign-up.
-      return { kind: 'employer.registered', portal: null, region: null, category: null, count: 1 };
-    // Their ticker lines arrive with the live-ticker issue; until then they show nothing.
-    case 'JobUpdated':
-    case 'JobClosed':
-    case 'JobsRefreshed':
-    case 'BlogPostPublished':
-    case 'CvUploaded':
-    case 'CandidateErased':
-      return null;
+export class ActivityModel {
+  readonly items = new Map<string, ActivityItem>();
+  /** Open aggregation slot per portal and family (`jobs:<portal>`, `cvs:<portal>`) → item id. */
+  readonly slots = new Map<string, string>();
+  /** `job:<jobId>` / `cv:<cvId>` → the item it counted towards. */
+  readonly members = new Map<string, ActivityMember>();
+  /** What changed since `takeDirty()`: the adapter persists exactly these. */
+  private dirty = { items: new Set<string>(), slots: new Set<string>(), members: new Set<string>() };
+
+  constructor(
+    private readonly options: ActivityOptions,
+    /** The feed position of the last change. */
+    public position = 0,
+  ) {}
+
+  apply(event: FeedEvent): TickerChangeRecord[] {
+    switch (event.type) {
+      case 'JobPosted': {
+        const { portal, location, category, jobId } = event.data;
+        const kind = event.data.source === 'import' ? 'job.imported' : 'job.posted';
+        return this.aggregate(event, `jobs:${portal}`, 'jobs.burst', `job:${jobId}`, {
+          kind,
+          portal,
+          region: location.region,
+          category,
+        });
+      }
+      case 'CvUploaded': {
+        const { portal, cvId } = event.data;
+        // Only the portal and the public region/category: no headline, no candidate or CV id.
+        return this.aggregate(event, `cvs:${portal}`, 'cv.uploaded', `cv:${cvId}`, {
+          kind: 'cv.uploaded',
+          portal,
+          region: event.data.public.region,
+          category: event.data.public.category,
+        });
+      }
+      case 'JobUpdated':
+        return [
+          this.add(event, 0, {
+            kind: 'job.updated',
+            portal: event.data.portal,
+            region: event.data.region,
+            category: event.data.category,
+            count: 1,
+          }),
+        ];
+      case 'JobsRefreshed':
+        // One item per portal with its count; refreshes do not aggregate with each other.
+        return event.data.portals.map((p, index) =>
+          this.add(event, index, {
+            kind: 'jobs.refreshed',
+            portal: p.portal,
+            region: null,
+            category: null,
+            count: p.count,
+          }),
+        );
+      case 'BlogPostPublished':
+        return [
+          this.add(event, 0, {
+            kind: 'blog.published',
+            portal: event.data.portal,
+            region: null,
+            category: null,
+            count: 1,
+          }),
+        ];
+      case 'EmployerRegistered':
+        // Site-wide: an employer is not tied to one portal. Nothing about the company is copied.
+        return [
+          this.add(event, 0, {
+            kind: 'employer.registered',
+            portal: null,
+            region: null,
+            category: null,
+            count: 1,
+          }),
+        ];
+      case 'JobClosed':
+        return this.withdraw([`job:${event.data.jobId}`]);
+      case 'CandidateErased': {
+        // Everything derived from the candidate goes: their uploads leave the counts (or the box).
+        const subject = `candidate:${event.data.candidateId}`;
+        const keys = [...this.members].filter(([, m]) => m.subject === subject).map(([key]) => key);
+        return this.withdraw(keys);
+      }
+    }
   }
+
+  /** The items, slots and members changed since the last call. */
+  takeDirty(): {
+    items: ActivityItem[];
+    slots: [string, string | null][];
+    members: [string, ActivityMember | null][];
+  } {
+    const taken = {
+      items: [...this.dirty.items].map((id) => this.items.get(id)!),
+      slots: [...this.dirty.slots].map((key): [string, string | null] => [key, this.slots.get(key) ?? null]),
+      members: [...this.dirty.members].map((key): [string, ActivityMember | null] => [
+        key,
+        this.members.get(key) ?? null,
+      ]),
+    };
+    this.dirty = { items: new Set(), slots: new Set(), members: new Set() };
+    return taken;
+  }
+
+  /**
+   * A posting or an upload: joins the portal's open item if that started less than the window ago
+   * (by the events' own times) and is still shown; otherwise starts a new item and opens the slot.
+   */
+  private aggregate(
+    event: FeedEvent,
+    slot: string,
+    burstKind: TickerKind,
+    member: string,
+    single: Pick<ActivityItem, 'kind' | 'portal' | 'region' | 'category'>,
+  ): TickerChangeRecord[] {
+    if (this.members.has(member)) return []; // the same job or CV counted already
+    const openId = this.slots.get(slot);
+    const open = openId === undefined ? undefined : this.items.get(openId);
+    const at = Date.parse(event.time);
+    // Events of different streams need not arrive in time order: the distance counts, not its sign.
+    if (open && !open.retracted && Math.abs(at - Date.parse(open.startedAt)) < this.options.burstWindowMs) {
+      const grown: ActivityItem = {
+        ...open,
+        kind: burstKind,
+        count: open.count + 1,
+        region: open.region === single.region ? open.region : null,
+        category: open.category === single.category ? open.category : null,
+        at: maxTime(open.at, event.time),
+      };
+      this.setMember(member, { itemId: open.id, subject: event.streamId });
+      return [this.upsert(grown, open.kind)];
+    }
+    const change = this.add(event, 0, { ...single, count: 1 });
+    this.slots.set(slot, change.item.id);
+    this.dirty.slots.add(slot);
+    this.setMember(member, { itemId: change.item.id, subject: event.streamId });
+    return [change];
+  }
+
+  /** Takes members back: each one decrements its item, which is retracted at zero. Members are deleted. */
+  private withdraw(keys: readonly string[]): TickerChangeRecord[] {
+    const changes: TickerChangeRecord[] = [];
+    for (const key of keys) {
+      const member = this.members.get(key);
+      if (!member) continue;
+      this.members.delete(key);
+      this.dirty.members.add(key);
+      const item = this.items.get(member.itemId);
+      if (!item || item.retracted) continue;
+      if (item.count <= 1) changes.push(this.retract(item));
+      else changes.push(this.upsert({ ...item, count: item.count - 1 }, item.kind));
+    }
+    return changes;
+  }
+
+  private add(
+    event: FeedEvent,
+    index: number,
+    fields: Pick<ActivityItem, 'kind' | 'portal' | 'region' | 'category' | 'count'>,
+  ): TickerChangeRecord {
+    this.position += 1;
+    const at = fields.kind === 'cv.uploaded' ? coarse(event.time) : event.time;
+    const item: ActivityItem = {
+      ...fields,
+      // A CV item's id is derived, not the upload's event id: nothing on the item leads back to it.
+      id: deriveId(event.id, fields.kind === 'cv.uploaded' ? index + 1 : index),
+      order: this.position,
+      position: this.position,
+      at,
+      startedAt: event.time,
+      retracted: false,
+    };
+    return this.record('upsert', item, null);
+  }
+
+  private upsert(item: ActivityItem, previousKind: TickerKind): TickerChangeRecord {
+    this.position += 1;
+    const at = item.kind === 'cv.uploaded' ? coarse(item.at) : item.at;
+    return this.record('upsert', { ...item, at, position: this.position }, previousKind);
+  }
+
+  private retract(item: ActivityItem): TickerChangeRecord {
+    this.position += 1;
+    return this.record('retract', { ...item, position: this.position, retracted: true }, null);
+  }
+
+  private record(
+    op: TickerChangeRecord['op'],
+    item: ActivityItem,
+    previousKind: TickerKind | null,
+  ): TickerChangeRecord {
+    this.items.set(item.id, item);
+    this.dirty.items.add(item.id);
+    return {
+      op,
+      position: item.position,
+      item: toRecord(item),
+      previousKind: previousKind !== null && previousKind !== item.kind ? previousKind : null,
+    };
+  }
+
+  private setMember(key: string, member: ActivityMember): void {
+    this.members.set(key, member);
+    this.dirty.members.add(key);
+  }
+}
+
+/** The public part of an item (what clients and the topic see). */
+export const toRecord = (item: ActivityItem): TickerItemRecord => ({
+  id: item.id,
+  kind: item.kind,
+  count: item.count,
+  portal: item.portal,
+  region: item.region,
+  category: item.category,
+  order: item.order,
+  position: item.position,
+  at: item.at,
+});
+
+const maxTime = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
+
+/** CV items show the minute, not the second: an exact time could single a candidate out. */
+const coarse = (iso: string): string => {
+  const at = new Date(iso);
+  at.setUTCSeconds(0, 0);
+  return at.toISOString();
+};
+
+/** The first item of an event takes the event's id; further ones a name-based uuid derived from it. */
+export function deriveId(eventId: string, index: number): string {
+  if (index === 0) return eventId;
+  const hex = createHash('sha1').update(`${eventId}/${index}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Folds a whole history from scratch: the reference a rebuild is compared with. */
+export function foldActivity(
+  events: Iterable<FeedEvent>,
+  options: ActivityOptions,
+): { changes: TickerChangeRecord[]; model: ActivityModel } {
+  const model = new ActivityModel(options);
+  const changes: TickerChangeRecord[] = [];
+  for (const event of events) changes.push(...model.apply(event));
+  return { changes, model };
 }

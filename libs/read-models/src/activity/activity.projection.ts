@@ -1,61 +1,130 @@
-import { type EventEnvelope, type FeedEvent, type TickerRecord, toFeedEvent } from '@feedwerk/contracts';
+import {
+  type EventEnvelope,
+  type FeedEvent,
+  matchesFilter,
+  type TickerChangeRecord,
+  type TickerFilter,
+  type TickerItemRecord,
+  type TickerKind,
+  toFeedEvent,
+} from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { activityOf } from './activity.fold';
+import {
+  ActivityModel,
+  type ActivityItem,
+  type ActivityOptions,
+  DEFAULT_BURST_WINDOW_MS,
+} from './activity.fold';
 
-/** The live version of the activity projection: its name is also its checkpoint key. */
-export const ACTIVITY = { name: 'activity@1', table: 'rm_activity_v1' } as const;
+/**
+ * The live version of the activity projection, in one place: its name is also its checkpoint key
+ * (projection_state, projection_streams); its tables carry the version. A rebuild (issue 5) builds
+ * the next version beside it.
+ */
+export const ACTIVITY = {
+  name: 'activity@2',
+  changes: 'rm_activity_v2_changes',
+  items: 'rm_activity_v2_items',
+  slots: 'rm_activity_v2_slots',
+  members: 'rm_activity_v2_members',
+} as const;
 
 export interface ActivityResult {
-  /** New ticker items, in feed order. */
-  readonly items: readonly TickerRecord[];
+  /** The feed's new changes, in position order. */
+  readonly changes: readonly TickerChangeRecord[];
   /** Events already applied before (redeliveries). */
   readonly skipped: number;
   /** Events re-read from the store because the transport delivered a later version first. */
   readonly gapFilled: number;
 }
 
-interface ActivityRow {
+interface ChangeRow {
   position: string;
-  id: string;
-  kind: TickerRecord['kind'];
+  op: TickerChangeRecord['op'];
+  item_id: string;
+  kind: TickerKind;
+  previous_kind: TickerKind | null;
   portal: string | null;
-  region: TickerRecord['region'];
+  region: TickerItemRecord['region'];
   category: string | null;
   count: number;
+  item_order: string;
   at: Date;
 }
 
-export const toTickerRecord = (row: ActivityRow): TickerRecord => ({
-  id: row.id,
+interface ItemRow {
+  id: string;
+  kind: TickerKind;
+  portal: string | null;
+  region: TickerItemRecord['region'];
+  category: string | null;
+  count: number;
+  item_order: string;
+  position: string;
+  at: Date;
+  started_at: Date;
+  retracted: boolean;
+}
+
+const CHANGE_COLUMNS =
+  'position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at';
+
+const toChange = (row: ChangeRow): TickerChangeRecord => ({
+  op: row.op,
   position: Number(row.position),
+  previousKind: row.previous_kind,
+  item: {
+    id: row.item_id,
+    kind: row.kind,
+    count: row.count,
+    portal: row.portal,
+    region: row.region,
+    category: row.category,
+    order: Number(row.item_order),
+    position: Number(row.position),
+    at: row.at.toISOString(),
+  },
+});
+
+const toItem = (row: ItemRow): ActivityItem => ({
+  id: row.id,
   kind: row.kind,
+  count: row.count,
   portal: row.portal,
   region: row.region,
   category: row.category,
-  count: row.count,
+  order: Number(row.item_order),
+  position: Number(row.position),
   at: row.at.toISOString(),
+  startedAt: row.started_at.toISOString(),
+  retracted: row.retracted,
 });
 
-const ROW_COLUMNS = 'position, id, kind, portal, region, category, count, at';
-
 /**
- * Folds events into ticker items (table rm_activity_v1). Guarantees:
+ * Folds events into the box (ActivityModel, pure) and stores its changes and items in PostgreSQL.
+ * Guarantees:
  * - Exactly-once effect: each stream's last applied version is stored in the same transaction as
- *   the items, so a redelivered event changes nothing and a crash before commit changes nothing.
+ *   the changes, so a redelivered event changes nothing and a crash before commit changes nothing.
  * - Per-stream order: a version ahead of the next expected one makes the projection re-read the
  *   missing versions from the event store first (a gap is filled, never skipped).
  * - Feed positions are gapless and commit-ordered: every batch locks the projection's counter row,
  *   so concurrent projector instances take turns and a rolled-back batch returns its positions.
+ * - Deterministic: the fold uses only the events (ids, times), so a rebuild gives the same feed.
  */
 export class ActivityProjection {
+  private readonly options: ActivityOptions;
+
   constructor(
     private readonly db: DataSource,
     private readonly store: EventStore,
-  ) {}
+    options: Partial<ActivityOptions> = {},
+  ) {
+    this.options = { burstWindowMs: options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS };
+  }
 
   async handle(events: readonly FeedEvent[]): Promise<ActivityResult> {
-    if (events.length === 0) return { items: [], skipped: 0, gapFilled: 0 };
+    if (events.length === 0) return { changes: [], skipped: 0, gapFilled: 0 };
     return this.db.transaction(async (tx) => {
       const counter: { feed_position: string }[] = await tx.query(
         `SELECT feed_position FROM projection_state WHERE projection = $1 FOR UPDATE`,
@@ -63,10 +132,9 @@ export class ActivityProjection {
       );
       if (!counter[0])
         throw new Error(`projection ${ACTIVITY.name} is not initialised (migrations not run?)`);
-      let position = Number(counter[0].feed_position);
       const versions = await this.versions(tx, [...new Set(events.map((e) => e.streamId))]);
       const touched = new Map<string, number>();
-      const items: (TickerRecord & { eventId: string; subject: string })[] = [];
+      const apply: FeedEvent[] = [];
       let skipped = 0;
       let gapFilled = 0;
 
@@ -81,53 +149,176 @@ export class ActivityProjection {
             ? await this.reread(tx, event.streamId, last + 1, event.streamPosition - 1)
             : [];
         gapFilled += missing.length;
-        for (const e of [...missing, event]) {
-          const draft = activityOf(e);
-          if (!draft) continue;
-          position += 1;
-          items.push({ ...draft, id: e.id, position, at: e.time, eventId: e.id, subject: e.streamId });
-        }
+        apply.push(...missing, event);
         versions.set(event.streamId, event.streamPosition);
         touched.set(event.streamId, event.streamPosition);
       }
+      if (apply.length === 0) return { changes: [], skipped, gapFilled };
 
-      if (items.length > 0) {
-        await tx.query(
-          `INSERT INTO ${ACTIVITY.table} (position, id, event_id, kind, portal, region, category, count, subject, at)
-           SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                $8::int[], $9::text[], $10::timestamptz[])`,
-          [
-            items.map((i) => i.position),
-            items.map((i) => i.id),
-            items.map((i) => i.eventId),
-            items.map((i) => i.kind),
-            items.map((i) => i.portal),
-            items.map((i) => i.region),
-            items.map((i) => i.category),
-            items.map((i) => i.count),
-            items.map((i) => i.subject),
-            items.map((i) => i.at),
-          ],
-        );
+      const model = await this.load(tx, apply, Number(counter[0].feed_position));
+      const changes: TickerChangeRecord[] = [];
+      const causes: string[] = [];
+      for (const event of apply) {
+        for (const change of model.apply(event)) {
+          changes.push(change);
+          causes.push(event.id);
+        }
       }
-      if (touched.size > 0) {
-        await tx.query(
-          `INSERT INTO projection_streams (projection, stream_id, version)
-           SELECT $1, * FROM unnest($2::text[], $3::int[])
-           ON CONFLICT (projection, stream_id) DO UPDATE SET version = EXCLUDED.version`,
-          [ACTIVITY.name, [...touched.keys()], [...touched.values()]],
-        );
-        await tx.query(
-          `UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`,
-          [ACTIVITY.name, position],
-        );
-      }
-      return {
-        items: items.map(({ eventId: _e, subject: _s, ...record }) => record),
-        skipped,
-        gapFilled,
-      };
+      await this.save(tx, model, changes, causes);
+      await tx.query(
+        `INSERT INTO projection_streams (projection, stream_id, version)
+         SELECT $1, * FROM unnest($2::text[], $3::int[])
+         ON CONFLICT (projection, stream_id) DO UPDATE SET version = EXCLUDED.version`,
+        [ACTIVITY.name, [...touched.keys()], [...touched.values()]],
+      );
+      await tx.query(
+        `UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`,
+        [ACTIVITY.name, model.position],
+      );
+      return { changes, skipped, gapFilled };
     });
+  }
+
+  /** Loads exactly the state the batch's events can touch: their portals' slots, members, and those items. */
+  private async load(
+    tx: EntityManager,
+    events: readonly FeedEvent[],
+    position: number,
+  ): Promise<ActivityModel> {
+    const slots = new Set<string>();
+    const members = new Set<string>();
+    const subjects = new Set<string>();
+    for (const event of events) {
+      switch (event.type) {
+        case 'JobPosted':
+          slots.add(`jobs:${event.data.portal}`);
+          members.add(`job:${event.data.jobId}`);
+          break;
+        case 'CvUploaded':
+          slots.add(`cvs:${event.data.portal}`);
+          members.add(`cv:${event.data.cvId}`);
+          break;
+        case 'JobClosed':
+          members.add(`job:${event.data.jobId}`);
+          break;
+        case 'CandidateErased':
+          subjects.add(`candidate:${event.data.candidateId}`);
+          break;
+        // These add items of their own and touch no shared state.
+        case 'JobUpdated':
+        case 'JobsRefreshed':
+        case 'BlogPostPublished':
+        case 'EmployerRegistered':
+          break;
+      }
+    }
+    const model = new ActivityModel(this.options, position);
+    const slotRows: { slot: string; item_id: string }[] = slots.size
+      ? await tx.query(`SELECT slot, item_id FROM ${ACTIVITY.slots} WHERE slot = ANY($1::text[])`, [
+          [...slots],
+        ])
+      : [];
+    const memberRows: { member: string; item_id: string; subject: string }[] =
+      members.size || subjects.size
+        ? await tx.query(
+            `SELECT member, item_id, subject FROM ${ACTIVITY.members}
+              WHERE member = ANY($1::text[]) OR subject = ANY($2::text[])`,
+            [[...members], [...subjects]],
+          )
+        : [];
+    for (const row of slotRows) model.slots.set(row.slot, row.item_id);
+    for (const row of memberRows)
+      model.members.set(row.member, { itemId: row.item_id, subject: row.subject });
+    const ids = [...new Set([...slotRows, ...memberRows].map((r) => r.item_id))];
+    if (ids.length > 0) {
+      const itemRows: ItemRow[] = await tx.query(
+        `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
+           FROM ${ACTIVITY.items} WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      for (const row of itemRows) model.items.set(row.id, toItem(row));
+    }
+    return model;
+  }
+
+  private async save(
+    tx: EntityManager,
+    model: ActivityModel,
+    changes: readonly TickerChangeRecord[],
+    causes: readonly string[],
+  ): Promise<void> {
+    const dirty = model.takeDirty();
+    if (changes.length > 0) {
+      const items = changes.map((c) => c.item);
+      await tx.query(
+        `INSERT INTO ${ACTIVITY.changes}
+           (position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[], $9::int[], $10::bigint[], $11::timestamptz[], $12::uuid[])`,
+        [
+          changes.map((c) => c.position),
+          changes.map((c) => c.op),
+          items.map((i) => i.id),
+          items.map((i) => i.kind),
+          changes.map((c) => c.previousKind),
+          items.map((i) => i.portal),
+          items.map((i) => i.region),
+          items.map((i) => i.category),
+          items.map((i) => i.count),
+          items.map((i) => i.order),
+          items.map((i) => i.at),
+          causes,
+        ],
+      );
+    }
+    if (dirty.items.length > 0) {
+      const i = dirty.items;
+      await tx.query(
+        `INSERT INTO ${ACTIVITY.items}
+           (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+                              $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, portal = EXCLUDED.portal, region = EXCLUDED.region,
+           category = EXCLUDED.category, count = EXCLUDED.count, position = EXCLUDED.position, at = EXCLUDED.at,
+           retracted = EXCLUDED.retracted`,
+        [
+          i.map((x) => x.id),
+          i.map((x) => x.kind),
+          i.map((x) => x.portal),
+          i.map((x) => x.region),
+          i.map((x) => x.category),
+          i.map((x) => x.count),
+          i.map((x) => x.order),
+          i.map((x) => x.position),
+          i.map((x) => x.at),
+          i.map((x) => x.startedAt),
+          i.map((x) => x.retracted),
+        ],
+      );
+    }
+    const setSlots = dirty.slots.filter((s): s is [string, string] => s[1] !== null);
+    if (setSlots.length > 0) {
+      await tx.query(
+        `INSERT INTO ${ACTIVITY.slots} (slot, item_id) SELECT * FROM unnest($1::text[], $2::uuid[])
+         ON CONFLICT (slot) DO UPDATE SET item_id = EXCLUDED.item_id`,
+        [setSlots.map((s) => s[0]), setSlots.map((s) => s[1])],
+      );
+    }
+    const gone = dirty.members.filter(([, m]) => m === null).map(([key]) => key);
+    if (gone.length > 0) {
+      await tx.query(`DELETE FROM ${ACTIVITY.members} WHERE member = ANY($1::text[])`, [gone]);
+    }
+    const kept = dirty.members.filter(
+      (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
+    );
+    if (kept.length > 0) {
+      await tx.query(
+        `INSERT INTO ${ACTIVITY.members} (member, item_id, subject)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+         ON CONFLICT (member) DO UPDATE SET item_id = EXCLUDED.item_id, subject = EXCLUDED.subject`,
+        [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
+      );
+    }
   }
 
   private async versions(tx: EntityManager, streams: readonly string[]): Promise<Map<string, number>> {
@@ -151,32 +342,71 @@ export class ActivityProjection {
   }
 }
 
+/** What a subscriber is served first: the current box, or exactly the changes after its position. */
+export type FeedOpening =
+  | { readonly mode: 'snapshot'; readonly items: readonly TickerItemRecord[]; readonly head: number }
+  | { readonly mode: 'changes'; readonly changes: readonly TickerChangeRecord[]; readonly head: number };
+
 /** Reads of the activity read model: the ticker's history and resume source. */
 export class ActivityFeed {
   constructor(private readonly db: DataSource) {}
 
-  /** The newest `limit` visible items of a portal (site-wide items included) up to `upTo`, oldest first. */
-  async latest(portal: string, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<TickerRecord[]> {
-    const rows: ActivityRow[] = await this.db.query(
-      `SELECT ${ROW_COLUMNS} FROM ${ACTIVITY.table}
-        WHERE (portal = $1 OR portal IS NULL) AND NOT retracted AND position <= $3
-        ORDER BY position DESC LIMIT $2`,
-      [portal, limit, upTo],
-    );
-    return rows.map(toTickerRecord).reverse();
+  /**
+   * The current box for `filter` (newest first, at most `limit`) with the head it is exact at, or
+   * with `since`: every change after it up to that head. Read in one snapshot, so the items and
+   * the head agree. `since` beyond the head, or more than `maxCatchUp` changes behind it, or older
+   * than the retained log, cannot be served exactly: the answer is a snapshot.
+   */
+  open(
+    filter: TickerFilter,
+    limit: number,
+    since: number | undefined,
+    maxCatchUp = 1_000,
+  ): Promise<FeedOpening> {
+    return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const state: { feed_position: string; oldest: string | null }[] = await tx.query(
+        `SELECT feed_position, (SELECT min(position) FROM ${ACTIVITY.changes}) AS oldest
+           FROM projection_state WHERE projection = $1`,
+        [ACTIVITY.name],
+      );
+      const head = Number(state[0]?.feed_position ?? 0);
+      const oldest = state[0]?.oldest === null || state[0] === undefined ? head + 1 : Number(state[0].oldest);
+      if (since !== undefined && since <= head && head - since <= maxCatchUp && since >= oldest - 1) {
+        const rows: ChangeRow[] = await tx.query(
+          `SELECT ${CHANGE_COLUMNS} FROM ${ACTIVITY.changes}
+            WHERE position > $1 AND position <= $2 ORDER BY position`,
+          [since, head],
+        );
+        return { mode: 'changes', changes: rows.map(toChange), head };
+      }
+      const rows: ItemRow[] = await tx.query(
+        `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
+           FROM ${ACTIVITY.items}
+          WHERE NOT retracted
+            AND (portal = $1 OR portal IS NULL)
+            AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
+            AND ($3::text IS NULL OR region IS NULL OR region = $3)
+            AND ($4::text IS NULL OR category IS NULL OR category = $4)
+            AND position <= $5
+          ORDER BY item_order DESC LIMIT $6`,
+        [filter.portal, filter.types ?? null, filter.region ?? null, filter.category ?? null, head, limit],
+      );
+      const items = rows.map(toItem).filter((item) => matchesFilter(filter, item));
+      return { mode: 'snapshot', items: items.map(stripInternal), head };
+    });
   }
 
-  /** All items with after < position <= upTo, in feed order (every portal). */
-  async between(after: number, upTo: number, limit = 1000): Promise<TickerRecord[]> {
-    const rows: ActivityRow[] = await this.db.query(
-      `SELECT ${ROW_COLUMNS} FROM ${ACTIVITY.table}
+  /** The feed's changes with after < position <= upTo, in position order (every portal). */
+  async between(after: number, upTo: number, limit = 1000): Promise<TickerChangeRecord[]> {
+    const rows: ChangeRow[] = await this.db.query(
+      `SELECT ${CHANGE_COLUMNS} FROM ${ACTIVITY.changes}
         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
       [after, upTo, limit],
     );
-    return rows.map(toTickerRecord);
+    return rows.map(toChange);
   }
 
-  /** The feed's head (last committed position) and how far items were published to the transport. */
+  /** The feed's head (last committed position) and how far changes were published to the transport. */
   async state(): Promise<{ head: number; published: number }> {
     const rows: { feed_position: string; published_position: string }[] = await this.db.query(
       `SELECT feed_position, published_position FROM projection_state WHERE projection = $1`,
@@ -192,3 +422,5 @@ export class ActivityFeed {
     );
   }
 }
+
+const stripInternal = ({ startedAt: _s, retracted: _r, ...record }: ActivityItem): TickerItemRecord => record;
