@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EventStore1764230400000, eventStoreEntities } from '@feedwerk/event-store';
-import { Activity1764230500000, ActivityV21764231000000 } from '@feedwerk/read-models';
+import { Activity1764230500000, ActivityV21764231400000 } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
@@ -14,7 +14,7 @@ export const MIGRATIONS = [
   EventStore1764230400000,
   Activity1764230500000,
   Credentials1764230600000,
-  ActivityV21764231000000,
+  ActivityV21764231400000,
 ];
 
 /**
