@@ -7,7 +7,7 @@ import { ActivityProjector } from './activity.projector';
 import { JobsProjector } from './jobs.projector';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
-/** Transport → read models (+ ticker items topic). Scale by adding instances to the consumer group. */
+/** Transport → read models (+ ticker changes topic). Scale by adding instances to the consumer group. */
 @Module({
   providers: [
     {

@@ -16,7 +16,7 @@ const POLL_MS = 1_000;
 export const TICKER_ITEM_TYPE = 'feedwerk.ticker.change';
 
 /**
- * Publishes new ticker items from the activity read model to the ticker-items topic in feed order,
+ * Publishes the activity feed's new changes from the read model to the ticker-changes topic in feed order,
  * then records how far it got. The read model is this publisher's outbox: items committed by the
  * projector are published even if the process crashes right after the commit. At-least-once; ticker
  * nodes drop what they have already delivered by feed position.
@@ -72,7 +72,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
       } catch (error) {
         failures += 1;
         const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
-        this.log.warn(`ticker item publishing failed (attempt ${failures}): ${String(error)}`);
+        this.log.warn(`ticker change publishing failed (attempt ${failures}): ${String(error)}`);
         await this.signal.wait(delay, { wakeable: false });
       }
     }

@@ -4,8 +4,8 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
  * activity@2: the box as a log of changes (upsert/retract) plus the current items, and the indexes
  * aggregation and retraction need. activity@1's table stays untouched beside it (blue/green).
  */
-export class ActivityV21764231000000 implements MigrationInterface {
-  name = 'ActivityV21764231000000';
+export class ActivityV21764231400000 implements MigrationInterface {
+  name = 'ActivityV21764231400000';
 
   async up(db: QueryRunner): Promise<void> {
     // The feed: one row per change, gapless positions. `item_*` is the item after the change (for a
