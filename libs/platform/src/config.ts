@@ -54,7 +54,6 @@ export const configSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
     .default(`${hostname()}-${process.pid}`),
-  TICKER_HISTORY: int(1, 200).default(20),
   /** Where uploaded CVs are kept (local blob store); default `<DATA_DIR>/blobs`. Shared by every api instance. */
   BLOB_DIR: z.string().min(1).optional(),
   /** Optional base64 256-bit key that wraps the candidates' data keys at rest (crypto-shredding). */
