@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ALL_EVENT_CATEGORIES, type FeedEvent, Topics, toFeedEvent } from '@feedwerk/contracts';
+import { ALL_EVENT_CATEGORIES, Topics } from '@feedwerk/contracts';
 import { ActivityProjection } from '@feedwerk/read-models';
 import {
-  decodeEnvelope,
   type IncomingMessage,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
-import { deadLetter } from './dead-letter';
+import { decodeOrDeadLetter } from './dead-letter';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
 export const ACTIVITY_GROUP = 'projector.activity';
@@ -44,19 +43,7 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(batch: readonly IncomingMessage[]): Promise<void> {
-    const events: FeedEvent[] = [];
-    for (const message of batch) {
-      let event: FeedEvent;
-      try {
-        event = toFeedEvent(decodeEnvelope(message));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.log.warn(`dead-lettering ${message.topic}/${message.partition}@${message.offset}: ${reason}`);
-        await deadLetter(this.transport, ACTIVITY_GROUP, message, reason);
-        continue;
-      }
-      events.push(event);
-    }
+    const events = await decodeOrDeadLetter(this.transport, ACTIVITY_GROUP, batch, this.log);
     const result = await this.projection.handle(events);
     if (result.changes.length > 0) this.publisher.wakeUp();
   }

@@ -1,5 +1,6 @@
-import { Topics } from '@feedwerk/contracts';
-import { type IncomingMessage, type MessageTransport } from '@feedwerk/transport';
+import { type Logger } from '@nestjs/common';
+import { type FeedEvent, Topics, toFeedEvent } from '@feedwerk/contracts';
+import { decodeEnvelope, type IncomingMessage, type MessageTransport } from '@feedwerk/transport';
 
 /**
  * Parks a record that can never be processed (not JSON, unknown type, invalid payload, key that
@@ -30,4 +31,27 @@ export async function deadLetter(
       },
     },
   ]);
+}
+
+/**
+ * Turns a batch of records into typed events, in order. Each record that can never become an event
+ * is dead-lettered (see above) and left out; the rest of the batch flows on.
+ */
+export async function decodeOrDeadLetter(
+  transport: MessageTransport,
+  group: string,
+  batch: readonly IncomingMessage[],
+  log: Pick<Logger, 'warn'>,
+): Promise<FeedEvent[]> {
+  const events: FeedEvent[] = [];
+  for (const message of batch) {
+    try {
+      events.push(toFeedEvent(decodeEnvelope(message)));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.warn(`dead-lettering ${message.topic}/${message.partition}@${message.offset}: ${reason}`);
+      await deadLetter(transport, group, message, reason);
+    }
+  }
+  return events;
 }

@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type FeedEvent, Topics, toFeedEvent } from '@feedwerk/contracts';
+import { Topics } from '@feedwerk/contracts';
 import { JobsProjection } from '@feedwerk/read-models';
 import {
-  decodeEnvelope,
   type IncomingMessage,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
-import { deadLetter } from './dead-letter';
+import { decodeOrDeadLetter } from './dead-letter';
 
 export const JOBS_GROUP = 'projector.jobs';
 
@@ -41,16 +40,6 @@ export class JobsProjector implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(batch: readonly IncomingMessage[]): Promise<void> {
-    const events: FeedEvent[] = [];
-    for (const message of batch) {
-      try {
-        events.push(toFeedEvent(decodeEnvelope(message)));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.log.warn(`dead-lettering ${message.topic}/${message.partition}@${message.offset}: ${reason}`);
-        await deadLetter(this.transport, JOBS_GROUP, message, reason);
-      }
-    }
-    await this.projection.handle(events);
+    await this.projection.handle(await decodeOrDeadLetter(this.transport, JOBS_GROUP, batch, this.log));
   }
 }
