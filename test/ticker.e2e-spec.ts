@@ -149,9 +149,15 @@ describe.each([
             'last-event-id': String(first.id),
           },
         );
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        // This stream may have opened before the relay and projector caught up: give it a short
+        // deadline, then try a fresh resume.
+        const complete = await waitFor(
+          'both missed postings on this stream',
+          () => attempt.events.filter((e) => e.event === 'change').length >= 2,
+          { timeoutMs: 2_000 },
+        ).catch(() => false);
         await attempt.close();
-        return attempt.events.filter((e) => e.event === 'change').length >= 2 ? attempt.events : false;
+        return complete ? attempt.events : false;
       },
       { timeoutMs: 30_000 },
     );
@@ -323,8 +329,13 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
         timeoutMs: 30_000,
       });
       expect(live.position).toBeGreaterThan(changes[2]!.position);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(ofPortal(again.changes, portal)).toHaveLength(1);
+      // No duplicate of it follows: a later posting arrives next, in feed order, and only once.
+      await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Danach 2' }), auth);
+      const after = await waitFor('the posting after it', () => ofPortal(again.changes, portal)[1], {
+        timeoutMs: 30_000,
+      });
+      expect(after.position).toBeGreaterThan(live.position);
+      expect(ofPortal(again.changes, portal)).toHaveLength(2);
     } finally {
       again.close();
     }
