@@ -345,6 +345,30 @@ describe.each([
       expect(errors).toEqual([]);
       expect(await axeViolations(page)).toEqual([]);
     });
+
+    it('lets a demo visitor register, post, update, refresh and close a job from the page', async () => {
+      await page.goto(stack.apiUrl);
+      await waitFor('the box to go live', async () => (await boxStatus(page)) === 'live', {
+        timeoutMs: 30_000,
+      });
+      // The forms come filled with example values; a fresh employer each run.
+      await page.fill('#employer-name', `Demo GmbH ${uniqueName('')}`);
+      await page.click('#employer-form button[type="submit"]');
+      await page.waitForSelector('#employer-registered:not([hidden])');
+      await page.click('#job-form button[type="submit"]');
+      await page.waitForSelector('#job-actions:not([hidden])');
+
+      await page.click('#job-update');
+      await untilBox('the update line', (items) => items.some((i) => i.kind === 'job.updated'));
+      await page.click('#job-refresh');
+      await untilBox('the refresh line', (items) => items.some((i) => i.kind === 'jobs.refreshed'));
+      await page.click('#job-close');
+      await waitFor('the close to be confirmed', async () =>
+        (await page.locator('#job-actions-feedback').textContent())?.includes('Geschlossen.'),
+      );
+      expect(await page.locator('#job-update').isDisabled()).toBe(true);
+      expect(await axeViolations(page)).toEqual([]);
+    });
   }
 
   // Only the production layout has a ticker that restarts on its own while commands are accepted.

@@ -1,5 +1,5 @@
-// Demo page of the embedded default: two small forms that register an employer and post a job
-// through the HTTP API. The box "Neueste Aktivitäten" beside them is the embeddable widget
+// Demo page of the embedded default: small forms that register an employer, post a job and then
+// update, refresh or close it through the HTTP API. The box "Neueste Aktivitäten" beside them is the embeddable widget
 // (/widget.js), included with one tag exactly as a portal would. Plain script, no build step.
 // Everything that comes from the server is rendered as text nodes, never as HTML.
 (function () {
@@ -28,10 +28,15 @@
    * errors (also for answers that are not problem+json and for network failures, status 0).
    */
   async function postJson(url, body, headers) {
+    return sendJson('POST', url, body, headers);
+  }
+
+  /** Any JSON request (POST, PATCH), answered as postJson describes. */
+  async function sendJson(method, url, body, headers) {
     let response;
     try {
       response = await fetch(url, {
-        method: 'POST',
+        method,
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify(body),
         credentials: 'same-origin',
@@ -236,6 +241,14 @@
     jobFeedback.clear();
     if (result.ok) {
       const id = typeof result.data.jobId === 'string' ? result.data.jobId : '?';
+      if (typeof result.data.jobId === 'string' && typeof result.data.version === 'number') {
+        showJobActions({
+          jobId: result.data.jobId,
+          version: result.data.version,
+          remote: false,
+          title: body.title,
+        });
+      }
       const version = result.data.version !== undefined ? `, Version ${String(result.data.version)}` : '';
       jobFeedback.show(
         'success',
@@ -253,6 +266,78 @@
       );
     }
   });
+
+  // ------------------------------------------------------------------ the posted job: update, refresh, close
+
+  const jobActions = byId('job-actions');
+  const jobActionsText = byId('job-actions-text');
+  const jobActionsFeedback = formFeedback(jobActions, 'job-actions-feedback');
+  const actionButtons = ['job-update', 'job-refresh', 'job-close'].map(byId);
+
+  /** The job posted last on this page: { jobId, version, remote, title }, or null. */
+  let lastJob = null;
+
+  function showJobActions(job) {
+    lastJob = job;
+    jobActions.hidden = !job;
+    jobActionsFeedback.clear();
+    for (const button of actionButtons) button.disabled = !job;
+    if (job) jobActionsText.textContent = `„${job.title.trim()}“ (Version ${job.version})`;
+  }
+
+  /** Runs one action on the last job; each shows its line in the box a moment later. */
+  async function act(request, done) {
+    if (!lastJob || !employer) return;
+    for (const button of actionButtons) button.disabled = true;
+    jobActionsFeedback.clear();
+    jobActionsFeedback.show('pending', 'Wird gesendet …');
+    const result = await request(lastJob, { authorization: `Bearer ${employer.apiKey}` });
+    for (const button of actionButtons) button.disabled = false;
+    jobActionsFeedback.clear();
+    if (!result.ok) {
+      jobActionsFeedback.problem(result.data);
+      return;
+    }
+    jobActionsFeedback.show('success', done(result.data));
+    if (typeof result.data.version === 'number') {
+      lastJob.version = result.data.version;
+      jobActionsText.textContent = `„${lastJob.title.trim()}“ (Version ${lastJob.version})`;
+    }
+  }
+
+  byId('job-update').addEventListener('click', () =>
+    act(
+      (job, auth) =>
+        sendJson(
+          'PATCH',
+          `/jobs/${job.jobId}`,
+          { remote: !job.remote },
+          { ...auth, 'if-match': `"${job.version}"` },
+        ),
+      () => {
+        lastJob.remote = !lastJob.remote;
+        return `Aktualisiert: ${lastJob.remote ? 'remote möglich' : 'vor Ort'} („✓ Stellenanzeige wurde geupdatet“).`;
+      },
+    ),
+  );
+  byId('job-refresh').addEventListener('click', () =>
+    act(
+      (job, auth) => postJson('/jobs/refresh', { jobIds: [job.jobId] }, auth),
+      () => 'Aufgefrischt („↻ Stellenanzeige wurde aktualisiert“).',
+    ),
+  );
+  byId('job-close').addEventListener('click', () =>
+    act(
+      (job, auth) => postJson(`/jobs/${job.jobId}/close`, { reason: 'filled' }, auth),
+      () => {
+        const title = lastJob.title;
+        showJobActions(null);
+        jobActions.hidden = false;
+        jobActionsText.textContent = `„${title.trim()}“ ist geschlossen; ihre Zeile verschwindet aus dem Kasten.`;
+        return 'Geschlossen.';
+      },
+    ),
+  );
 
   // ------------------------------------------------------------------ start
 
