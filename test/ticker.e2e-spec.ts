@@ -4,7 +4,7 @@ import {
   TickerProtocol,
   type TickerSubscribeAck,
 } from '@feedwerk/contracts';
-import { employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import { employerBody, jobBody, sseClient, uniqueName, waitFor } from '@feedwerk/testing';
 import { io, type Socket } from 'socket.io-client';
 import {
   type Deployment,
@@ -13,54 +13,6 @@ import {
   startDistributed,
   startEmbedded,
 } from './support';
-
-interface SseEvent {
-  readonly event: string;
-  readonly id: string | undefined;
-  readonly data: unknown;
-}
-
-/** A Server-Sent Events client on fetch: records every event, parsed. */
-async function sse(url: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  const events: SseEvent[] = [];
-  const comments: string[] = [];
-  let buffer = '';
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    const reader = response.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const field = (name: string) =>
-          block
-            .split('\n')
-            .find((line) => line.startsWith(`${name}: `))
-            ?.slice(name.length + 2);
-        if (block.startsWith(':')) comments.push(block);
-        const data = field('data');
-        if (data !== undefined)
-          events.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    response,
-    events,
-    comments,
-    ended: reading,
-    async close() {
-      controller.abort();
-      await reading;
-    },
-  };
-}
 
 /** A socket.io client that applies changes to its box the way the widget does. */
 async function boxClient(url: string, request: Record<string, unknown>) {
@@ -117,7 +69,7 @@ describe.each([
   it('streams the box as Server-Sent Events and resumes exactly after Last-Event-ID', async () => {
     const portal = uniqueName('sse-');
     const auth = await employer(deployment.apiUrl);
-    const stream = await sse(
+    const stream = await sseClient(
       `${deployment.tickerUrl}${TickerProtocol.streamPath}?portal=${portal}&lang=de&types=job.posted`,
     );
     expect(stream.response.status).toBe(200);
@@ -143,7 +95,7 @@ describe.each([
     const resumed = await waitFor(
       'a resume that holds both missed postings',
       async () => {
-        const attempt = await sse(
+        const attempt = await sseClient(
           `${deployment.tickerUrl}${TickerProtocol.streamPath}?portal=${portal}&types=job.posted`,
           {
             'last-event-id': String(first.id),
@@ -288,7 +240,7 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
     });
     const since = lastPosition(client);
     client.close();
-    const stream = await sse(`${node.url}${TickerProtocol.streamPath}?portal=${portal}`);
+    const stream = await sseClient(`${node.url}${TickerProtocol.streamPath}?portal=${portal}`);
     await waitFor('the stream to open', () => stream.events.length > 0);
     await node.app.close(); // the ticker node goes away, also with an event stream open
     await stream.ended;
@@ -379,7 +331,7 @@ describe('ticker nodes on Kafka and PostgreSQL', () => {
     const allowed = await get(`${TickerProtocol.snapshotPath}?portal=berlin`, 'https://jobs-berlin.example');
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://jobs-berlin.example');
-    const stream = await sse(`${url}${TickerProtocol.streamPath}?portal=hamburg`, {
+    const stream = await sseClient(`${url}${TickerProtocol.streamPath}?portal=hamburg`, {
       origin: 'https://feedwerk.example',
     });
     expect(stream.response.status).toBe(200);

@@ -1,3 +1,4 @@
+import { type ServerResponse } from 'node:http';
 import { Controller, Get, Inject, type OnModuleDestroy, Query, Req, Res } from '@nestjs/common';
 import {
   type TickerChangeV1,
@@ -21,8 +22,10 @@ const BYTES_PER_MESSAGE = 512;
  */
 @Controller('ticker')
 export class TickerHttpController implements OnModuleDestroy {
-  /** Open event streams: ended on shutdown, or the HTTP server would wait for them forever. */
-  private readonly streams = new Set<() => void>();
+  /** Responses whose connection is still open (ended or not). */
+  private readonly streams = new Set<ServerResponse>();
+  /** How to end each open stream: on shutdown, or the HTTP server would wait for them forever. */
+  private readonly ends = new Map<ServerResponse, (graceMs?: number) => void>();
 
   constructor(
     private readonly hub: TickerHub,
@@ -52,6 +55,21 @@ export class TickerHttpController implements OnModuleDestroy {
 
     reply.hijack();
     const res = reply.raw;
+    this.streams.add(res);
+    let released = false;
+    let lingering: NodeJS.Timeout | undefined;
+    // The slot is held as long as the connection is: an ended stream whose bytes a client does not
+    // take is still an open connection (and memory) of that address until it is destroyed.
+    const gone = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(lingering);
+      this.streams.delete(res);
+      this.ends.delete(res);
+      end();
+      this.access.release(ip);
+    };
+    res.once('close', gone);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -63,37 +81,54 @@ export class TickerHttpController implements OnModuleDestroy {
     });
     // SSE carries no request body; nothing from the client may hold the connection's input open.
     request.raw.resume();
-    const write = (chunk: string) => res.write(chunk);
+    // Bytes written in the current turn of the event loop: a batch of changes is written out as soon
+    // as the loop turns, so it does not count against the client (see `send`).
+    let burst = 0;
+    const write = (chunk: string) => {
+      const before = res.writableLength;
+      res.write(chunk);
+      if (burst === 0) setImmediate(() => (burst = 0));
+      burst += Math.max(1, res.writableLength - before);
+    };
     const event = (name: string, data: unknown, id?: number) =>
       write(`${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    let closed = false;
+    let ended = false;
     const heartbeat = setInterval(() => write(': ping\n\n'), this.config.TICKER_SSE_HEARTBEAT_MS);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      this.streams.delete(close);
+    /**
+     * Ends the stream. What is still queued goes out if the client takes it within `graceMs` (one
+     * heartbeat interval); a client that does not is disconnected, so neither its queue nor its
+     * connection outlives the stream.
+     */
+    const end = (graceMs = 0) => {
+      if (ended) return;
+      ended = true;
       clearInterval(heartbeat);
       this.hub.remove(sink);
-      this.access.release(ip);
       res.end();
+      if (released || res.writableLength === 0) return;
+      if (graceMs === 0) res.destroy();
+      else lingering = setTimeout(() => res.destroy(), graceMs).unref();
     };
+    this.ends.set(res, end);
     const cap = this.config.TICKER_CLIENT_BUFFER * BYTES_PER_MESSAGE;
     const sink: TickerSink = {
       send: (change: TickerChangeV1) => {
-        if (closed) return true;
-        if (res.writableLength >= cap) return false;
+        if (ended) return true;
+        // What is still queued from earlier turns is a client not keeping up: past `cap` it gets
+        // `resync` instead (memory per client stays below `cap` plus one batch).
+        if (res.writableLength - burst >= cap) return false;
         event('change', change, change.position);
         return true;
       },
       resync: (message: TickerResync) => {
         // Without an id: the browser's automatic reconnect resumes from the last change it applied.
         event('resync', message);
-        close();
+        end(this.config.TICKER_SSE_HEARTBEAT_MS);
       },
-      isOpen: () => !closed,
+      isOpen: () => !ended,
     };
-    res.on('close', close);
-    this.streams.add(close);
+    // The client may have gone while the request was handled: then 'close' has already been emitted.
+    if (res.destroyed) gone();
     write('retry: 2000\n\n');
     try {
       await this.hub.open(
@@ -111,13 +146,23 @@ export class TickerHttpController implements OnModuleDestroy {
       );
     } catch {
       event('resync', { reason: 'gap', head: 0 } satisfies TickerResync);
-      close();
+      end(this.config.TICKER_SSE_HEARTBEAT_MS);
     }
   }
 
-  /** Ends every open stream; browsers reconnect (to another node) and resume with Last-Event-ID. */
+  /** Bytes queued in this process for event-stream clients (bounded per client by TICKER_CLIENT_BUFFER). */
+  get queuedBytes(): number {
+    let total = 0;
+    for (const res of this.streams) total += res.writableLength;
+    return total;
+  }
+
+  /**
+   * Ends every open stream at once (a client that has not taken its queue is disconnected); browsers
+   * reconnect (to another node) and resume with Last-Event-ID.
+   */
   onModuleDestroy(): void {
-    for (const close of [...this.streams]) close();
+    for (const end of [...this.ends.values()]) end(0);
   }
 
   @Get('snapshot')

@@ -5,7 +5,6 @@ import {
   type TickerChangeRecord,
   type TickerChangeV1,
   TickerProtocol,
-  type TickerResync,
   type TickerSubscribeAck,
   Topics,
   toFeedEvent,
@@ -13,10 +12,18 @@ import {
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, testMetadata, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  openTestDatabase,
+  publishTickerChanges,
+  testMetadata,
+  tickerSocket,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import { InProcessTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
-import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
+import { type Socket } from 'socket.io-client';
 import { TickerAccess } from './ticker.access';
 import { TickerGateway } from './ticker.gateway';
 import { TickerHub } from './ticker.hub';
@@ -66,25 +73,10 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     return { url, hub, gateway, access, stop };
   }
 
-  async function connect(
-    url: string,
-    options: Partial<ManagerOptions & SocketOptions> = {},
-  ): Promise<{ socket: Socket; changes: TickerChangeV1[]; resyncs: TickerResync[] }> {
-    const socket = io(`${url}${TickerProtocol.namespace}`, {
-      transports: ['websocket'],
-      reconnection: false,
-      ...options,
-    });
-    cleanups.push(() => void socket.disconnect());
-    const changes: TickerChangeV1[] = [];
-    const resyncs: TickerResync[] = [];
-    socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
-    socket.on(TickerProtocol.resync, (message: TickerResync) => resyncs.push(message));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return { socket, changes, resyncs };
+  async function connect(url: string, options: Parameters<typeof tickerSocket>[1] = {}) {
+    const client = await tickerSocket(url, options);
+    cleanups.push(() => void client.socket.disconnect());
+    return client;
   }
 
   const subscribe = async (socket: Socket, request: Record<string, unknown>) =>
@@ -114,14 +106,7 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     if (outcome.kind !== 'appended') throw new Error('expected an append');
     return toFeedEvent(outcome.events[0]!);
   };
-  const publish = async (changes: readonly TickerChangeRecord[]) => {
-    await transport.publish(
-      Topics.tickerChanges,
-      changes.map((c) => ({ key: 'feed', value: JSON.stringify(c), headers: {} })),
-    );
-    const last = changes[changes.length - 1];
-    if (last) await feed.markPublished(last.position);
-  };
+  const publish = (changes: readonly TickerChangeRecord[]) => publishTickerChanges(transport, feed, changes);
   const positions = (changes: readonly TickerChangeV1[]) => changes.map((c) => c.position);
 
   it('fills a hole from the read model before delivering a later change, and drops a redelivered one', async () => {

@@ -3,3 +3,4 @@ export * from './infra';
 export * from './fixtures';
 export * from './store-fixtures';
 export * from './cv-fixtures';
+export * from './ticker';

@@ -50,3 +50,33 @@ export const appendEmployerRegistered = (store: EventStore): Promise<StoredEvent
     employerId,
   });
 };
+
+/** Appends `n` real, valid JobPosted events (each a new job) in one transaction: many feed changes quickly. */
+export async function appendManyJobsPosted(
+  store: EventStore,
+  n: number,
+  overrides: Record<string, unknown> = {},
+): Promise<readonly StoredEvent[]> {
+  const streams = Array.from({ length: n }, () => {
+    const jobId = randomUUID();
+    return {
+      streamId: StreamIds.job(jobId),
+      expectedVersion: 'no_stream' as const,
+      events: [
+        {
+          type: 'JobPosted',
+          schemaVersion: 1,
+          data: { employerId: randomUUID(), source: 'direct', ...jobBody(overrides), jobId },
+        },
+      ],
+    };
+  });
+  const outcome = await store.appendMany({
+    streams,
+    metadata: testMetadata,
+    now: new Date(),
+    respond: () => null,
+  });
+  if (outcome.kind !== 'appended') throw new Error('expected an append, got a replay');
+  return outcome.events;
+}

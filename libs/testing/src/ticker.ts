@@ -1,0 +1,100 @@
+import {
+  type TickerChangeRecord,
+  type TickerChangeV1,
+  TickerProtocol,
+  type TickerResync,
+  Topics,
+} from '@feedwerk/contracts';
+import { type MessageTransport } from '@feedwerk/transport';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+
+export interface SseEvent {
+  readonly event: string;
+  readonly id: string | undefined;
+  readonly data: unknown;
+}
+
+/** A Server-Sent Events client on fetch: records every event, parsed, and every comment line. */
+export async function sseClient(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          block
+            .split('\n')
+            .find((line) => line.startsWith(`${name}: `))
+            ?.slice(name.length + 2);
+        if (block.startsWith(':')) comments.push(block);
+        const data = field('data');
+        if (data !== undefined)
+          events.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    response,
+    events,
+    comments,
+    ended: reading,
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+/**
+ * A socket.io client on the ticker namespace (websocket, no reconnection) that records the changes
+ * and resyncs it receives. Rejects when the handshake is refused.
+ */
+export async function tickerSocket(
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<{ socket: Socket; changes: TickerChangeV1[]; resyncs: TickerResync[] }> {
+  const socket = io(`${url}${TickerProtocol.namespace}`, {
+    transports: ['websocket'],
+    reconnection: false,
+    ...options,
+  });
+  const changes: TickerChangeV1[] = [];
+  const resyncs: TickerResync[] = [];
+  socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
+  socket.on(TickerProtocol.resync, (message: TickerResync) => resyncs.push(message));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+  } catch (error) {
+    socket.disconnect();
+    throw error;
+  }
+  return { socket, changes, resyncs };
+}
+
+/** Publishes ticker changes on the ticker-changes topic and marks them published, as the projector does. */
+export async function publishTickerChanges(
+  transport: MessageTransport,
+  feed: { markPublished(position: number): Promise<void> },
+  changes: readonly TickerChangeRecord[],
+): Promise<void> {
+  await transport.publish(
+    Topics.tickerChanges,
+    changes.map((c) => ({ key: 'feed', value: JSON.stringify(c), headers: {} })),
+  );
+  const last = changes[changes.length - 1];
+  if (last) await feed.markPublished(last.position);
+}
