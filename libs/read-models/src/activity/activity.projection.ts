@@ -1,15 +1,14 @@
 import {
-  type EventEnvelope,
   type FeedEvent,
   matchesFilter,
   type TickerChangeRecord,
   type TickerFilter,
   type TickerItemRecord,
   type TickerKind,
-  toFeedEvent,
 } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { inStreamOrder } from '../stream-order';
 import {
   ActivityModel,
   type ActivityItem,
@@ -139,18 +138,13 @@ export class ActivityProjection {
       let gapFilled = 0;
 
       for (const event of events) {
-        const last = versions.get(event.streamId) ?? 0;
-        if (event.streamPosition <= last) {
+        const next = await inStreamOrder(this.store, tx, versions, event);
+        if (next.kind === 'seen') {
           skipped += 1;
           continue;
         }
-        const missing =
-          event.streamPosition > last + 1
-            ? await this.reread(tx, event.streamId, last + 1, event.streamPosition - 1)
-            : [];
-        gapFilled += missing.length;
-        apply.push(...missing, event);
-        versions.set(event.streamId, event.streamPosition);
+        gapFilled += next.gapFilled;
+        apply.push(...next.events);
         touched.set(event.streamId, event.streamPosition);
       }
       if (apply.length === 0) return { changes: [], skipped, gapFilled };
@@ -327,18 +321,6 @@ export class ActivityProjection {
       [ACTIVITY.name, streams],
     );
     return new Map(rows.map((r) => [r.stream_id, r.version]));
-  }
-
-  private async reread(tx: EntityManager, streamId: string, from: number, to: number): Promise<FeedEvent[]> {
-    const stored: EventEnvelope<string, unknown>[] = await this.store.readStream(
-      streamId,
-      { fromVersion: from, toVersion: to },
-      tx,
-    );
-    if (stored.length !== to - from + 1) {
-      throw new Error(`stream ${streamId}: versions ${from}..${to} are not all in the store yet`);
-    }
-    return stored.map(toFeedEvent);
   }
 }
 

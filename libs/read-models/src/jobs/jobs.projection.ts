@@ -1,6 +1,7 @@
-import { type EventEnvelope, type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
+import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { inStreamOrder } from '../stream-order';
 
 /** The live version of the jobs/employers projection. */
 export const JOBS = { name: 'jobs@1', jobs: 'rm_jobs_v1', employers: 'rm_employers_v1' } as const;
@@ -42,27 +43,22 @@ export class JobsProjection {
       let applied = 0;
       let gapFilled = 0;
       for (const event of relevant) {
-        const last = versions.get(event.streamId) ?? 0;
-        if (event.streamPosition <= last) {
+        const next = await inStreamOrder(this.store, tx, versions, event);
+        if (next.kind === 'seen') {
           skipped += 1;
           continue;
         }
-        const missing =
-          event.streamPosition > last + 1
-            ? await this.reread(tx, event.streamId, last + 1, event.streamPosition - 1)
-            : [];
-        gapFilled += missing.length;
+        gapFilled += next.gapFilled;
         if (event.type === 'JobsRefreshed') {
           // Its jobs travel on another topic: catch up the ones not projected yet from their own streams.
           const caughtUp = await this.catchUpJobs(tx, event.data.jobIds, versions);
           gapFilled += caughtUp;
           applied += caughtUp;
         }
-        for (const e of [...missing, event]) {
+        for (const e of next.events) {
           await this.apply(tx, e);
           applied += 1;
         }
-        versions.set(event.streamId, event.streamPosition);
       }
       return { applied, skipped, gapFilled };
     });
@@ -217,17 +213,5 @@ export class JobsProjection {
       [jobIds, employerIds],
     );
     return new Map(rows.map((r) => [r.stream_id, r.version]));
-  }
-
-  private async reread(tx: EntityManager, streamId: string, from: number, to: number): Promise<FeedEvent[]> {
-    const stored: EventEnvelope<string, unknown>[] = await this.store.readStream(
-      streamId,
-      { fromVersion: from, toVersion: to },
-      tx,
-    );
-    if (stored.length !== to - from + 1) {
-      throw new Error(`stream ${streamId}: versions ${from}..${to} are not all in the store yet`);
-    }
-    return stored.map(toFeedEvent);
   }
 }
