@@ -249,9 +249,11 @@ describe('ticker event streams (SSE) on Fastify and PostgreSQL: per-address cap 
     expect(resync && JSON.parse(resync[1]!)).toEqual({ reason: 'slow-client', head: expect.any(Number) });
 
     // The one that never reads is disconnected: no connection, queue or slot stays behind for it.
+    // The socket count drops before the response's own 'close' handler forgets its queue: wait for both.
     await waitFor(
-      'the server to drop the stalled connections',
-      async () => (await openConnections(node.app)) === connectionsBefore - 2,
+      'the server to drop the stalled connections and their queues',
+      async () =>
+        (await openConnections(node.app)) === connectionsBefore - 2 && node.controller.queuedBytes === 0,
       { timeoutMs: 30_000 },
     );
     expect(node.controller.queuedBytes).toBe(0);
