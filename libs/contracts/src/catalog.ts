@@ -1,6 +1,7 @@
 import { type z } from 'zod';
 import { type DomainEvent, type EventEnvelope } from './envelope';
 import { type EventCategory } from './define-event';
+import { AdminActionRecorded } from './events/admin-action-recorded.event';
 import { BlogPostPublished } from './events/blog-post-published.event';
 import { CandidateErased } from './events/candidate-erased.event';
 import { CvUploaded } from './events/cv-uploaded.event';
@@ -23,6 +24,7 @@ export const eventCatalog = {
   BlogPostPublished,
   CvUploaded,
   CandidateErased,
+  AdminActionRecorded,
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -13,3 +13,6 @@ export * from './events/jobs-refreshed.event';
 export * from './events/blog-post-published.event';
 export * from './events/cv-uploaded.event';
 export * from './events/candidate-erased.event';
+export * from './events/admin-action-recorded.event';
+export * from './admin';
+export * from './public';

@@ -28,4 +28,6 @@ export const StreamIds = {
   candidate: (candidateId: string) => `candidate:${candidateId}`,
   /** Keyed by slug, so that publishing a second post under a taken slug is a version conflict. */
   blogPost: (slug: string) => `blog:${slug}`,
+  /** One stream per admin action (audit log). */
+  adminAction: (actionId: string) => `admin-action:${actionId}`,
 } as const;

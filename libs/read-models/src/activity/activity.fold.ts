@@ -125,6 +125,9 @@ export class ActivityModel {
         const keys = [...this.members].filter(([, m]) => m.subject === subject).map(([key]) => key);
         return this.withdraw(keys);
       }
+      case 'AdminActionRecorded':
+        // The audit log is internal: the box never shows what admins do.
+        return [];
     }
   }
 

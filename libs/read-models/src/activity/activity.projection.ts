@@ -203,6 +203,7 @@ export class ActivityProjection {
         case 'JobsRefreshed':
         case 'BlogPostPublished':
         case 'EmployerRegistered':
+        case 'AdminActionRecorded':
           break;
       }
     }

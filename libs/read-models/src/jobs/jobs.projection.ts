@@ -158,7 +158,9 @@ export class JobsProjection {
       case 'BlogPostPublished':
       case 'CvUploaded':
       case 'CandidateErased':
-        // Not on job or employer streams today; should one appear there, the version still advances. carry nothing this model shows; the version still advances.
+      case 'AdminActionRecorded':
+        // These carry nothing this model shows and are not on job or employer streams today; should
+        // one appear there, the stream's version still advances.
         await tx.query(
           isJobStream(event.streamId)
             ? `UPDATE ${JOBS.jobs} SET version = $2 WHERE job_id = $1 AND version = $2 - 1`

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The admin API's shapes, shared by the admin app (server), its page and its CLI (clients).
+ * All routes need the admin credential (`Authorization: Bearer <ADMIN_TOKENS entry>`).
+ */
+export const AdminRoutes = {
+  page: '/admin',
+  /** GET: filters type, stream, portal, from, to, correlationId; cursor `after` (a global position); limit. */
+  events: '/admin/events',
+  /** GET: same filters, `format=jsonl|csv`, streamed; recorded as `history.exported`. */
+  eventsExport: '/admin/events/export',
+  /** GET /admin/streams/:streamId: the stream's full history. */
+  stream: '/admin/streams/:streamId',
+  /** GET /admin/streams/:streamId/state?version=N | ?at=ISO: the aggregate's state then. */
+  streamState: '/admin/streams/:streamId/state',
+  /** GET ?at=ISO&portal=&lang=&limit=: the ticker box as it was then. */
+  boxAt: '/admin/ticker/box',
+  /** GET: every rebuildable projection, its live generation and running rebuild. */
+  projections: '/admin/projections',
+  /** POST /admin/projections/:name/rebuilds: start a blue/green rebuild (202 + RebuildView). */
+  rebuilds: '/admin/projections/:name/rebuilds',
+  /** GET: one rebuild's progress; DELETE: cancel it. */
+  rebuild: '/admin/rebuilds/:rebuildId',
+  /** POST: republish a range of history (RepublishRequest) → 202 + RepublishView; GET: the list. */
+  republishes: '/admin/republishes',
+  /** GET: one republish's progress; DELETE: cancel it. */
+  republish: '/admin/republishes/:republishId',
+} as const;
+
+/** The projections an admin can rebuild. */
+export const REBUILDABLE_PROJECTIONS = ['activity', 'jobs'] as const;
+export const RebuildableProjection = z.enum(REBUILDABLE_PROJECTIONS, {
+  message: `must be one of ${REBUILDABLE_PROJECTIONS.join(', ')}`,
+});
+export type RebuildableProjection = z.infer<typeof RebuildableProjection>;
+
+export const REBUILD_STATUSES = ['building', 'switching', 'live', 'cancelled', 'failed', 'retired'] as const;
+export type RebuildStatus = (typeof REBUILD_STATUSES)[number];
+
+/** Progress of a long admin job (rebuild, republish): what the page, the API and the CLI's bar show. */
+export interface AdminJobProgress {
+  /** Events processed so far. */
+  readonly done: number;
+  /** Events to process, as far as known now (the store keeps growing during a rebuild). */
+  readonly total: number;
+  /** Over the last few seconds. */
+  readonly eventsPerSecond: number;
+  /** null while unknown (no rate yet). */
+  readonly etaSeconds: number | null;
+}
+
+export interface RebuildView {
+  readonly id: string;
+  readonly projection: RebuildableProjection;
+  /** The generation being built (live generation + 1 when it started). */
+  readonly generation: number;
+  readonly status: RebuildStatus;
+  /** The admin's fingerprint (never the token). */
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly finishedAt: string | null;
+  readonly progress: AdminJobProgress;
+  readonly error: string | null;
+}
+
+export interface ProjectionView {
+  readonly name: RebuildableProjection;
+  /** e.g. `activity@2` */
+  readonly version: string;
+  readonly liveGeneration: number;
+  readonly liveSince: string;
+  /** The running (building/switching) rebuild, if any. */
+  readonly rebuild: RebuildView | null;
+}
+
+export const REPUBLISH_STATUSES = ['running', 'done', 'cancelled', 'failed'] as const;
+export type RepublishStatus = (typeof REPUBLISH_STATUSES)[number];
+
+/** Body of POST /admin/republishes: a range of global positions (inclusive), optionally by category. */
+export const RepublishRequest = z
+  .strictObject({
+    fromPosition: z.number().int().min(1),
+    toPosition: z.number().int().min(1),
+    categories: z
+      .array(z.enum(['jobs', 'employers', 'candidates', 'content']))
+      .min(1)
+      .optional(),
+    /** Messages per second; the default keeps a backfill from crowding out live traffic. */
+    ratePerSecond: z.number().int().min(1).max(100_000).default(1_000),
+  })
+  .refine((r) => r.fromPosition <= r.toPosition, {
+    message: 'fromPosition must not exceed toPosition',
+    path: ['toPosition'],
+  });
+export type RepublishRequest = z.output<typeof RepublishRequest>;
+
+export interface RepublishView {
+  readonly id: string;
+  readonly fromPosition: number;
+  readonly toPosition: number;
+  readonly categories: readonly string[] | null;
+  readonly ratePerSecond: number;
+  readonly status: RepublishStatus;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly finishedAt: string | null;
+  readonly progress: AdminJobProgress;
+  readonly error: string | null;
+}
