@@ -22,7 +22,7 @@ import { RefreshJobsHandler } from './jobs/refresh-jobs/refresh-jobs.handler';
 import { UpdateJobController } from './jobs/update-job/update-job.controller';
 import { UpdateJobHandler } from './jobs/update-job/update-job.handler';
 import { DocsController } from './openapi/docs.controller';
-import { AdminGuard } from './shared/admin.guard';
+import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
 import { IdempotencyPurger } from './shared/idempotency-purger';
 import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';

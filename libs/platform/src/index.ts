@@ -4,6 +4,7 @@ export * from './logger';
 export * from './transport';
 export * from './platform.module';
 export * from './auth/api-keys';
+export * from './auth/admin.guard';
 export * from './http/problem';
 export * from './http/zod-body';
 export * from './http/bootstrap';

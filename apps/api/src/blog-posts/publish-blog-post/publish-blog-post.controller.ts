@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseBody } from '@feedwerk/platform';
-import { AdminGuard, type AdminRequest } from '../../shared/admin.guard';
+import { AdminGuard, type AdminRequest } from '@feedwerk/platform';
 import { commandContext } from '../../shared/command-context';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import {

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { type ModuleRef } from '@nestjs/core';
 import { type FeedwerkConfig, ProblemException } from '@feedwerk/platform';
-import { AdminGuard } from '../../shared/admin.guard';
+import { AdminGuard } from '@feedwerk/platform';
 import { ADMIN_ALTERNATIVES, CandidateAccessGuard, type CandidateRequest } from './candidate-access.guard';
 import { type CandidateTokens } from './candidate-tokens';
 

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, type Type } from '
 import { ModuleRef } from '@nestjs/core';
 import { ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
-import { AdminGuard } from '../../shared/admin.guard';
+import { AdminGuard } from '@feedwerk/platform';
 import { CandidateTokens } from './candidate-tokens';
 
 /** Who acts on a candidate's data: the candidate (by token) or an operator (admin credential). */

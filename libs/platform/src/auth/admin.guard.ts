@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { FEEDWERK_CONFIG, type FeedwerkConfig, parseApiKey, ProblemException } from '@feedwerk/platform';
+import { FEEDWERK_CONFIG, type FeedwerkConfig } from '../config';
+import { ProblemException } from '../http/problem';
+import { parseApiKey } from './api-keys';
 import { type FastifyRequest } from 'fastify';
 
 /** The admin behind a request: a non-secret fingerprint of the token used, for the events' actor. */

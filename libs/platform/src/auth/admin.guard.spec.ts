@@ -1,5 +1,7 @@
 import { type ExecutionContext } from '@nestjs/common';
-import { issueApiKey, loadConfig, ProblemException } from '@feedwerk/platform';
+import { issueApiKey } from './api-keys';
+import { loadConfig } from '../config';
+import { ProblemException } from '../http/problem';
 import { AdminGuard, type AdminRequest } from './admin.guard';
 
 const tokenA = 'admin-token-a-0123456789abcdefghijklmnopq';

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Filled in by its feature (issue 5). */
+@Module({})
+export class RepublishModule {}
