@@ -4,6 +4,7 @@ import { EMPLOYMENT_TYPES, SALARY_PERIODS } from './events/job-posted.event';
 import { JOB_CLOSE_REASONS } from './events/job-closed.event';
 import { CV_MEDIA_TYPES } from './events/cv-uploaded.event';
 import { REGIONS } from './germany';
+import { TickerKind } from './ticker';
 
 /**
  * The analytics contract: public topics carry public fields only, built by `toPublicRecord`, the
@@ -323,3 +324,29 @@ export function toPublicRecord(event: FeedEvent): PublicRecord | null {
     data: definition.schema.parse(mapped.data),
   };
 }
+
+/**
+ * `feedwerk.public.activity.v1`, `ce_type` ActivityItemChanged: the box's items as they change
+ * (what the ticker shows, already free of personal data). Positions count within a generation of
+ * the activity projection; a rebuild starts a new generation whose positions start again, so a
+ * consumer keeps (generation, position) and resets when the generation grows. Key: the item id.
+ */
+export const PublicActivityChange = z.strictObject({
+  generation: z.number().int().min(1),
+  position: z.number().int().min(1),
+  op: z.enum(['upsert', 'retract']),
+  item: z.strictObject({
+    id: uuid,
+    kind: TickerKind,
+    count: z.number().int().min(0),
+    portal: portal.nullable(),
+    region: region.nullable(),
+    category: portal.nullable(),
+    order: z.number().int().min(0),
+    at: z.iso.datetime(),
+  }),
+});
+export type PublicActivityChange = z.infer<typeof PublicActivityChange>;
+
+export const PUBLIC_ACTIVITY_TYPE = 'ActivityItemChanged';
+export const PUBLIC_ACTIVITY_VERSION = 1;
