@@ -186,7 +186,8 @@ export interface PublicRecord {
   readonly subject: string;
   /** `ce_time`: the event's time; for candidate events truncated to the hour. */
   readonly time: string;
-  readonly correlationId: string;
+  /** null for candidate records: a request id could be joined with access logs to a person. */
+  readonly correlationId: string | null;
   readonly causationId: string | null;
   readonly data: unknown;
 }
@@ -197,7 +198,13 @@ const hourOf = (iso: string): string => {
   return time.toISOString();
 };
 
-type Mapped = Pick<PublicRecord, 'type' | 'data'> & Partial<Pick<PublicRecord, 'key' | 'subject' | 'time'>>;
+type Mapped = Pick<PublicRecord, 'type' | 'data'> & {
+  readonly key?: string;
+  readonly subject?: string;
+  readonly time?: string;
+  /** Drops correlation and causation ids. */
+  readonly untraced?: boolean;
+};
 
 /** The allow-list: which fields of which event are public. null: nothing of it is public. */
 function publicPayload(event: FeedEvent): Mapped | null {
@@ -287,6 +294,7 @@ function publicPayload(event: FeedEvent): Mapped | null {
         key: `portal:${d.portal}`,
         subject: `portal:${d.portal}`,
         time: hourOf(event.time),
+        untraced: true,
         data: {
           portal: d.portal,
           region: d.public.region,
@@ -319,8 +327,8 @@ export function toPublicRecord(event: FeedEvent): PublicRecord | null {
     version: definition.version,
     subject: mapped.subject ?? event.streamId,
     time: mapped.time ?? event.time,
-    correlationId: event.correlationId,
-    causationId: event.causationId,
+    correlationId: mapped.untraced ? null : event.correlationId,
+    causationId: mapped.untraced ? null : event.causationId,
     data: definition.schema.parse(mapped.data),
   };
 }

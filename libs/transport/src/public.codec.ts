@@ -23,9 +23,9 @@ export function encodePublicRecord(
     [KafkaHeaders.contentType]: 'application/json',
     [KafkaHeaders.subject]: record.subject,
     [KafkaHeaders.schemaVersion]: String(record.version),
-    [KafkaHeaders.correlationId]: record.correlationId,
     ...extraHeaders,
   };
+  if (record.correlationId) headers[KafkaHeaders.correlationId] = record.correlationId;
   if (record.causationId) headers[KafkaHeaders.causationId] = record.causationId;
   return { key: record.key, value: JSON.stringify(record.data), headers };
 }
