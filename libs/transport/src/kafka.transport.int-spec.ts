@@ -157,6 +157,14 @@ describe('Kafka transport on a real broker', () => {
     );
   });
 
+  it('accepts a topic listed twice alike, and refuses one listed twice differently', async () => {
+    const spec = { topic: 'events', partitions: 3, replicationFactor: 1 };
+    await expect(transport.ensureTopics([spec, { ...spec }])).resolves.toEqual([]);
+    await expect(transport.ensureTopics([spec, { ...spec, partitions: 4 }])).rejects.toThrow(
+      'topic events is specified twice, differently',
+    );
+  });
+
   it('names every mismatch in one error', async () => {
     await expect(
       transport.ensureTopics([{ topic: 'events', partitions: 4, replicationFactor: 2 }]),

@@ -36,6 +36,19 @@ const headerValue = (value: IHeaders[string]): string | undefined => {
   return first === undefined ? undefined : first.toString();
 };
 
+/** One spec per topic; two different specs for one topic are a configuration error. */
+function uniqueSpecs(specs: readonly TopicSpec[]): TopicSpec[] {
+  const byTopic = new Map<string, TopicSpec>();
+  for (const spec of specs) {
+    const seen = byTopic.get(spec.topic);
+    if (seen && JSON.stringify(seen) !== JSON.stringify(spec)) {
+      throw new TopicConfigurationError(`topic ${spec.topic} is specified twice, differently`);
+    }
+    byTopic.set(spec.topic, spec);
+  }
+  return [...byTopic.values()];
+}
+
 const backoff = (attempt: number) =>
   Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
 
@@ -93,7 +106,8 @@ export class KafkaTransport implements MessageTransport {
    * operator may have tuned it on purpose, and it changes how far back consumers can read, never
    * what they read or in which order.
    */
-  async ensureTopics(topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
+    const topics = uniqueSpecs(specs);
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(this.topicName(t.topic)));
@@ -140,14 +154,23 @@ export class KafkaTransport implements MessageTransport {
   private async configDrift(admin: Admin, topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
     const withConfig = topics.filter((t) => Object.keys(t.config ?? {}).length > 0);
     if (withConfig.length === 0) return [];
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: withConfig.map((t) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: this.topicName(t.topic),
-        configNames: Object.keys(t.config ?? {}),
-      })),
-    });
+    let described: Awaited<ReturnType<Admin['describeConfigs']>>;
+    try {
+      described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: withConfig.map((t) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: this.topicName(t.topic),
+          configNames: Object.keys(t.config ?? {}),
+        })),
+      });
+    } catch (error) {
+      // Advisory only (a principal without DescribeConfigs, say): say so, do not stop the app for it.
+      this.options.log?.('warn', "could not read the topics' config to compare it with the settings", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
     const drift: TopicDrift[] = [];
     for (const spec of withConfig) {
       const name = this.topicName(spec.topic);
