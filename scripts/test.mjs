@@ -18,6 +18,17 @@ const say = (line) => process.stderr.write(`test: ${line}\n`);
 const env = { ...process.env };
 let startedInfra = false;
 
+// The e2e tier reads the public topics with kcat (Debian package `kcat`), a Kafka client that shares
+// none of our code. Say so before starting anything rather than fail deep inside a test.
+const args = process.argv.slice(2);
+const onlyUnit = args.some((arg, i) => arg === 'unit' && args[i - 1] === '--selectProjects');
+if (!onlyUnit && spawnSync('kcat', ['-V'], { stdio: 'ignore' }).error) {
+  say(
+    'kcat not found: the e2e tests read the public Kafka topics with it. Install it (apt-get install kcat).',
+  );
+  process.exit(1);
+}
+
 if (!env.DATABASE_URL || !env.KAFKA_BROKERS) {
   say('starting PostgreSQL and Kafka (scripts/infra/up.sh) ...');
   const t0 = Date.now();

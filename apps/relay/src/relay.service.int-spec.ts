@@ -1,4 +1,4 @@
-import { Topics } from '@feedwerk/contracts';
+import { PublicTopics, Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
 import {
@@ -9,8 +9,15 @@ import {
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { decodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
-import { RelayService } from './relay.service';
+import {
+  decodeEnvelope,
+  InProcessTransport,
+  type IncomingMessage,
+  KafkaTransport,
+  type MessageTransport,
+  type Subscription,
+} from '@feedwerk/transport';
+import { RELAY_CHECKPOINT, RelayService } from './relay.service';
 
 describe('relay: event store to Kafka', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -22,15 +29,16 @@ describe('relay: event store to Kafka', () => {
     topicPrefix: prefix,
   });
   const received: IncomingMessage[] = [];
-  let subscription: Subscription;
+  const publicReceived: IncomingMessage[] = [];
+  const subscriptions: Subscription[] = [];
 
-  const relay = () => {
+  const relay = (on: MessageTransport = transport) => {
     const config = loadConfig({
       DATABASE_URL: db.url,
       KAFKA_BROKERS: kafkaBrokers().join(','),
       RELAY_BATCH_SIZE: '3',
     });
-    return new RelayService(store, transport, config, db);
+    return new RelayService(store, on, config, db);
   };
   const registerEmployer = async () =>
     ((await appendEmployerRegistered(store)).data as { employerId: string }).employerId;
@@ -41,23 +49,31 @@ describe('relay: event store to Kafka', () => {
     db = await openTestDatabase();
     store = new EventStore(db.dataSource);
     await transport.ensureTopics(
-      [Topics.events('jobs'), Topics.events('employers')].map((topic) => ({
-        topic,
-        partitions: 2,
-        replicationFactor: 1,
-      })),
+      [Topics.events('jobs'), Topics.events('employers'), PublicTopics.jobs, PublicTopics.employers].map(
+        (topic) => ({ topic, partitions: 2, replicationFactor: 1 }),
+      ),
     );
-    subscription = await transport.subscribe({
-      groupId: uniqueName('relay-check-'),
-      topics: [Topics.events('jobs'), Topics.events('employers')],
-      fromBeginning: true,
-      handle: async (batch) => {
-        received.push(...batch);
-      },
-    });
+    subscriptions.push(
+      await transport.subscribe({
+        groupId: uniqueName('relay-check-'),
+        topics: [Topics.events('jobs'), Topics.events('employers')],
+        fromBeginning: true,
+        handle: async (batch) => {
+          received.push(...batch);
+        },
+      }),
+      await transport.subscribe({
+        groupId: uniqueName('relay-public-check-'),
+        topics: [PublicTopics.jobs, PublicTopics.employers],
+        fromBeginning: true,
+        handle: async (batch) => {
+          publicReceived.push(...batch);
+        },
+      }),
+    );
   });
   afterAll(async () => {
-    await subscription.stop();
+    await Promise.all(subscriptions.map((s) => s.stop()));
     await transport.close();
     await db.close();
   });
@@ -105,5 +121,73 @@ describe('relay: event store to Kafka', () => {
     expect(new Set(ids()).size).toBe(ids().length);
     expect(a.published + b.published).toBe(5);
     expect(Math.min(a.published, b.published)).toBe(0);
+  });
+
+  it("publishes each event's public record to its public topic, keyed by stream, in stream order", async () => {
+    // Everything so far, plus one more employer with jobs, all relayed.
+    const employer = await registerEmployer();
+    for (let i = 0; i < 2; i += 1) await postJob(employer);
+    const relayer = relay();
+    relayer.onApplicationBootstrap();
+    const stored = await store.readAll({ transactionId: '0', globalPosition: 0 }, 100);
+    await waitFor(
+      'a public record of every stored event',
+      () => {
+        const seen = new Set(publicReceived.map((m) => m.headers.ce_id));
+        return stored.every((e) => seen.has(e.id));
+      },
+      { timeoutMs: 30_000 },
+    );
+    await relayer.onModuleDestroy();
+
+    for (const event of stored) {
+      const copies = publicReceived.filter((m) => m.headers.ce_id === event.id);
+      expect(copies.length).toBeGreaterThanOrEqual(1);
+      const message = copies[0]!;
+      expect(message.topic).toBe(event.type === 'JobPosted' ? PublicTopics.jobs : PublicTopics.employers);
+      expect(message.key).toBe(event.streamId);
+      expect(message.headers).toMatchObject({ ce_type: event.type, ce_subject: event.streamId });
+    }
+    // Per key, the public records arrive in the order the events were committed.
+    for (const streamId of new Set(stored.map((e) => e.streamId))) {
+      const order = stored.filter((e) => e.streamId === streamId).map((e) => e.id);
+      const seen = publicReceived.filter((m) => m.key === streamId).map((m) => m.headers.ce_id);
+      expect([...new Set(seen)]).toEqual(order);
+    }
+  });
+
+  it('publishes public records on the in-process transport too, before moving its checkpoint', async () => {
+    const inProcess = new InProcessTransport();
+    const internal: IncomingMessage[] = [];
+    const visible: IncomingMessage[] = [];
+    await inProcess.subscribe({
+      groupId: 'internal',
+      topics: [Topics.events('jobs'), Topics.events('employers')],
+      fromBeginning: true,
+      handle: async (batch) => void internal.push(...batch),
+    });
+    await inProcess.subscribe({
+      groupId: 'analytics',
+      topics: [PublicTopics.jobs, PublicTopics.employers],
+      fromBeginning: true,
+      handle: async (batch) => void visible.push(...batch),
+    });
+    const before = await store.loadCheckpoint(RELAY_CHECKPOINT);
+    const employer = await registerEmployer();
+    await postJob(employer);
+    const relayer = relay(inProcess);
+    relayer.onApplicationBootstrap();
+    const fresh = await store.readAll(before, 100);
+    await waitFor('the new events relayed in process', () => relayer.published >= fresh.length, {
+      timeoutMs: 30_000,
+    });
+    await relayer.onModuleDestroy();
+    await inProcess.close();
+    // The in-process publish returns only after delivery: whatever the checkpoint passed was delivered.
+    expect(visible.map((m) => m.headers.ce_id)).toEqual(internal.map((m) => m.headers.ce_id));
+    expect(new Set(visible.map((m) => m.headers.ce_id))).toEqual(new Set(fresh.map((e) => e.id)));
+    expect(visible.map((m) => m.topic)).toEqual(
+      fresh.map((e) => (e.type === 'JobPosted' ? PublicTopics.jobs : PublicTopics.employers)),
+    );
   });
 });

@@ -5,7 +5,14 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { categoryOf, isEventType, Topics } from '@feedwerk/contracts';
+import {
+  categoryOf,
+  isEventType,
+  PublicTopics,
+  Topics,
+  toFeedEvent,
+  toPublicRecord,
+} from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import {
   FEEDWERK_CONFIG,
@@ -16,6 +23,7 @@ import {
 } from '@feedwerk/platform';
 import {
   encodeEnvelope,
+  encodePublicRecord,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type OutgoingMessage,
@@ -29,8 +37,11 @@ const RELAY_LOCK = 7_355_609;
 
 /**
  * The outbox relay: publishes committed events from the store to the transport in commit order,
- * batched, then saves its (transaction id, position) checkpoint. At-least-once: a crash between
- * publish and checkpoint republishes that batch, which consumers deduplicate by stream version.
+ * batched, then saves its (transaction id, position) checkpoint. Each event goes to its internal
+ * topic and, when the allow-list mapping (`toPublicRecord`) gives one, as a public record to its
+ * `feedwerk.public.*` topic, both before the checkpoint moves. At-least-once: a crash between
+ * publish and checkpoint republishes that batch, which consumers deduplicate (by stream version
+ * internally, by `ce_id` on the public topics).
  * One relay leads at a time (a PostgreSQL advisory lock, re-checked before every batch); others
  * stand by and take over when the leader's session ends.
  */
@@ -130,15 +141,28 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Publishes a batch topic by topic; within a topic, in commit order (the producer keeps per-key order). */
+  /**
+   * Publishes a batch topic by topic; within a topic, in commit order (the producer keeps per-key
+   * order). A public mapping that fails (a bug: the mapping is pure and the stored events are
+   * valid) fails the batch, which is retried: the relay stalls loudly rather than leave a hole in
+   * the public topics that nobody notices.
+   */
   private async publish(batch: readonly StoredEvent[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
+    const add = (topic: string, message: OutgoingMessage) => {
+      const messages = byTopic.get(topic) ?? [];
+      messages.push(message);
+      byTopic.set(topic, messages);
+    };
     for (const event of batch) {
       // Only known types are ever appended; anything else is kept for inspection, not dropped.
-      const topic = isEventType(event.type) ? Topics.events(categoryOf(event.type)) : Topics.deadLetter;
-      const messages = byTopic.get(topic) ?? [];
-      messages.push(encodeEnvelope(event));
-      byTopic.set(topic, messages);
+      if (!isEventType(event.type)) {
+        add(Topics.deadLetter, encodeEnvelope(event));
+        continue;
+      }
+      add(Topics.events(categoryOf(event.type)), encodeEnvelope(event));
+      const record = toPublicRecord(toFeedEvent(event));
+      if (record) add(PublicTopics[record.family], encodePublicRecord(record));
     }
     for (const [topic, messages] of byTopic) await this.transport.publish(topic, messages);
   }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type FeedEvent } from './catalog';
-import { EMPLOYMENT_TYPES, SALARY_PERIODS } from './events/job-posted.event';
+import {
+  EMPLOYMENT_TYPES,
+  type JobLocation,
+  SALARY_PERIODS,
+  type SalaryRange,
+} from './events/job-posted.event';
 import { JOB_CLOSE_REASONS } from './events/job-closed.event';
 import { CV_MEDIA_TYPES } from './events/cv-uploaded.event';
 import { REGIONS } from './germany';
@@ -54,6 +59,16 @@ export const PublicJobPosted = z.strictObject({
   remote: z.boolean(),
 });
 
+const CHANGEABLE_FIELDS = [
+  'title',
+  'description',
+  'location',
+  'category',
+  'employmentType',
+  'salary',
+  'remote',
+] as const;
+
 /** Which fields an update changed, and the public ones' new values (the description is not carried). */
 export const PublicJobUpdated = z.strictObject({
   jobId: uuid,
@@ -61,9 +76,7 @@ export const PublicJobUpdated = z.strictObject({
   portal,
   region,
   category: portal,
-  changedFields: z.array(
-    z.enum(['title', 'description', 'location', 'category', 'employmentType', 'salary', 'remote']),
-  ),
+  changedFields: z.array(z.enum(CHANGEABLE_FIELDS)),
   changes: z.strictObject({
     title: line(200).optional(),
     location: location.optional(),
@@ -198,6 +211,16 @@ const hourOf = (iso: string): string => {
   return time.toISOString();
 };
 
+// Nested objects are copied field by field too: passing a stored object through would let a field
+// added to the stored event later reach analytics (or, with the strict public schema, stall the relay).
+const publicSalary = (salary: SalaryRange | null) =>
+  salary && { min: salary.min, max: salary.max, currency: salary.currency, period: salary.period };
+const publicLocation = (location: z.infer<typeof JobLocation>) => ({
+  city: location.city,
+  region: location.region,
+  postcode: location.postcode,
+});
+
 type Mapped = Pick<PublicRecord, 'type' | 'data'> & {
   readonly key?: string;
   readonly subject?: string;
@@ -217,12 +240,12 @@ function publicPayload(event: FeedEvent): Mapped | null {
           jobId: d.jobId,
           employerId: d.employerId,
           title: d.title,
-          location: { city: d.location.city, region: d.location.region, postcode: d.location.postcode },
+          location: publicLocation(d.location),
           category: d.category,
           employmentType: d.employmentType,
           portal: d.portal,
           source: d.source,
-          salary: d.salary,
+          salary: publicSalary(d.salary),
           remote: d.remote,
         },
       };
@@ -231,16 +254,10 @@ function publicPayload(event: FeedEvent): Mapped | null {
       const { changes: c, ...d } = event.data;
       const changes: Record<string, unknown> = {};
       if (c.title !== undefined) changes['title'] = c.title;
-      if (c.location !== undefined) {
-        changes['location'] = {
-          city: c.location.city,
-          region: c.location.region,
-          postcode: c.location.postcode,
-        };
-      }
+      if (c.location !== undefined) changes['location'] = publicLocation(c.location);
       if (c.category !== undefined) changes['category'] = c.category;
       if (c.employmentType !== undefined) changes['employmentType'] = c.employmentType;
-      if (c.salary !== undefined) changes['salary'] = c.salary;
+      if (c.salary !== undefined) changes['salary'] = publicSalary(c.salary);
       if (c.remote !== undefined) changes['remote'] = c.remote;
       return {
         type: 'JobUpdated',
@@ -250,7 +267,8 @@ function publicPayload(event: FeedEvent): Mapped | null {
           portal: d.portal,
           region: d.region,
           category: d.category,
-          changedFields: Object.keys(c).sort(),
+          // Named from the allow-list, not from the stored keys: an unknown key is not a public field name.
+          changedFields: CHANGEABLE_FIELDS.filter((field) => c[field] !== undefined).sort(),
           changes,
         },
       };

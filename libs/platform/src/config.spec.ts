@@ -31,3 +31,21 @@ describe('configuration', () => {
     expect(() => resolveConfig({ app: 'standalone', requires: [], env })).not.toThrow();
   });
 });
+
+describe('public topic settings', () => {
+  it('default to 6 partitions, replication 1 and 30 days of retention', () => {
+    expect(loadConfig({})).toMatchObject({
+      PUBLIC_TOPIC_PARTITIONS: 6,
+      PUBLIC_TOPIC_REPLICATION_FACTOR: 1,
+      PUBLIC_TOPIC_RETENTION_MS: 30 * 24 * 3_600_000,
+    });
+  });
+
+  it('accept -1 as retention (keep forever) and refuse a retention shorter than a minute', () => {
+    expect(loadConfig({ PUBLIC_TOPIC_RETENTION_MS: '-1' }).PUBLIC_TOPIC_RETENTION_MS).toBe(-1);
+    expect(() => loadConfig({ PUBLIC_TOPIC_RETENTION_MS: '5' })).toThrow(
+      /PUBLIC_TOPIC_RETENTION_MS: must be -1 \(forever\) or at least 60000/,
+    );
+    expect(() => loadConfig({ PUBLIC_TOPIC_PARTITIONS: '0' })).toThrow(/PUBLIC_TOPIC_PARTITIONS/);
+  });
+});

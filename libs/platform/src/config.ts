@@ -48,6 +48,16 @@ export const configSchema = z.object({
     .default(''),
   TOPIC_PARTITIONS: int(1, 1000).default(6),
   TOPIC_REPLICATION_FACTOR: int(1, 10).default(1),
+  /**
+   * The public (analytics) topics `feedwerk.public.*`: a product with its own layout. Checked at
+   * start-up like the internal ones; their partition count is never changed (it remaps keys).
+   */
+  PUBLIC_TOPIC_PARTITIONS: int(1, 1000).default(6),
+  PUBLIC_TOPIC_REPLICATION_FACTOR: int(1, 10).default(1),
+  /** How long analytics can re-read a public topic; -1 keeps records forever. Default 30 days. */
+  PUBLIC_TOPIC_RETENTION_MS: int(-1, Number.MAX_SAFE_INTEGER)
+    .refine((ms) => ms === -1 || ms >= 60_000, { message: 'must be -1 (forever) or at least 60000' })
+    .default(2_592_000_000),
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   RELAY_IDLE_POLL_MS: int(5, 60_000).default(250),
   TICKER_NODE_ID: z

@@ -1,3 +1,4 @@
+import { TopicConfigurationError } from '@feedwerk/transport';
 import { ConfigurationError } from './config';
 import { type StartedApp } from './http/bootstrap';
 
@@ -43,7 +44,7 @@ export function runMain(app: string, start: () => Promise<StartedApp>): void {
     })
     .catch((error: unknown) => {
       const message =
-        error instanceof ConfigurationError
+        error instanceof ConfigurationError || error instanceof TopicConfigurationError
           ? error.message
           : error instanceof Error
             ? (error.stack ?? error.message)

@@ -1,4 +1,4 @@
-import { Topics, ALL_EVENT_CATEGORIES } from '@feedwerk/contracts';
+import { ALL_EVENT_CATEGORIES, PublicTopics, Topics } from '@feedwerk/contracts';
 import {
   InProcessTransport,
   KafkaTransport,
@@ -8,7 +8,11 @@ import {
 import { type Logger } from 'pino';
 import { type FeedwerkConfig } from './config';
 
-/** Every topic Feedwerk writes, with its layout. Ticker items keep one partition: the feed is one total order. */
+/**
+ * Every topic Feedwerk writes, with its layout. Ticker items keep one partition: the feed is one
+ * total order. The public (analytics) topics have their own partitions, replication and retention:
+ * they are a product whose consumers we do not run.
+ */
 export function topicSpecs(config: FeedwerkConfig): TopicSpec[] {
   const replicationFactor = config.TOPIC_REPLICATION_FACTOR;
   return [
@@ -19,7 +23,18 @@ export function topicSpecs(config: FeedwerkConfig): TopicSpec[] {
     })),
     { topic: Topics.tickerChanges, partitions: 1, replicationFactor },
     { topic: Topics.deadLetter, partitions: 1, replicationFactor },
+    ...publicTopicSpecs(config),
   ];
+}
+
+/** The `feedwerk.public.*` topics (jobs, employers, content, candidates and the activity items). */
+export function publicTopicSpecs(config: FeedwerkConfig): TopicSpec[] {
+  return Object.values(PublicTopics).map((topic) => ({
+    topic,
+    partitions: config.PUBLIC_TOPIC_PARTITIONS,
+    replicationFactor: config.PUBLIC_TOPIC_REPLICATION_FACTOR,
+    config: { 'retention.ms': String(config.PUBLIC_TOPIC_RETENTION_MS) },
+  }));
 }
 
 /** Kafka when KAFKA_BROKERS is set, the in-process transport otherwise (embedded default). */

@@ -4,6 +4,7 @@ import {
   type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
+  type TopicDrift,
   type TopicSpec,
 } from './transport.port';
 
@@ -27,7 +28,9 @@ export class InProcessTransport implements MessageTransport {
   private readonly offsets = new Map<string, number>();
   private closed = false;
 
-  async ensureTopics(_topics: readonly TopicSpec[]): Promise<void> {}
+  async ensureTopics(_topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
+    return [];
+  }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('transport is closed');

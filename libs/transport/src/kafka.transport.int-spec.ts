@@ -9,7 +9,7 @@ import {
   TopicConfigurationError,
 } from '@feedwerk/transport';
 import { kafkaBrokers, uniqueName, waitFor } from '@feedwerk/testing';
-import { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
 
 const envelope = (streamId: string, streamPosition: number): EventEnvelope<string, unknown> => ({
   id: randomUUID(),
@@ -147,5 +147,57 @@ describe('Kafka transport on a real broker', () => {
     const meta = await admin.fetchTopicMetadata({ topics: [`${prefix}events`] });
     await admin.disconnect();
     expect(meta.topics[0]!.partitions).toHaveLength(3);
+  });
+
+  it('refuses an existing topic whose replication factor differs, naming it, and changes nothing', async () => {
+    const attempt = transport.ensureTopics([{ topic: 'events', partitions: 3, replicationFactor: 3 }]);
+    await expect(attempt).rejects.toThrow(TopicConfigurationError);
+    await expect(attempt).rejects.toThrow(
+      `topic ${prefix}events has replication factor 1, configuration says 3`,
+    );
+  });
+
+  it('accepts a topic listed twice alike, and refuses one listed twice differently', async () => {
+    const spec = { topic: 'events', partitions: 3, replicationFactor: 1 };
+    await expect(transport.ensureTopics([spec, { ...spec }])).resolves.toEqual([]);
+    await expect(transport.ensureTopics([spec, { ...spec, partitions: 4 }])).rejects.toThrow(
+      'topic events is specified twice, differently',
+    );
+  });
+
+  it('names every mismatch in one error', async () => {
+    await expect(
+      transport.ensureTopics([{ topic: 'events', partitions: 4, replicationFactor: 2 }]),
+    ).rejects.toThrow(
+      /has 3 partitions, configuration says 4.*has replication factor 1, configuration says 2/,
+    );
+  });
+
+  it('creates a topic with its retention and reports a different retention later without changing it', async () => {
+    const admin = new Kafka({ brokers: kafkaBrokers(), clientId: 'check' }).admin();
+    await admin.connect();
+    const retention = async () => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: `${prefix}kept`, configNames: ['retention.ms'] },
+        ],
+      });
+      return described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+    };
+    try {
+      const spec = { topic: 'kept', partitions: 2, replicationFactor: 1 };
+      const created = await transport.ensureTopics([{ ...spec, config: { 'retention.ms': '86400000' } }]);
+      expect(created).toEqual([]);
+      expect(await retention()).toBe('86400000');
+
+      const drift = await transport.ensureTopics([{ ...spec, config: { 'retention.ms': '172800000' } }]);
+      expect(drift).toEqual([
+        { topic: 'kept', config: 'retention.ms', expected: '172800000', actual: '86400000' },
+      ]);
+      expect(await retention()).toBe('86400000');
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import {
   type Admin,
+  ConfigResourceTypes,
   type Consumer,
   type IHeaders,
   Kafka,
@@ -16,6 +17,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   TopicConfigurationError,
+  type TopicDrift,
   type TopicSpec,
 } from './transport.port';
 
@@ -33,6 +35,19 @@ const headerValue = (value: IHeaders[string]): string | undefined => {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
 };
+
+/** One spec per topic; two different specs for one topic are a configuration error. */
+function uniqueSpecs(specs: readonly TopicSpec[]): TopicSpec[] {
+  const byTopic = new Map<string, TopicSpec>();
+  for (const spec of specs) {
+    const seen = byTopic.get(spec.topic);
+    if (seen && JSON.stringify(seen) !== JSON.stringify(spec)) {
+      throw new TopicConfigurationError(`topic ${spec.topic} is specified twice, differently`);
+    }
+    byTopic.set(spec.topic, spec);
+  }
+  return [...byTopic.values()];
+}
 
 const backoff = (attempt: number) =>
   Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
@@ -82,11 +97,22 @@ export class KafkaTransport implements MessageTransport {
     return `${this.prefix}${groupId}`;
   }
 
-  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+  /**
+   * Creates missing topics, then checks every topic against its spec. A different partition count
+   * or replication factor throws (naming every mismatch): changing the partition count remaps keys
+   * and breaks per-aggregate order, and a replication factor other than the one asked for is a
+   * durability promise not kept; neither is changed automatically. A different value of a config
+   * entry the spec sets (retention) is returned and logged, and left as the broker has it: an
+   * operator may have tuned it on purpose, and it changes how far back consumers can read, never
+   * what they read or in which order.
+   */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
+    const topics = uniqueSpecs(specs);
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(this.topicName(t.topic)));
     if (missing.length > 0) {
+      // Resolves false (no error) for topics that another app created meanwhile; those are checked below.
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
@@ -97,19 +123,71 @@ export class KafkaTransport implements MessageTransport {
         })),
       });
     }
-    const present = topics.filter((t) => existing.has(this.topicName(t.topic)));
-    if (present.length === 0) return;
-    const metadata = await admin.fetchTopicMetadata({ topics: present.map((t) => this.topicName(t.topic)) });
-    for (const spec of present) {
-      const found = metadata.topics.find((m) => m.name === this.topicName(spec.topic));
-      if (found && found.partitions.length !== spec.partitions) {
-        // Changing the partition count remaps keys and breaks per-aggregate order: refuse loudly.
-        throw new TopicConfigurationError(
-          `topic ${found.name} has ${found.partitions.length} partitions, configuration says ${spec.partitions}; ` +
-            'partition counts are never changed automatically (it would reorder aggregates)',
+    if (topics.length === 0) return [];
+    const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => this.topicName(t.topic)) });
+    const problems: string[] = [];
+    for (const spec of topics) {
+      const name = this.topicName(spec.topic);
+      const found = metadata.topics.find((m) => m.name === name);
+      if (!found) {
+        problems.push(`topic ${name} is missing after creation`);
+        continue;
+      }
+      if (found.partitions.length !== spec.partitions) {
+        problems.push(
+          `topic ${name} has ${found.partitions.length} partitions, configuration says ${spec.partitions} ` +
+            '(partition counts are never changed automatically: it would remap keys and reorder aggregates)',
+        );
+      }
+      const replicas = new Set(found.partitions.map((p) => p.replicas.length));
+      if (replicas.size !== 1 || !replicas.has(spec.replicationFactor)) {
+        problems.push(
+          `topic ${name} has replication factor ${[...replicas].join('/')}, configuration says ` +
+            `${spec.replicationFactor} (reassign its partitions, or change the setting to match)`,
         );
       }
     }
+    if (problems.length > 0) throw new TopicConfigurationError(problems.join('; '));
+    return this.configDrift(admin, topics);
+  }
+
+  private async configDrift(admin: Admin, topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
+    const withConfig = topics.filter((t) => Object.keys(t.config ?? {}).length > 0);
+    if (withConfig.length === 0) return [];
+    let described: Awaited<ReturnType<Admin['describeConfigs']>>;
+    try {
+      described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: withConfig.map((t) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: this.topicName(t.topic),
+          configNames: Object.keys(t.config ?? {}),
+        })),
+      });
+    } catch (error) {
+      // Advisory only (a principal without DescribeConfigs, say): say so, do not stop the app for it.
+      this.options.log?.('warn', "could not read the topics' config to compare it with the settings", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return [];
+    }
+    const drift: TopicDrift[] = [];
+    for (const spec of withConfig) {
+      const name = this.topicName(spec.topic);
+      const entries = described.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+      for (const [config, expected] of Object.entries(spec.config ?? {})) {
+        const actual = entries.find((e) => e.configName === config)?.configValue ?? null;
+        if (actual === expected) continue;
+        drift.push({ topic: spec.topic, config, expected, actual });
+        this.options.log?.(
+          'warn',
+          `topic ${name} has ${config}=${actual ?? '(unset)'}, configuration says ${expected}; ` +
+            'left unchanged (change it on the broker, or the setting, to make them agree)',
+          { topic: name, config, expected, actual },
+        );
+      }
+    }
+    return drift;
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
@@ -118,7 +196,12 @@ export class KafkaTransport implements MessageTransport {
     await producer.send({
       topic: this.topicName(topic),
       acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: { ...m.headers },
+        ...(m.timestamp === undefined ? {} : { timestamp: m.timestamp }),
+      })),
     });
   }
 

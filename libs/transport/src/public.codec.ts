@@ -1,6 +1,8 @@
 import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type PublicRecord } from '@feedwerk/contracts';
 import { type OutgoingMessage } from './transport.port';
 
+const HOUR_MS = 3_600_000;
+
 /** CloudEvents `source` of every public record. */
 export const PUBLIC_SOURCE = '/feedwerk/public';
 
@@ -9,10 +11,16 @@ export const PUBLIC_SOURCE = '/feedwerk/public';
  * JSON, the attributes are `ce_*` headers), keyed as the mapping says. Unlike internal messages it
  * carries no actor and no store positions: analytics gets the allow-listed payload and the
  * attributes it needs to deduplicate (`ce_id`), order (`ce_subject`), version and trace.
+ *
+ * Candidate records keep their coarse time on the broker too: the Kafka timestamp (which every
+ * consumer sees, kcat's `ts`) is the hour the record is sent in, not the millisecond; otherwise it
+ * would undo the hour-truncated `ce_time`. Other records keep the send time (time-based retention
+ * counts from it, so a republished old event is not deleted at once).
  */
 export function encodePublicRecord(
   record: PublicRecord,
   extraHeaders: Readonly<Record<string, string>> = {},
+  now: Date = new Date(),
 ): OutgoingMessage {
   const headers: Record<string, string> = {
     [KafkaHeaders.id]: record.id,
@@ -27,5 +35,7 @@ export function encodePublicRecord(
   };
   if (record.correlationId) headers[KafkaHeaders.correlationId] = record.correlationId;
   if (record.causationId) headers[KafkaHeaders.causationId] = record.causationId;
-  return { key: record.key, value: JSON.stringify(record.data), headers };
+  const message = { key: record.key, value: JSON.stringify(record.data), headers };
+  if (record.family !== 'candidates') return message;
+  return { ...message, timestamp: String(now.getTime() - (now.getTime() % HOUR_MS)) };
 }

@@ -12,6 +12,11 @@ export interface OutgoingMessage {
   readonly key: string;
   readonly value: string;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The record's timestamp (ms since the epoch, as a string); default: when it is sent. Public
+   * candidate records set a coarse one, so the broker's timestamp does not undo their coarse time.
+   */
+  readonly timestamp?: string;
 }
 
 export interface IncomingMessage {
@@ -48,10 +53,23 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
+/** A config entry of an existing topic that differs from its spec, left as the broker has it. */
+export interface TopicDrift {
+  readonly topic: string;
+  readonly config: string;
+  readonly expected: string;
+  /** null: the broker reported no value. */
+  readonly actual: string | null;
+}
+
 export interface MessageTransport {
   readonly kind: 'kafka' | 'in-process';
-  /** Creates missing topics; never changes the partition count of an existing one (that remaps keys). */
-  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /**
+   * Creates missing topics. An existing topic with another partition count or replication factor
+   * is a TopicConfigurationError (never changed: a new partition count remaps keys); a differing
+   * config entry (retention) is reported as drift and left alone.
+   */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]>;
   /** Resolves once the messages are durable (Kafka: acknowledged by all in-sync replicas). */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
