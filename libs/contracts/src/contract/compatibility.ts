@@ -147,15 +147,24 @@ export function findBreakingChanges(before: JsonSchema, after: JsonSchema, path 
     }
   }
   if (after.multipleOf !== undefined && after.multipleOf !== before.multipleOf) {
-    add('stricter-bound', `multipleOf ${JSON.stringify(before.multipleOf)} → ${JSON.stringify(after.multipleOf)}`);
+    add(
+      'stricter-bound',
+      `multipleOf ${JSON.stringify(before.multipleOf)} → ${JSON.stringify(after.multipleOf)}`,
+    );
   }
   if (after.uniqueItems === true && before.uniqueItems !== true)
     add('stricter-bound', 'items must now be unique');
   if (after.pattern !== undefined && after.pattern !== before.pattern) {
-    add('stricter-pattern', `pattern ${JSON.stringify(before.pattern ?? '(none)')} → ${JSON.stringify(after.pattern)}`);
+    add(
+      'stricter-pattern',
+      `pattern ${JSON.stringify(before.pattern ?? '(none)')} → ${JSON.stringify(after.pattern)}`,
+    );
   }
   if (after.format !== undefined && after.format !== before.format) {
-    add('changed-format', `format ${JSON.stringify(before.format ?? '(none)')} → ${JSON.stringify(after.format)}`);
+    add(
+      'changed-format',
+      `format ${JSON.stringify(before.format ?? '(none)')} → ${JSON.stringify(after.format)}`,
+    );
   }
 
   const oldProperties = asSchema(before.properties);
