@@ -21,6 +21,7 @@ import { RefreshJobsController } from './jobs/refresh-jobs/refresh-jobs.controll
 import { RefreshJobsHandler } from './jobs/refresh-jobs/refresh-jobs.handler';
 import { UpdateJobController } from './jobs/update-job/update-job.controller';
 import { UpdateJobHandler } from './jobs/update-job/update-job.handler';
+import { ContractController } from './contract/contract.controller';
 import { DocsController } from './openapi/docs.controller';
 import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
@@ -52,6 +53,7 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     JobsQueryController,
     PublishBlogPostController,
     DocsController,
+    ContractController,
   ],
   providers: [
     RegisterEmployerHandler,

@@ -16,3 +16,5 @@ export * from './events/candidate-erased.event';
 export * from './events/admin-action-recorded.event';
 export * from './admin';
 export * from './public';
+export * from './replay';
+export * from './contract';

@@ -8,6 +8,7 @@ import { Activity1764230500000, ActivityV21764231400000, Jobs1764231000000 } fro
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
+import { Republishes1764232200000 } from './migrations/1764232200000-republishes';
 import { type Logger } from 'pino';
 
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   Privacy1764230700000,
   Jobs1764231000000,
   ActivityV21764231400000,
+  Republishes1764232200000,
 ];
 
 /**

@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AdminGuard } from '@feedwerk/platform';
+import { RepublishController } from './republish.controller';
+import { RepublishService } from './republish.service';
 
-/** Filled in by its feature (issue 5). */
-@Module({})
+/** Republishing history to the replay topics for analytics backfill (issue 5). */
+@Module({
+  controllers: [RepublishController],
+  providers: [RepublishService, AdminGuard],
+  exports: [RepublishService],
+})
 export class RepublishModule {}

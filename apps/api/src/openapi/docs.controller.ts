@@ -43,6 +43,8 @@ function renderPage(routes: readonly ApiRoute[]): string {
 <body><h1>Feedwerk API</h1>
 <p>The machine-readable document (OpenAPI 3.1, generated from the same zod schemas the server validates with):
 <a href="/docs/openapi.json">/docs/openapi.json</a>. Errors are <code>application/problem+json</code> (RFC 9457).</p>
+<p>The Kafka contract for analytics: <a href="/contract/asyncapi.yaml">/contract/asyncapi.yaml</a> (AsyncAPI 3.0) and the
+JSON Schema of every event version under <a href="/contract">/contract</a>.</p>
 <table><thead><tr><th>method</th><th>path</th><th>what</th><th>auth</th><th>answers</th></tr></thead>
 <tbody>
 ${rows}

@@ -1,5 +1,6 @@
 import { blogPostsRoutes } from '../blog-posts/blog-posts.routes';
 import { candidatesRoutes } from '../candidates/candidates.routes';
+import { contractRoutes } from '../contract/contract.routes';
 import { employersRoutes } from '../employers/employers.routes';
 import { jobsRoutes } from '../jobs/jobs.routes';
 import { type ApiRoute } from './api-route';
@@ -10,4 +11,5 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...jobsRoutes,
   ...blogPostsRoutes,
   ...candidatesRoutes,
+  ...contractRoutes,
 ];
