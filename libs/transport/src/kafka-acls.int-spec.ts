@@ -11,6 +11,8 @@ import {
   replayTopic,
   type Subscription,
 } from '@feedwerk/transport';
+import { createTransport, loadConfig } from '@feedwerk/platform';
+import pino from 'pino';
 import { type SecureKafka, startSecureKafka, waitFor } from '@feedwerk/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 
@@ -51,12 +53,18 @@ describe('least-privilege Kafka: SASL/SCRAM + ACLs', () => {
       },
       retry: { retries: 2, initialRetryTime: 100 },
     });
+  // Built the way the apps build theirs: from KAFKA_SASL_* settings.
   const transport = (user: string): KafkaTransport => {
-    const t = new KafkaTransport({
-      brokers: kafka.brokers,
-      clientId: user,
-      sasl: kafka.sasl(user),
+    const { password } = kafka.sasl(user);
+    const config = loadConfig({
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_CLIENT_ID: user,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: user,
+      KAFKA_SASL_PASSWORD: password,
     });
+    const t = createTransport(config, pino({ level: 'silent' }));
+    if (!(t instanceof KafkaTransport)) throw new Error('expected the Kafka transport');
     transports.push(t);
     return t;
   };
