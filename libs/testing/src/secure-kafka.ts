@@ -29,6 +29,9 @@ export async function startSecureKafka(users: readonly string[]): Promise<Secure
     ...process.env,
     FEEDWERK_INFRA_DIR: dir,
     KAFKA_SECURE: '1',
+    // Started while other test files load the machine: more patience, a smaller heap.
+    KAFKA_START_TIMEOUT: process.env['KAFKA_START_TIMEOUT'] ?? '180',
+    KAFKA_HEAP_OPTS: process.env['KAFKA_HEAP_OPTS'] ?? '-Xmx256m',
     KAFKA_SCRAM_USERS: Object.entries(passwords)
       .map(([user, password]) => `${user}=${password}`)
       .join(','),
