@@ -68,6 +68,22 @@ export default tseslint.config(
     },
   })),
   {
+    // The reference consumer is what an external team would write: kafkajs and the public contract
+    // (docs), no Feedwerk code. Its tests may publish through Feedwerk's own encoder.
+    files: ['apps/analytics-example/**/*.ts'],
+    ignores: ['**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@feedwerk/*', '**/libs/**'], message: 'analytics-example uses no Feedwerk code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

@@ -6,6 +6,12 @@
 #   scripts/infra/kafka.sh stop     TERM (KILL after 10 s), then deletes the state dir
 #   scripts/infra/kafka.sh classpath   prints the classpath (to run Kafka's own tools, e.g. ConsoleProducer)
 #
+# KAFKA_SECURE=1: a second, separate broker (state in <infra>/kafka-secure) with SASL_PLAINTEXT on loopback,
+# SCRAM-SHA-512 users created at format time, the StandardAuthorizer, allow.everyone.if.no.acl.found=false and
+# auto.create.topics.enable=false; `admin` is the super user (also on the PLAIN-authenticated controller listener).
+# KAFKA_SCRAM_USERS="admin=<password>,feedwerk-relay=<password>,..." names the users (admin is required). Only the
+# ACL test and docs/kafka-security.md use it; production runs SASL_SSL (see that document).
+#
 # Jars are fetched once with Maven into ${XDG_CACHE_HOME:-$HOME/.cache}/feedwerk/kafka-$KAFKA_VERSION/libs.
 # State (config, data, logs, pid) lives in ${FEEDWERK_INFRA_DIR:-<repo>/.infra}/kafka.
 # Only the KAFKA_BROKERS line goes to stdout so callers can capture it with $(...); the rest goes to stderr.
@@ -15,7 +21,8 @@ set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 INFRA_DIR="${FEEDWERK_INFRA_DIR:-$REPO_DIR/.infra}"
-KAFKA_DIR="$INFRA_DIR/kafka"
+SECURE="${KAFKA_SECURE:-0}"
+if [[ "$SECURE" == 1 ]]; then KAFKA_DIR="$INFRA_DIR/kafka-secure"; else KAFKA_DIR="$INFRA_DIR/kafka"; fi
 # Newest 4.x on Maven Central that was verified here (broker, console tools and kafkajs 2.2.4).
 VERSION="${KAFKA_VERSION:-4.4.0}"
 # Kafka's poms bring log4j-core but no SLF4J binding (the binary distribution adds it); without one the
@@ -179,11 +186,73 @@ tool_cmd() {
 }
 tool() { "${TOOL[@]}" "$@" 9>&-; }
 
+# user=password pairs from KAFKA_SCRAM_USERS (secure mode), checked before anything is started.
+SCRAM_USERS=()
+ADMIN_PASSWORD=""
+read_scram_users() {
+  local pair user pass pairs
+  [[ -n "${KAFKA_SCRAM_USERS:-}" ]] ||
+    die "KAFKA_SECURE=1 needs KAFKA_SCRAM_USERS=admin=<password>,<user>=<password>,..."
+  IFS=',' read -r -a pairs <<<"$KAFKA_SCRAM_USERS"
+  for pair in "${pairs[@]}"; do
+    user="${pair%%=*}"
+    pass="${pair#*=}"
+    # Both end up inside JAAS and tool arguments: keep them to characters that need no quoting.
+    [[ "$pair" == *=* && "$user" =~ ^[A-Za-z0-9._-]+$ && "$pass" =~ ^[A-Za-z0-9._-]{8,}$ ]] ||
+      die "KAFKA_SCRAM_USERS: '$user' needs user=password of [A-Za-z0-9._-], the password 8+ characters"
+    SCRAM_USERS+=("$user" "$pass")
+    if [[ "$user" == admin ]]; then ADMIN_PASSWORD="$pass"; fi
+  done
+  [[ -n "$ADMIN_PASSWORD" ]] || die "KAFKA_SCRAM_USERS must include admin=<password> (the super user)"
+}
+
+write_secure_config() {
+  local p=$1 cp=$2
+  # The client listener authenticates with SCRAM-SHA-512 (credentials live in the metadata log, added at
+  # format time: KRaft has no ZooKeeper to hold them). The controller listener uses PLAIN with a static
+  # admin entry: the controller must authenticate before any metadata (and so any SCRAM credential) is there.
+  cat >"$KAFKA_DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$cp
+listeners=SASL_PLAINTEXT://127.0.0.1:$p,CONTROLLER://127.0.0.1:$cp
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$p
+inter.broker.listener.name=SASL_PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$ADMIN_PASSWORD";
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$ADMIN_PASSWORD" user_admin="$ADMIN_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin
+auto.create.topics.enable=false
+log.dirs=$KAFKA_DIR/data
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
 write_config() {
   local p=$1 cp=$2
   # Single combined broker+controller (KRaft). Replication settings are 1 because there is one node;
   # internal topics get few partitions so the first consumer group / transaction does not wait for 50.
-  cat >"$KAFKA_DIR/server.properties" <<EOF
+  if [[ "$SECURE" == 1 ]]; then
+    write_secure_config "$p" "$cp"
+  else
+    cat >"$KAFKA_DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cp
@@ -206,6 +275,7 @@ group.initial.rebalance.delay.ms=0
 # The app creates its topics explicitly; kept on for now so ad-hoc test topics just work.
 auto.create.topics.enable=true
 EOF
+  fi
   cat >"$KAFKA_DIR/log4j2.properties" <<EOF
 status = warn
 appender.file.type = File
@@ -236,6 +306,13 @@ EOF
 request.timeout.ms=5000
 default.api.timeout.ms=10000
 EOF
+  if [[ "$SECURE" == 1 ]]; then
+    cat >>"$KAFKA_DIR/tools-client.properties" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$ADMIN_PASSWORD";
+EOF
+  fi
 }
 
 fail_start() {
@@ -277,11 +354,12 @@ cmd_start() {
     return
   fi
   find_java
+  if [[ "$SECURE" == 1 ]]; then read_scram_users; fi
   ensure_libs
   tool_cmd
   kill_ours # a broker left from an earlier run whose pid file or state dir is gone or stale
   rm -rf -- "$KAFKA_DIR"
-  mkdir -p "$KAFKA_DIR"
+  mkdir -p -m 700 "$KAFKA_DIR"
 
   local p cp cluster_id
   read -r p cp < <(free_ports 2)
@@ -290,8 +368,12 @@ cmd_start() {
 
   # What bin/kafka-storage.sh does: a fresh cluster id, then format the log dir as a standalone controller.
   cluster_id="$(tool kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
+  local scram=() i
+  for ((i = 0; i < ${#SCRAM_USERS[@]}; i += 2)); do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=${SCRAM_USERS[i]},password=${SCRAM_USERS[i + 1]}]")
+  done
   tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
-    >"$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "StorageTool format failed"; }
+    "${scram[@]}" >"$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "StorageTool format failed"; }
 
   # setsid: the broker must outlive this script and not get the terminal's/CI step's Ctrl-C or SIGHUP.
   # All its output goes to files, so a caller's $(...) does not wait for the broker to close our stdout.
@@ -346,8 +428,10 @@ main() {
   if [[ "$cmd" != status ]]; then
     mkdir -p "$INFRA_DIR"
     # Serialise concurrent start/stop calls on the same state dir (fd 9 is closed for every child).
-    exec 9>"$INFRA_DIR/.kafka.lock"
-    flock -w 300 9 || die "timed out waiting for $INFRA_DIR/.kafka.lock"
+    local lock
+    lock="$INFRA_DIR/.$(basename "$KAFKA_DIR").lock"
+    exec 9>"$lock"
+    flock -w 300 9 || die "timed out waiting for $lock"
   fi
   "cmd_$cmd"
 }

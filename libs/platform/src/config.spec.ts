@@ -14,6 +14,18 @@ describe('configuration', () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it('takes SASL as all three settings or none', () => {
+    const sasl = {
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'feedwerk-relay',
+      KAFKA_SASL_PASSWORD: 'pw',
+    };
+    expect(loadConfig(sasl)).toMatchObject({ ...sasl, KAFKA_SSL: false });
+    expect(() => loadConfig({ KAFKA_SASL_USERNAME: 'feedwerk-relay' })).toThrow(
+      /KAFKA_SASL_MECHANISM: required when any KAFKA_SASL_\* is set[\s\S]*KAFKA_SASL_PASSWORD/,
+    );
+  });
+
   it('names every bad setting in one message', () => {
     expect(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nohost' })).toThrow(
       /PORT: must be a number[\s\S]*DATABASE_URL: must be a postgres:\/\/ URL[\s\S]*KAFKA_BROKERS/,

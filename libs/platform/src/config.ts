@@ -42,6 +42,14 @@ export const configSchema = z.object({
     )
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('feedwerk'),
+  /**
+   * SASL for a secured cluster (docs/kafka-security.md): each app its own SCRAM user. Unset: no SASL.
+   * KAFKA_SSL=true for SASL_SSL (production); SASL over plaintext is for loopback tests only.
+   */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_SSL: flag.default(false),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, { message: 'may contain only letters, digits, ".", "_" and "-"' })
@@ -183,6 +191,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
       (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
     );
     throw new ConfigurationError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const sasl = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
+  const missingSasl = sasl.filter((name) => result.data[name] === undefined);
+  // Half a SASL setting would silently connect without authentication, and then fail on every ACL.
+  if (missingSasl.length > 0 && missingSasl.length < sasl.length) {
+    throw new ConfigurationError(
+      `invalid configuration:\n${missingSasl.map((name) => `  ${name}: required when any KAFKA_SASL_* is set`).join('\n')}`,
+    );
   }
   return result.data;
 }

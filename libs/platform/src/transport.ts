@@ -5,6 +5,7 @@ import {
   type MessageTransport,
   type TopicSpec,
 } from '@feedwerk/transport';
+import { type SASLOptions } from 'kafkajs';
 import { type Logger } from 'pino';
 import { type FeedwerkConfig } from './config';
 
@@ -37,6 +38,20 @@ export function publicTopicSpecs(config: FeedwerkConfig): TopicSpec[] {
   }));
 }
 
+/** SCRAM credentials of this app's own principal, when the cluster is secured (loadConfig checks all-or-none). */
+function saslOptions(config: FeedwerkConfig): SASLOptions | undefined {
+  const {
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  } = config;
+  if (!mechanism || !username || !password) return undefined;
+  // Two alike branches on purpose: kafkajs types SASLOptions as a union per mechanism literal.
+  return mechanism === 'scram-sha-512'
+    ? { mechanism, username, password }
+    : { mechanism, username, password };
+}
+
 /** Kafka when KAFKA_BROKERS is set, the in-process transport otherwise (embedded default). */
 export function createTransport(config: FeedwerkConfig, log: Logger): MessageTransport {
   if (!config.KAFKA_BROKERS) return new InProcessTransport();
@@ -45,6 +60,8 @@ export function createTransport(config: FeedwerkConfig, log: Logger): MessageTra
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.TOPIC_PREFIX,
+    ssl: config.KAFKA_SSL,
+    sasl: saslOptions(config),
     log: (level, message, extra) => kafkaLog[level](extra, message),
   });
 }

@@ -28,6 +28,8 @@ export interface KafkaTransportOptions {
   readonly topicPrefix?: string;
   readonly log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: object) => void;
   readonly sasl?: KafkaConfig['sasl'];
+  /** TLS to the brokers (SASL_SSL in production); the system's CAs. */
+  readonly ssl?: boolean;
 }
 
 const headerValue = (value: IHeaders[string]): string | undefined => {
@@ -75,6 +77,7 @@ export class KafkaTransport implements MessageTransport {
       clientId: options.clientId,
       brokers: [...options.brokers],
       sasl: options.sasl,
+      ssl: options.ssl ?? false,
       connectionTimeout: 3_000,
       requestTimeout: 10_000,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
