@@ -421,6 +421,19 @@ describe.each([
     }
   });
 
+  it('serves the admin page (a static shell with a strict CSP, no data, no credential needed)', async () => {
+    const page = await fetch(`${setup.adminUrl}/admin`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<script src="/admin/admin.js" defer></script>');
+    const script = await fetch(`${setup.adminUrl}/admin/admin.js`);
+    expect([script.status, script.headers.get('content-type')]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+    ]);
+  });
+
   it.each([
     ['/admin/events?limit=501', 'limit'],
     ['/admin/events?limit=0', 'limit'],
