@@ -2,7 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { EventStore1764230400000, eventStoreEntities } from '@feedwerk/event-store';
+import {
+  EventStore1764230400000,
+  eventStoreEntities,
+  HistoryIndexes1764232500000,
+} from '@feedwerk/event-store';
 import { Privacy1764230700000 } from '@feedwerk/privacy';
 import { Activity1764230500000, ActivityV21764231400000, Jobs1764231000000 } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
@@ -20,6 +24,7 @@ export const MIGRATIONS = [
   Jobs1764231000000,
   ActivityV21764231400000,
   Republishes1764232200000,
+  HistoryIndexes1764232500000,
 ];
 
 /**
