@@ -357,7 +357,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
             answer = started;
           } else if (path === '/admin/republishes') {
             republishes = republishes.map((r) => advance(r, 'running', 'done'));
-            answer = republishes;
+            answer = { items: republishes };
           }
           response.writeHead(answer === null ? 404 : 200, { 'content-type': 'application/json' });
           response.end(JSON.stringify(answer));

@@ -396,7 +396,7 @@
   byId('projections-refresh').addEventListener('click', guarded('projections-status', loadProjections));
 
   async function loadRepublishes() {
-    const list = await getJson('/admin/republishes');
+    const { items: list } = await getJson('/admin/republishes');
     byId('republish-list').replaceChildren(
       ...list.map((r) =>
         h(

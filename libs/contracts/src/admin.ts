@@ -95,6 +95,11 @@ export const RepublishRequest = z
   });
 export type RepublishRequest = z.output<typeof RepublishRequest>;
 
+/** GET /admin/republishes: newest first. */
+export interface RepublishList {
+  readonly items: readonly RepublishView[];
+}
+
 export interface RepublishView {
   readonly id: string;
   readonly fromPosition: number;

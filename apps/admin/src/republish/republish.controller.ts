@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { AdminRoutes, RepublishRequest, type RepublishView } from '@feedwerk/contracts';
+import { AdminRoutes, type RepublishList, RepublishRequest, type RepublishView } from '@feedwerk/contracts';
 import { AdminGuard, type AdminRequest, parseBody, ProblemException } from '@feedwerk/platform';
 import { type FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -69,7 +69,7 @@ export class RepublishController {
   }
 
   @Get(AdminRoutes.republishes)
-  async list(): Promise<{ items: RepublishView[] }> {
+  async list(): Promise<RepublishList> {
     return { items: await this.republishes.list() };
   }
 
