@@ -4,7 +4,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { EventStore1764230400000, eventStoreEntities } from '@feedwerk/event-store';
 import { Privacy1764230700000 } from '@feedwerk/privacy';
-import { Activity1764230500000, ActivityV21764231400000, Jobs1764231000000 } from '@feedwerk/read-models';
+import {
+  Activity1764230500000,
+  ActivityV21764231400000,
+  Generations1764232000000,
+  Jobs1764231000000,
+} from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
@@ -18,6 +23,7 @@ export const MIGRATIONS = [
   Privacy1764230700000,
   Jobs1764231000000,
   ActivityV21764231400000,
+  Generations1764232000000,
 ];
 
 /**
