@@ -96,14 +96,13 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
   afterAll(() => db.close());
 
-  const liveGeneration = async (projection: string) =>
-    (
-      (await db.dataSource.query(`SELECT generation FROM projection_live WHERE projection = $1`, [
-        projection,
-      ])) as {
-        generation: number;
-      }[]
-    )[0]!.generation;
+  const liveGeneration = async (projection: string) => {
+    const rows = await db.dataSource.query<{ generation: number }[]>(
+      `SELECT generation FROM projection_live WHERE projection = $1`,
+      [projection],
+    );
+    return rows[0]!.generation;
+  };
 
   /** Varied history: postings on several portals (bursts), a close, an update, an employer. */
   async function appendMixed(n: number): Promise<FeedEvent[]> {
