@@ -264,8 +264,14 @@ describe.each([
         rebuild: null,
       });
 
-      // The store is complete now: fold it from scratch, in commit order.
-      const events = await history(db);
+      // The store is complete now: fold it from scratch, in commit order (read once no transaction
+      // still running holds the commit-order frontier back, i.e. every posting is in it).
+      const postingIds = new Set(postedJobs.map((id) => `job:${id}`));
+      const events = await waitFor('the whole history in commit order', async () => {
+        const all = await history(db);
+        const postings = all.filter((e) => e.type === 'JobPosted' && postingIds.has(e.streamId));
+        return postings.length === postingIds.size ? all : undefined;
+      });
       const expected = foldActivity(events, { burstWindowMs: 0 });
       // The projector keeps projecting into the new generation: wait until it has applied everything.
       const t = activityTables(2);
@@ -342,4 +348,147 @@ describe.each([
       client.close();
     }
   }, 300_000);
+});
+
+async function request(
+  url: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  headers: Record<string, string>,
+) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: method === 'POST' ? { 'content-type': 'application/json', ...headers } : headers,
+    body: method === 'POST' ? '{}' : undefined,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    body: (text ? JSON.parse(text) : null) as Record<string, unknown>,
+  };
+}
+
+describe('the rebuild admin routes refuse bad input (embedded)', () => {
+  let deployment: RebuildDeployment;
+  let employerKey: string;
+
+  beforeAll(async () => {
+    const started = await startEmbedded({ ...SETTINGS, REBUILD_BATCH_SIZE: '1' });
+    deployment = {
+      apiUrl: started.apiUrl,
+      tickerUrl: started.tickerUrl,
+      adminUrl: started.apiUrl,
+      db: started.apps[0]!.get(DataSource),
+      stop: () => started.stop(),
+    };
+    const registered = await post(deployment.apiUrl, '/employers', employerBody());
+    employerKey = String(registered.body.apiKey);
+    // Enough history that a rebuild in batches of one event is still running when it is cancelled.
+    const imported = await post(
+      deployment.apiUrl,
+      '/jobs/import',
+      { jobs: Array.from({ length: 200 }, () => jobBody()) },
+      { authorization: `Bearer ${employerKey}` },
+    );
+    expect(imported.status).toBe(201);
+  }, 120_000);
+  afterAll(() => deployment?.stop(), 60_000);
+
+  const counts = async () => {
+    const rows = await deployment.db.query<{ rebuilds: string; audit: string; live: string }[]>(
+      `SELECT (SELECT count(*) FROM projection_rebuilds) AS rebuilds,
+              (SELECT count(*) FROM events WHERE type = 'AdminActionRecorded') AS audit,
+              (SELECT string_agg(projection || '=' || generation, ',' ORDER BY projection) FROM projection_live) AS live`,
+    );
+    return rows[0];
+  };
+  const uuid = '0b6f5a52-8f0c-4a8e-9d55-2f3c8f1f6b7e';
+
+  it.each([
+    ['an unknown projection', 'POST', '/admin/projections/nope/rebuilds', 'admin', 400, 'name'],
+    [
+      'a projection name that is a path trick',
+      'POST',
+      '/admin/projections/..%2Factivity/rebuilds',
+      'admin',
+      400,
+      'name',
+    ],
+    ['no credential', 'POST', '/admin/projections/activity/rebuilds', 'none', 401, null],
+    ['an employer API key', 'POST', '/admin/projections/activity/rebuilds', 'employer', 403, null],
+    ['a wrong admin token', 'POST', '/admin/projections/activity/rebuilds', 'wrong', 401, null],
+    ['no credential on the list', 'GET', '/admin/projections', 'none', 401, null],
+    ['an employer key on progress', 'GET', `/admin/rebuilds/${uuid}`, 'employer', 403, null],
+    ['a rebuild id that is not a uuid', 'GET', '/admin/rebuilds/not-a-uuid', 'admin', 400, 'rebuildId'],
+    ['an unknown rebuild', 'GET', `/admin/rebuilds/${uuid}`, 'admin', 404, null],
+    [
+      'cancelling an id that is not a uuid',
+      'DELETE',
+      '/admin/rebuilds/1%27%20OR%201=1',
+      'admin',
+      400,
+      'rebuildId',
+    ],
+    ['cancelling an unknown rebuild', 'DELETE', `/admin/rebuilds/${uuid}`, 'admin', 404, null],
+    ['cancelling without a credential', 'DELETE', `/admin/rebuilds/${uuid}`, 'none', 401, null],
+  ] as const)(
+    '%s: %s %s as %s → %i problem, nothing changed',
+    async (_case, method, path, who, status, field) => {
+      const before = await counts();
+      const headers: Record<string, string> =
+        who === 'admin'
+          ? ADMIN
+          : who === 'employer'
+            ? { authorization: `Bearer ${employerKey}` }
+            : who === 'wrong'
+              ? { authorization: `Bearer ${'x'.repeat(40)}` }
+              : {};
+      const answer = await request(deployment.adminUrl, method, path, headers);
+      expect(answer.status).toBe(status);
+      expect(answer.contentType).toContain('application/problem+json');
+      expect(answer.body).toMatchObject({ status });
+      if (field) {
+        expect(answer.body.errors).toEqual([
+          expect.objectContaining({ path: field, message: expect.any(String) }),
+        ]);
+      }
+      expect(await counts()).toEqual(before);
+    },
+  );
+
+  it('cancels a running rebuild once: a second cancel is a 409, the live generation is untouched', async () => {
+    const started = await request(deployment.adminUrl, 'POST', '/admin/projections/jobs/rebuilds', ADMIN);
+    expect(started.status).toBe(202);
+    const id = String(started.body.id);
+    const cancelled = await request(deployment.adminUrl, 'DELETE', `/admin/rebuilds/${id}`, ADMIN);
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({ id, cancelRequested: true });
+    const before = await counts();
+    const twice = await request(deployment.adminUrl, 'DELETE', `/admin/rebuilds/${id}`, ADMIN);
+    expect(twice.status).toBe(409);
+    expect(twice.contentType).toContain('application/problem+json');
+    expect(await counts()).toEqual(before);
+
+    const view = await waitFor('the builder to cancel', async () => {
+      const answer = await request(deployment.adminUrl, 'GET', `/admin/rebuilds/${id}`, ADMIN);
+      return answer.body.status === 'cancelled' ? answer.body : undefined;
+    });
+    expect(view).toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
+    expect((await request(deployment.adminUrl, 'DELETE', `/admin/rebuilds/${id}`, ADMIN)).status).toBe(409);
+    expect((await counts())?.live).toBe('activity=1,jobs=1');
+    const tables = await deployment.db.query<{ t: string | null }[]>(
+      `SELECT to_regclass('rm_jobs_v1_g2')::text AS t`,
+    );
+    expect(tables[0]?.t).toBeNull();
+    // Start and cancel are both in the audit log, by the same admin.
+    const audit = await deployment.db.query<{ action: string; target: string; actor: string }[]>(
+      `SELECT data->>'action' AS action, data->>'target' AS target, metadata->'actor'->>'id' AS actor
+         FROM events WHERE type = 'AdminActionRecorded' ORDER BY global_position`,
+    );
+    expect(audit).toEqual([
+      { action: 'projection.rebuild.requested', target: 'jobs', actor: expect.stringMatching(/^admin-/) },
+      { action: 'projection.rebuild.cancelled', target: id, actor: audit[0]!.actor },
+    ]);
+  });
 });

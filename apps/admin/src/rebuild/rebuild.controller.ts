@@ -116,8 +116,8 @@ export class RebuildController {
           action: 'projection.rebuild.cancelled',
           target: rebuildId,
           parameters: { projection: existing.projection, generation: existing.generation },
-          alsoWrite: async () => {
-            cancelled = await this.engine.requestCancel(rebuildId);
+          alsoWrite: async (tx) => {
+            cancelled = await this.engine.requestCancel(rebuildId, tx);
             // Lost a race with the switch or another cancel: nothing recorded, answered below.
             if (!cancelled) throw new CancelRefused();
           },

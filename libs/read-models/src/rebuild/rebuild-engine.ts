@@ -164,8 +164,8 @@ export class RebuildEngine {
   }
 
   /** Asks a building rebuild to stop; the builder drops its tables at its next batch. */
-  async requestCancel(id: string): Promise<RebuildRecord | null> {
-    const rows: RebuildDbRow[] = await this.db.query(
+  async requestCancel(id: string, tx: EntityManager = this.db.manager): Promise<RebuildRecord | null> {
+    const rows: RebuildDbRow[] = await tx.query(
       `UPDATE projection_rebuilds SET cancel_requested = true, updated_at = now()
         WHERE id = $1 AND status = 'building' AND NOT cancel_requested
         RETURNING ${REBUILD_COLUMNS}`,
