@@ -223,25 +223,31 @@ export async function saveActivityBatch(
 ): Promise<void> {
   const dirty = model.takeDirty();
   if (changes.length > 0) {
-    const items = changes.map((c) => c.item);
+    // One JSON document per batch: serialised natively by V8 and parsed once by PostgreSQL, much
+    // cheaper per row than a dozen typed arrays (a rebuild writes up to one change per event).
     await tx.query(
       `INSERT INTO ${t.changes}
          (position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::int[], $10::bigint[], $11::timestamptz[], $12::uuid[])`,
+       SELECT position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id
+         FROM json_to_recordset($1::json) AS r(position bigint, op text, item_id uuid, kind text, previous_kind text,
+              portal text, region text, category text, count int, item_order bigint, at timestamptz, event_id uuid)`,
       [
-        changes.map((c) => c.position),
-        changes.map((c) => c.op),
-        items.map((i) => i.id),
-        items.map((i) => i.kind),
-        changes.map((c) => c.previousKind),
-        items.map((i) => i.portal),
-        items.map((i) => i.region),
-        items.map((i) => i.category),
-        items.map((i) => i.count),
-        items.map((i) => i.order),
-        items.map((i) => i.at),
-        causes,
+        JSON.stringify(
+          changes.map((c, n) => ({
+            position: c.position,
+            op: c.op,
+            item_id: c.item.id,
+            kind: c.item.kind,
+            previous_kind: c.previousKind,
+            portal: c.item.portal,
+            region: c.item.region,
+            category: c.item.category,
+            count: c.item.count,
+            item_order: c.item.order,
+            at: c.item.at,
+            event_id: causes[n],
+          })),
+        ),
       ],
     );
   }

@@ -93,6 +93,16 @@ interface BuilderState {
   readonly checkpoint: StoreCheckpoint;
   readonly model: ActivityModel | null;
   readonly samples: { at: number; done: number }[];
+  /** The next batch, read (and decoded) while the previous one was being written. */
+  readonly next?: Promise<Decoded>;
+}
+
+interface Decoded {
+  /** Stored events read, decodable or not (they all advance the checkpoint). */
+  readonly count: number;
+  readonly events: FeedEvent[];
+  /** Where the batch ends; unchanged when it is empty. */
+  readonly end: StoreCheckpoint;
 }
 
 const RATE_WINDOW_MS = 5_000;
@@ -269,14 +279,13 @@ export class RebuildEngine {
         if (row.projection === 'activity') await this.foldActivity(tx, row, state.model!, events);
         else await this.jobs.applyIn(tx, jobsTables(row.generation), events);
       };
-      const read = async () => {
-        const stored = await this.store.readAll(checkpoint, this.batchSize, tx);
-        const last = stored.at(-1);
-        if (last) checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-        done += stored.length;
-        return { count: stored.length, events: decodable(stored) };
+      const read = async (prefetched?: Promise<Decoded>) => {
+        const decoded = await (prefetched ?? this.readDecoded(checkpoint, tx));
+        checkpoint = decoded.end;
+        done += decoded.count;
+        return decoded;
       };
-      const batch = await read();
+      const batch = await read(state.next);
       await fold(batch.events);
       let status: RebuildStatus = 'building';
       if (batch.count < this.batchSize) {
@@ -301,7 +310,12 @@ export class RebuildEngine {
         [id, checkpoint.transactionId, checkpoint.globalPosition, done, rate, status],
       );
       if (state.model) pruneActivityModel(state.model);
-      this.states.set(id, { checkpoint, model: state.model, samples });
+      // Read the next batch on another connection while this one commits: the store's rows are
+      // immutable and the read is a commit-ordered prefix after `checkpoint`, so it is the same
+      // batch the next step would read (the next step uses it only if its row is at `checkpoint`).
+      const next = status === 'building' ? this.readDecoded(checkpoint) : undefined;
+      next?.catch(() => undefined);
+      this.states.set(id, { checkpoint, model: state.model, samples, ...(next ? { next } : {}) });
       return status === 'live' ? 'live' : 'continue';
     });
     if (outcome !== 'continue' && outcome !== 'busy') this.states.delete(id);
@@ -379,6 +393,16 @@ export class RebuildEngine {
     for (const event of events) touched.set(event.streamId, event.streamPosition);
     const { changes, causes } = foldBatch(model, events);
     await saveActivityBatch(tx, activityTables(row.generation), model, changes, causes, touched);
+  }
+
+  private async readDecoded(from: StoreCheckpoint, tx?: EntityManager): Promise<Decoded> {
+    const stored = await this.store.readAll(from, this.batchSize, tx);
+    const last = stored.at(-1);
+    return {
+      count: stored.length,
+      events: decodable(stored),
+      end: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : from,
+    };
   }
 
   private async lockRow(tx: EntityManager, id: string): Promise<RebuildRecord | null> {
