@@ -36,6 +36,9 @@ export class Generations1764232000000 implements MigrationInterface {
         events_per_second double precision NOT NULL DEFAULT 0,
         error text,
         cancel_requested boolean NOT NULL DEFAULT false,
+        -- The builder (process) working on it and when it last committed a batch: its lease.
+        builder text,
+        heartbeat_at timestamptz,
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT projection_rebuilds_generation_uq UNIQUE (projection, generation)
       )`);

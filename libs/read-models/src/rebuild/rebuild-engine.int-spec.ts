@@ -188,8 +188,14 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(await tableExists(db.dataSource, activityTables(1).items)).toBe(false);
     expect(await tableExists(db.dataSource, activityTables(2).items)).toBe(true);
 
-    // A new process (no memory of the fold) continues from the row's checkpoint.
+    // A new process (no memory of the fold) leaves it alone while the first one's lease is fresh …
     const second = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    expect(await second.step(rebuild.id)).toBe('busy');
+    // … and once it lapsed (the first process died), continues from the row's checkpoint.
+    await db.dataSource.query(
+      `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`,
+      [rebuild.id],
+    );
     expect(await second.run(rebuild.id)).toBe('live');
     expect(await generationContent(db.dataSource, 3)).toEqual(expectedContent(await history(store)));
     expect(await liveGeneration('activity')).toBe(3);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
@@ -106,6 +107,8 @@ interface Decoded {
 }
 
 const RATE_WINDOW_MS = 5_000;
+/** A builder that committed a batch within this time keeps the rebuild; others leave it alone. */
+const LEASE_SECONDS = 15;
 const sameCheckpoint = (a: StoreCheckpoint, b: StoreCheckpoint) =>
   a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
 
@@ -127,6 +130,8 @@ export class RebuildEngine {
   private readonly batchSize: number;
   private readonly states = new Map<string, BuilderState>();
   private readonly jobs: JobsProjection;
+  /** This builder's identity for the lease (several admin processes may run builders). */
+  private readonly builderId = randomUUID();
 
   constructor(
     private readonly db: DataSource,
@@ -269,6 +274,14 @@ export class RebuildEngine {
         );
         return 'cancelled';
       }
+      // Another process built a batch moments ago: it holds the fold in memory, so it goes on (taking
+      // turns would make each reload the state from the tables). Its lease lapses if it crashed.
+      const lease: { builder: string | null; fresh: boolean }[] = await tx.query(
+        `SELECT builder, heartbeat_at > now() - make_interval(secs => $2) AS fresh
+           FROM projection_rebuilds WHERE id = $1`,
+        [id, LEASE_SECONDS],
+      );
+      if (lease[0]?.fresh && lease[0].builder !== this.builderId) return 'busy';
       let state = this.states.get(id);
       if (!state || !sameCheckpoint(state.checkpoint, row.checkpoint)) {
         state = await this.prepare(tx, row);
@@ -305,9 +318,10 @@ export class RebuildEngine {
       await tx.query(
         `UPDATE projection_rebuilds SET checkpoint_tx = $2, checkpoint_pos = $3, done = $4, events_per_second = $5,
            status = $6, total = CASE WHEN $6 = 'live' THEN $4 ELSE total END,
-           finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now()
+           finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now(),
+           builder = $7, heartbeat_at = now()
          WHERE id = $1`,
-        [id, checkpoint.transactionId, checkpoint.globalPosition, done, rate, status],
+        [id, checkpoint.transactionId, checkpoint.globalPosition, done, rate, status, this.builderId],
       );
       if (state.model) pruneActivityModel(state.model);
       // Read the next batch on another connection while this one commits: the store's rows are
