@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -242,6 +242,8 @@ export async function run(args) {
         cpus: cpus().length,
         cpu: cpus()[0]?.model,
         memoryGiB: Math.round(totalmem() / 2 ** 30),
+        // Other work on the machine skews every rate: the load average when the run ended.
+        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
         node: process.version,
       },
       postgres: (await client.query('SHOW server_version')).rows[0].server_version,
