@@ -8,7 +8,12 @@ import {
 } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { activityTables, type ActivityTables, liveGeneration } from '../generations/generations';
+import {
+  activityTables,
+  type ActivityTables,
+  checkpointKeySql,
+  liveGeneration,
+} from '../generations/generations';
 import { inStreamOrder } from '../stream-order';
 import {
   ActivityModel,
@@ -444,30 +449,32 @@ export class ActivityFeed {
 
   /** The live generation, its feed's head (last committed position) and how far changes were published. */
   async state(): Promise<FeedState> {
-    // One snapshot: the generation and its counters agree.
-    return this.db.transaction('REPEATABLE READ', async (tx) => {
-      const generation = await liveGeneration(tx, 'activity', 'none');
-      const rows: { feed_position: string; published_position: string }[] = await tx.query(
-        `SELECT feed_position, published_position FROM projection_state WHERE projection = $1`,
-        [activityTables(generation).name],
+    // One statement (one snapshot, one round trip: ticker nodes and the publisher poll it).
+    const rows: { generation: number; feed_position: string; published_position: string }[] =
+      await this.db.query(
+        `SELECT l.generation, s.feed_position, s.published_position
+           FROM projection_live l
+           JOIN projection_state s ON s.projection = ${checkpointKeySql('activity', 'l.generation')}
+          WHERE l.projection = 'activity'`,
       );
-      return {
-        generation,
-        head: Number(rows[0]?.feed_position ?? 0),
-        published: Number(rows[0]?.published_position ?? 0),
-      };
-    });
+    const row = rows[0];
+    if (!row) throw new Error('the activity projection has no live generation (migrations not run?)');
+    return {
+      generation: row.generation,
+      head: Number(row.feed_position),
+      published: Number(row.published_position),
+    };
   }
 
   /** Records that changes up to `position` of `generation` (default: the live one) were published. */
   async markPublished(position: number, generation?: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const t = activityTables(generation ?? (await liveGeneration(tx, 'activity', 'none')));
-      await tx.query(
-        `UPDATE projection_state SET published_position = GREATEST(published_position, $2) WHERE projection = $1`,
-        [t.name, position],
-      );
-    });
+    // One statement: publishing marks after every batch, and ticker nodes compare against it.
+    await this.db.query(
+      `UPDATE projection_state SET published_position = GREATEST(published_position, $2)
+        WHERE projection = (SELECT ${checkpointKeySql('activity', 'COALESCE($1::int, generation)')}
+                              FROM projection_live WHERE projection = 'activity')`,
+      [generation ?? null, position],
+    );
   }
 }
 

@@ -35,6 +35,14 @@ const suffix = (generation: number): string => {
 const keyOf = (projection: GenerationalProjection, generation: number): string =>
   generation === 1 ? PROJECTION_VERSIONS[projection] : `${PROJECTION_VERSIONS[projection]}#g${generation}`;
 
+/**
+ * The same checkpoint key as a SQL expression over a generation column (`keyOf` in SQL), for
+ * statements that resolve the live generation and its counters in one snapshot.
+ */
+export const checkpointKeySql = (projection: GenerationalProjection, generation: string): string =>
+  `CASE WHEN ${generation} = 1 THEN '${PROJECTION_VERSIONS[projection]}' ` +
+  `ELSE '${PROJECTION_VERSIONS[projection]}#g' || ${generation} END`;
+
 export function activityTables(generation: number): ActivityTables {
   const s = suffix(generation);
   return {
