@@ -52,9 +52,10 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
     let failures = 0;
     while (this.running) {
       try {
-        const { head, published } = await this.feed.state();
+        const { generation, head, published } = await this.feed.state();
         if (head > published) {
-          const changes = await this.feed.between(published, head, BATCH);
+          // Read and mark in the generation state() named: a switch in between must not mix two feeds.
+          const changes = await this.feed.between(published, head, BATCH, generation);
           await this.transport.publish(
             Topics.tickerChanges,
             changes.map((change) => ({
@@ -63,7 +64,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
               headers: headersOf(change),
             })),
           );
-          await this.feed.markPublished(changes[changes.length - 1]?.position ?? published);
+          await this.feed.markPublished(changes[changes.length - 1]?.position ?? published, generation);
           failures = 0;
           continue;
         }

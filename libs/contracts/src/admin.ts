@@ -62,6 +62,8 @@ export interface RebuildView {
   readonly finishedAt: string | null;
   readonly progress: AdminJobProgress;
   readonly error: string | null;
+  /** A cancel was asked for; the builder stops at its next batch (status becomes `cancelled`). */
+  readonly cancelRequested: boolean;
 }
 
 export interface ProjectionView {

@@ -8,7 +8,12 @@ import {
   HistoryIndexes1764232500000,
 } from '@feedwerk/event-store';
 import { Privacy1764230700000 } from '@feedwerk/privacy';
-import { Activity1764230500000, ActivityV21764231400000, Jobs1764231000000 } from '@feedwerk/read-models';
+import {
+  Activity1764230500000,
+  ActivityV21764231400000,
+  Generations1764232000000,
+  Jobs1764231000000,
+} from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
@@ -23,6 +28,7 @@ export const MIGRATIONS = [
   Privacy1764230700000,
   Jobs1764231000000,
   ActivityV21764231400000,
+  Generations1764232000000,
   Republishes1764232200000,
   HistoryIndexes1764232500000,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type AdminAction, currentSchemaVersion, StreamIds } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
+import { type EntityManager } from 'typeorm';
 
 export const ADMIN_SOURCE = '/feedwerk/admin';
 
@@ -27,6 +28,8 @@ export class AdminAudit {
     readonly parameters?: Readonly<Record<string, string | number | boolean | null>>;
     /** Defaults to a new id; pass one to tie the record to what it started (a rebuild's id). */
     readonly actionId?: string;
+    /** Writes that must commit with the record or not at all (the action itself, e.g. a rebuild's row). */
+    readonly alsoWrite?: (tx: EntityManager) => Promise<void>;
   }): Promise<RecordedAction> {
     const actionId = input.actionId ?? randomUUID();
     const now = new Date();
@@ -47,6 +50,7 @@ export class AdminAudit {
         source: ADMIN_SOURCE,
       },
       now,
+      ...(input.alsoWrite ? { alsoWrite: input.alsoWrite } : {}),
       respond: (appended) => ({ actionId, globalPosition: appended[0]?.globalPosition ?? 0 }),
     });
     return outcome.result;

@@ -1,5 +1,28 @@
 import { Module } from '@nestjs/common';
+import { EventStore } from '@feedwerk/event-store';
+import { RebuildEngine } from '@feedwerk/read-models';
+import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { DataSource } from 'typeorm';
+import { AdminGuard } from '@feedwerk/platform';
+import { RebuildController } from './rebuild.controller';
+import { RebuildWorker } from './rebuild.worker';
 
-/** Filled in by its feature (issue 5). */
-@Module({})
+/** Blue/green rebuilds of the read models: the admin API and the builder that runs them. */
+@Module({
+  controllers: [RebuildController],
+  providers: [
+    {
+      provide: RebuildEngine,
+      useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>
+        new RebuildEngine(db, store, {
+          burstWindowMs: config.TICKER_BURST_WINDOW_MS,
+          batchSize: config.REBUILD_BATCH_SIZE,
+        }),
+      inject: [DataSource, EventStore, FEEDWERK_CONFIG],
+    },
+    RebuildWorker,
+    AdminGuard,
+  ],
+  exports: [RebuildEngine],
+})
 export class RebuildModule {}

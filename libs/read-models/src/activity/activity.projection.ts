@@ -8,6 +8,12 @@ import {
 } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
+import {
+  activityTables,
+  type ActivityTables,
+  checkpointKeySql,
+  liveGeneration,
+} from '../generations/generations';
 import { inStreamOrder } from '../stream-order';
 import {
   ActivityModel,
@@ -17,17 +23,11 @@ import {
 } from './activity.fold';
 
 /**
- * The live version of the activity projection, in one place: its name is also its checkpoint key
- * (projection_state, projection_streams); its tables carry the version. A rebuild (issue 5) builds
- * the next version beside it.
+ * Generation 1 of the activity projection: its name is also its checkpoint key (projection_state,
+ * projection_streams); its tables carry the version. Rebuilds build further generations beside it
+ * (`activityTables(n)`); readers and writers resolve the live one per transaction.
  */
-export const ACTIVITY = {
-  name: 'activity@2',
-  changes: 'rm_activity_v2_changes',
-  items: 'rm_activity_v2_items',
-  slots: 'rm_activity_v2_slots',
-  members: 'rm_activity_v2_members',
-} as const;
+export const ACTIVITY = activityTables(1);
 
 export interface ActivityResult {
   /** The feed's new changes, in position order. */
@@ -125,13 +125,14 @@ export class ActivityProjection {
   async handle(events: readonly FeedEvent[]): Promise<ActivityResult> {
     if (events.length === 0) return { changes: [], skipped: 0, gapFilled: 0 };
     return this.db.transaction(async (tx) => {
+      // The live generation, locked for this batch: a switch waits for it, or it waits for the switch.
+      const t = activityTables(await liveGeneration(tx, 'activity', 'share'));
       const counter: { feed_position: string }[] = await tx.query(
         `SELECT feed_position FROM projection_state WHERE projection = $1 FOR UPDATE`,
-        [ACTIVITY.name],
+        [t.name],
       );
-      if (!counter[0])
-        throw new Error(`projection ${ACTIVITY.name} is not initialised (migrations not run?)`);
-      const versions = await this.versions(tx, [...new Set(events.map((e) => e.streamId))]);
+      if (!counter[0]) throw new Error(`projection ${t.name} is not initialised (migrations not run?)`);
+      const versions = await streamVersions(tx, t, [...new Set(events.map((e) => e.streamId))]);
       const touched = new Map<string, number>();
       const apply: FeedEvent[] = [];
       let skipped = 0;
@@ -149,188 +150,231 @@ export class ActivityProjection {
       }
       if (apply.length === 0) return { changes: [], skipped, gapFilled };
 
-      const model = await this.load(tx, apply, Number(counter[0].feed_position));
-      const changes: TickerChangeRecord[] = [];
-      const causes: string[] = [];
-      for (const event of apply) {
-        for (const change of model.apply(event)) {
-          changes.push(change);
-          causes.push(event.id);
-        }
-      }
-      await this.save(tx, model, changes, causes);
-      await tx.query(
-        `INSERT INTO projection_streams (projection, stream_id, version)
-         SELECT $1, * FROM unnest($2::text[], $3::int[])
-         ON CONFLICT (projection, stream_id) DO UPDATE SET version = EXCLUDED.version`,
-        [ACTIVITY.name, [...touched.keys()], [...touched.values()]],
-      );
-      await tx.query(
-        `UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`,
-        [ACTIVITY.name, model.position],
-      );
+      const model = new ActivityModel(this.options, Number(counter[0].feed_position));
+      await loadActivityState(tx, t, model, apply);
+      const { changes, causes } = foldBatch(model, apply);
+      await saveActivityBatch(tx, t, model, changes, causes, touched);
       return { changes, skipped, gapFilled };
     });
   }
+}
 
-  /** Loads exactly the state the batch's events can touch: their portals' slots, members, and those items. */
-  private async load(
-    tx: EntityManager,
-    events: readonly FeedEvent[],
-    position: number,
-  ): Promise<ActivityModel> {
-    const slots = new Set<string>();
-    const members = new Set<string>();
-    const subjects = new Set<string>();
-    for (const event of events) {
-      switch (event.type) {
-        case 'JobPosted':
-          slots.add(`jobs:${event.data.portal}`);
-          members.add(`job:${event.data.jobId}`);
-          break;
-        case 'CvUploaded':
-          slots.add(`cvs:${event.data.portal}`);
-          members.add(`cv:${event.data.cvId}`);
-          break;
-        case 'JobClosed':
-          members.add(`job:${event.data.jobId}`);
-          break;
-        case 'CandidateErased':
-          subjects.add(`candidate:${event.data.candidateId}`);
-          break;
-        // These add items of their own and touch no shared state.
-        case 'JobUpdated':
-        case 'JobsRefreshed':
-        case 'BlogPostPublished':
-        case 'EmployerRegistered':
-        case 'AdminActionRecorded':
-          break;
-      }
+/** Loads exactly the state the batch's events can touch into `model`: their portals' slots, members, and those items. */
+export async function loadActivityState(
+  tx: EntityManager,
+  t: ActivityTables,
+  model: ActivityModel,
+  events: readonly FeedEvent[],
+): Promise<void> {
+  const slots = new Set<string>();
+  const members = new Set<string>();
+  const subjects = new Set<string>();
+  for (const event of events) {
+    switch (event.type) {
+      case 'JobPosted':
+        slots.add(`jobs:${event.data.portal}`);
+        members.add(`job:${event.data.jobId}`);
+        break;
+      case 'CvUploaded':
+        slots.add(`cvs:${event.data.portal}`);
+        members.add(`cv:${event.data.cvId}`);
+        break;
+      case 'JobClosed':
+        members.add(`job:${event.data.jobId}`);
+        break;
+      case 'CandidateErased':
+        subjects.add(`candidate:${event.data.candidateId}`);
+        break;
+      // These add items of their own and touch no shared state.
+      case 'JobUpdated':
+      case 'JobsRefreshed':
+      case 'BlogPostPublished':
+      case 'EmployerRegistered':
+      case 'AdminActionRecorded':
+        break;
     }
-    const model = new ActivityModel(this.options, position);
-    const slotRows: { slot: string; item_id: string }[] = slots.size
-      ? await tx.query(`SELECT slot, item_id FROM ${ACTIVITY.slots} WHERE slot = ANY($1::text[])`, [
-          [...slots],
-        ])
+  }
+  const slotRows: { slot: string; item_id: string }[] = slots.size
+    ? await tx.query(`SELECT slot, item_id FROM ${t.slots} WHERE slot = ANY($1::text[])`, [[...slots]])
+    : [];
+  const memberRows: { member: string; item_id: string; subject: string }[] =
+    members.size || subjects.size
+      ? await tx.query(
+          `SELECT member, item_id, subject FROM ${t.members}
+            WHERE member = ANY($1::text[]) OR subject = ANY($2::text[])`,
+          [[...members], [...subjects]],
+        )
       : [];
-    const memberRows: { member: string; item_id: string; subject: string }[] =
-      members.size || subjects.size
-        ? await tx.query(
-            `SELECT member, item_id, subject FROM ${ACTIVITY.members}
-              WHERE member = ANY($1::text[]) OR subject = ANY($2::text[])`,
-            [[...members], [...subjects]],
-          )
-        : [];
-    for (const row of slotRows) model.slots.set(row.slot, row.item_id);
-    for (const row of memberRows)
-      model.members.set(row.member, { itemId: row.item_id, subject: row.subject });
-    const ids = [...new Set([...slotRows, ...memberRows].map((r) => r.item_id))];
-    if (ids.length > 0) {
-      const itemRows: ItemRow[] = await tx.query(
-        `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
-           FROM ${ACTIVITY.items} WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      for (const row of itemRows) model.items.set(row.id, toItem(row));
-    }
-    return model;
-  }
-
-  private async save(
-    tx: EntityManager,
-    model: ActivityModel,
-    changes: readonly TickerChangeRecord[],
-    causes: readonly string[],
-  ): Promise<void> {
-    const dirty = model.takeDirty();
-    if (changes.length > 0) {
-      const items = changes.map((c) => c.item);
-      await tx.query(
-        `INSERT INTO ${ACTIVITY.changes}
-           (position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::text[], $9::int[], $10::bigint[], $11::timestamptz[], $12::uuid[])`,
-        [
-          changes.map((c) => c.position),
-          changes.map((c) => c.op),
-          items.map((i) => i.id),
-          items.map((i) => i.kind),
-          changes.map((c) => c.previousKind),
-          items.map((i) => i.portal),
-          items.map((i) => i.region),
-          items.map((i) => i.category),
-          items.map((i) => i.count),
-          items.map((i) => i.order),
-          items.map((i) => i.at),
-          causes,
-        ],
-      );
-    }
-    if (dirty.items.length > 0) {
-      const i = dirty.items;
-      await tx.query(
-        `INSERT INTO ${ACTIVITY.items}
-           (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
-                              $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])
-         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, portal = EXCLUDED.portal, region = EXCLUDED.region,
-           category = EXCLUDED.category, count = EXCLUDED.count, position = EXCLUDED.position, at = EXCLUDED.at,
-           retracted = EXCLUDED.retracted`,
-        [
-          i.map((x) => x.id),
-          i.map((x) => x.kind),
-          i.map((x) => x.portal),
-          i.map((x) => x.region),
-          i.map((x) => x.category),
-          i.map((x) => x.count),
-          i.map((x) => x.order),
-          i.map((x) => x.position),
-          i.map((x) => x.at),
-          i.map((x) => x.startedAt),
-          i.map((x) => x.retracted),
-        ],
-      );
-    }
-    const setSlots = dirty.slots.filter((s): s is [string, string] => s[1] !== null);
-    if (setSlots.length > 0) {
-      await tx.query(
-        `INSERT INTO ${ACTIVITY.slots} (slot, item_id) SELECT * FROM unnest($1::text[], $2::uuid[])
-         ON CONFLICT (slot) DO UPDATE SET item_id = EXCLUDED.item_id`,
-        [setSlots.map((s) => s[0]), setSlots.map((s) => s[1])],
-      );
-    }
-    const gone = dirty.members.filter(([, m]) => m === null).map(([key]) => key);
-    if (gone.length > 0) {
-      await tx.query(`DELETE FROM ${ACTIVITY.members} WHERE member = ANY($1::text[])`, [gone]);
-    }
-    const kept = dirty.members.filter(
-      (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
+  for (const row of slotRows) model.slots.set(row.slot, row.item_id);
+  for (const row of memberRows) model.members.set(row.member, { itemId: row.item_id, subject: row.subject });
+  const ids = [...new Set([...slotRows, ...memberRows].map((r) => r.item_id))];
+  if (ids.length > 0) {
+    const itemRows: ItemRow[] = await tx.query(
+      `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
+         FROM ${t.items} WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
-    if (kept.length > 0) {
-      await tx.query(
-        `INSERT INTO ${ACTIVITY.members} (member, item_id, subject)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
-         ON CONFLICT (member) DO UPDATE SET item_id = EXCLUDED.item_id, subject = EXCLUDED.subject`,
-        [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
-      );
-    }
-  }
-
-  private async versions(tx: EntityManager, streams: readonly string[]): Promise<Map<string, number>> {
-    const rows: { stream_id: string; version: number }[] = await tx.query(
-      `SELECT stream_id, version FROM projection_streams WHERE projection = $1 AND stream_id = ANY($2::text[])`,
-      [ACTIVITY.name, streams],
-    );
-    return new Map(rows.map((r) => [r.stream_id, r.version]));
+    for (const row of itemRows) model.items.set(row.id, toItem(row));
   }
 }
 
-/** What a subscriber is served first: the current box, or exactly the changes after its position. */
-export type FeedOpening =
-  | { readonly mode: 'snapshot'; readonly items: readonly TickerItemRecord[]; readonly head: number }
-  | { readonly mode: 'changes'; readonly changes: readonly TickerChangeRecord[]; readonly head: number };
+export async function saveActivityBatch(
+  tx: EntityManager,
+  t: ActivityTables,
+  model: ActivityModel,
+  changes: readonly TickerChangeRecord[],
+  causes: readonly string[],
+  touched: ReadonlyMap<string, number>,
+): Promise<void> {
+  const dirty = model.takeDirty();
+  if (changes.length > 0) {
+    // One JSON document per batch: serialised natively by V8 and parsed once by PostgreSQL, much
+    // cheaper per row than a dozen typed arrays (a rebuild writes up to one change per event).
+    await tx.query(
+      `INSERT INTO ${t.changes}
+         (position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id)
+       SELECT position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id
+         FROM json_to_recordset($1::json) AS r(position bigint, op text, item_id uuid, kind text, previous_kind text,
+              portal text, region text, category text, count int, item_order bigint, at timestamptz, event_id uuid)`,
+      [
+        JSON.stringify(
+          changes.map((c, n) => ({
+            position: c.position,
+            op: c.op,
+            item_id: c.item.id,
+            kind: c.item.kind,
+            previous_kind: c.previousKind,
+            portal: c.item.portal,
+            region: c.item.region,
+            category: c.item.category,
+            count: c.item.count,
+            item_order: c.item.order,
+            at: c.item.at,
+            event_id: causes[n],
+          })),
+        ),
+      ],
+    );
+  }
+  if (dirty.items.length > 0) {
+    const i = dirty.items;
+    await tx.query(
+      `INSERT INTO ${t.items}
+         (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+                            $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])
+       ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, portal = EXCLUDED.portal, region = EXCLUDED.region,
+         category = EXCLUDED.category, count = EXCLUDED.count, position = EXCLUDED.position, at = EXCLUDED.at,
+         retracted = EXCLUDED.retracted`,
+      [
+        i.map((x) => x.id),
+        i.map((x) => x.kind),
+        i.map((x) => x.portal),
+        i.map((x) => x.region),
+        i.map((x) => x.category),
+        i.map((x) => x.count),
+        i.map((x) => x.order),
+        i.map((x) => x.position),
+        i.map((x) => x.at),
+        i.map((x) => x.startedAt),
+        i.map((x) => x.retracted),
+      ],
+    );
+  }
+  const setSlots = dirty.slots.filter((s): s is [string, string] => s[1] !== null);
+  if (setSlots.length > 0) {
+    await tx.query(
+      `INSERT INTO ${t.slots} (slot, item_id) SELECT * FROM unnest($1::text[], $2::uuid[])
+       ON CONFLICT (slot) DO UPDATE SET item_id = EXCLUDED.item_id`,
+      [setSlots.map((s) => s[0]), setSlots.map((s) => s[1])],
+    );
+  }
+  const gone = dirty.members.filter(([, m]) => m === null).map(([key]) => key);
+  if (gone.length > 0) {
+    await tx.query(`DELETE FROM ${t.members} WHERE member = ANY($1::text[])`, [gone]);
+  }
+  const kept = dirty.members.filter((m): m is [string, { itemId: string; subject: string }] => m[1] !== null);
+  if (kept.length > 0) {
+    await tx.query(
+      `INSERT INTO ${t.members} (member, item_id, subject)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+       ON CONFLICT (member) DO UPDATE SET item_id = EXCLUDED.item_id, subject = EXCLUDED.subject`,
+      [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
+    );
+  }
+  if (touched.size > 0) {
+    await tx.query(
+      `INSERT INTO projection_streams (projection, stream_id, version)
+       SELECT $1, * FROM unnest($2::text[], $3::int[])
+       ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+      [t.name, [...touched.keys()], [...touched.values()]],
+    );
+  }
+  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
+    t.name,
+    model.position,
+  ]);
+}
 
-/** Reads of the activity read model: the ticker's history and resume source. */
+async function streamVersions(
+  tx: EntityManager,
+  t: ActivityTables,
+  streams: readonly string[],
+): Promise<Map<string, number>> {
+  const rows: { stream_id: string; version: number }[] = await tx.query(
+    `SELECT stream_id, version FROM projection_streams WHERE projection = $1 AND stream_id = ANY($2::text[])`,
+    [t.name, streams],
+  );
+  return new Map(rows.map((r) => [r.stream_id, r.version]));
+}
+
+/** Applies events to the model in order: the changes, each with the event that caused it. */
+export function foldBatch(
+  model: ActivityModel,
+  events: readonly FeedEvent[],
+): { changes: TickerChangeRecord[]; causes: string[] } {
+  const changes: TickerChangeRecord[] = [];
+  const causes: string[] = [];
+  for (const event of events) {
+    for (const change of model.apply(event)) {
+      changes.push(change);
+      causes.push(event.id);
+    }
+  }
+  return { changes, causes };
+}
+
+/**
+ * What a subscriber is served first: the current box, or exactly the changes after its position.
+ * `generation` is the live generation the answer was read from: positions are only comparable
+ * within one generation (a rebuild renumbers the feed), so a client keeps it with its position.
+ */
+export type FeedOpening =
+  | {
+      readonly mode: 'snapshot';
+      readonly items: readonly TickerItemRecord[];
+      readonly head: number;
+      readonly generation: number;
+    }
+  | {
+      readonly mode: 'changes';
+      readonly changes: readonly TickerChangeRecord[];
+      readonly head: number;
+      readonly generation: number;
+    };
+
+/** Where the live feed stands: its generation, head (last committed position) and published position. */
+export interface FeedState {
+  readonly generation: number;
+  readonly head: number;
+  readonly published: number;
+}
+
+/**
+ * Reads of the activity read model: the ticker's history and resume source. Every read resolves
+ * the live generation inside its own transaction or statement, so it never mixes two generations
+ * and never sees a generation that is still being built.
+ */
 export class ActivityFeed {
   constructor(private readonly db: DataSource) {}
 
@@ -347,24 +391,26 @@ export class ActivityFeed {
     maxCatchUp = 1_000,
   ): Promise<FeedOpening> {
     return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const generation = await liveGeneration(tx, 'activity', 'none');
+      const t = activityTables(generation);
       const state: { feed_position: string; oldest: string | null }[] = await tx.query(
-        `SELECT feed_position, (SELECT min(position) FROM ${ACTIVITY.changes}) AS oldest
+        `SELECT feed_position, (SELECT min(position) FROM ${t.changes}) AS oldest
            FROM projection_state WHERE projection = $1`,
-        [ACTIVITY.name],
+        [t.name],
       );
       const head = Number(state[0]?.feed_position ?? 0);
       const oldest = state[0]?.oldest === null || state[0] === undefined ? head + 1 : Number(state[0].oldest);
       if (since !== undefined && since <= head && head - since <= maxCatchUp && since >= oldest - 1) {
         const rows: ChangeRow[] = await tx.query(
-          `SELECT ${CHANGE_COLUMNS} FROM ${ACTIVITY.changes}
+          `SELECT ${CHANGE_COLUMNS} FROM ${t.changes}
             WHERE position > $1 AND position <= $2 ORDER BY position`,
           [since, head],
         );
-        return { mode: 'changes', changes: rows.map(toChange), head };
+        return { mode: 'changes', changes: rows.map(toChange), head, generation };
       }
       const rows: ItemRow[] = await tx.query(
         `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
-           FROM ${ACTIVITY.items}
+           FROM ${t.items}
           WHERE NOT retracted
             AND (portal = $1 OR portal IS NULL)
             AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
@@ -375,35 +421,98 @@ export class ActivityFeed {
         [filter.portal, filter.types ?? null, filter.region ?? null, filter.category ?? null, head, limit],
       );
       const items = rows.map(toItem).filter((item) => matchesFilter(filter, item));
-      return { mode: 'snapshot', items: items.map(stripInternal), head };
+      return { mode: 'snapshot', items: items.map(stripInternal), head, generation };
     });
   }
 
-  /** The feed's changes with after < position <= upTo, in position order (every portal). */
-  async between(after: number, upTo: number, limit = 1000): Promise<TickerChangeRecord[]> {
-    const rows: ChangeRow[] = await this.db.query(
-      `SELECT ${CHANGE_COLUMNS} FROM ${ACTIVITY.changes}
-        WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
-      [after, upTo, limit],
-    );
-    return rows.map(toChange);
+  /**
+   * The feed's changes with after < position <= upTo, in position order (every portal), of
+   * `generation` (default: the live one). Pass the generation `state()` returned, so that a switch
+   * in between cannot mix positions of two generations.
+   */
+  async between(
+    after: number,
+    upTo: number,
+    limit = 1000,
+    generation?: number,
+  ): Promise<TickerChangeRecord[]> {
+    return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const t = activityTables(generation ?? (await liveGeneration(tx, 'activity', 'none')));
+      const rows: ChangeRow[] = await tx.query(
+        `SELECT ${CHANGE_COLUMNS} FROM ${t.changes}
+          WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+        [after, upTo, limit],
+      );
+      return rows.map(toChange);
+    });
   }
 
-  /** The feed's head (last committed position) and how far changes were published to the transport. */
-  async state(): Promise<{ head: number; published: number }> {
-    const rows: { feed_position: string; published_position: string }[] = await this.db.query(
-      `SELECT feed_position, published_position FROM projection_state WHERE projection = $1`,
-      [ACTIVITY.name],
-    );
-    return { head: Number(rows[0]?.feed_position ?? 0), published: Number(rows[0]?.published_position ?? 0) };
+  /** The live generation, its feed's head (last committed position) and how far changes were published. */
+  async state(): Promise<FeedState> {
+    // One statement (one snapshot, one round trip: ticker nodes and the publisher poll it).
+    const rows: { generation: number; feed_position: string; published_position: string }[] =
+      await this.db.query(
+        `SELECT l.generation, s.feed_position, s.published_position
+           FROM projection_live l
+           JOIN projection_state s ON s.projection = ${checkpointKeySql('activity', 'l.generation')}
+          WHERE l.projection = 'activity'`,
+      );
+    const row = rows[0];
+    if (!row) throw new Error('the activity projection has no live generation (migrations not run?)');
+    return {
+      generation: row.generation,
+      head: Number(row.feed_position),
+      published: Number(row.published_position),
+    };
   }
 
-  async markPublished(position: number): Promise<void> {
+  /** Records that changes up to `position` of `generation` (default: the live one) were published. */
+  async markPublished(position: number, generation?: number): Promise<void> {
+    // One statement: publishing marks after every batch, and ticker nodes compare against it.
     await this.db.query(
-      `UPDATE projection_state SET published_position = GREATEST(published_position, $2) WHERE projection = $1`,
-      [ACTIVITY.name, position],
+      `UPDATE projection_state SET published_position = GREATEST(published_position, $2)
+        WHERE projection = (SELECT ${checkpointKeySql('activity', 'COALESCE($1::int, generation)')}
+                              FROM projection_live WHERE projection = 'activity')`,
+      [generation ?? null, position],
     );
   }
 }
 
 const stripInternal = ({ startedAt: _s, retracted: _r, ...record }: ActivityItem): TickerItemRecord => record;
+
+/**
+ * Loads a whole generation's aggregation state into `model` (a rebuild resuming after a crash):
+ * every slot and member, and the items they point at. Other items can no longer change.
+ */
+export async function loadWholeActivityState(
+  tx: EntityManager,
+  t: ActivityTables,
+  model: ActivityModel,
+): Promise<void> {
+  const slotRows: { slot: string; item_id: string }[] = await tx.query(
+    `SELECT slot, item_id FROM ${t.slots}`,
+  );
+  const memberRows: { member: string; item_id: string; subject: string }[] = await tx.query(
+    `SELECT member, item_id, subject FROM ${t.members}`,
+  );
+  for (const row of slotRows) model.slots.set(row.slot, row.item_id);
+  for (const row of memberRows) model.members.set(row.member, { itemId: row.item_id, subject: row.subject });
+  const ids = [...new Set([...slotRows, ...memberRows].map((r) => r.item_id))];
+  if (ids.length === 0) return;
+  const itemRows: ItemRow[] = await tx.query(
+    `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
+       FROM ${t.items} WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  for (const row of itemRows) model.items.set(row.id, toItem(row));
+}
+
+/**
+ * Forgets items no slot or member points at: only those can change again, so a long-running fold
+ * (a rebuild) keeps its memory bounded by the open aggregation state, not by the history.
+ */
+export function pruneActivityModel(model: ActivityModel): void {
+  const referenced = new Set(model.slots.values());
+  for (const member of model.members.values()) referenced.add(member.itemId);
+  for (const id of model.items.keys()) if (!referenced.has(id)) model.items.delete(id);
+}

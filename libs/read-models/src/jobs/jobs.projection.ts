@@ -1,10 +1,11 @@
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { jobsTables, type JobsTables, liveGeneration } from '../generations/generations';
 import { inStreamOrder } from '../stream-order';
 
-/** The live version of the jobs/employers projection. */
-export const JOBS = { name: 'jobs@1', jobs: 'rm_jobs_v1', employers: 'rm_employers_v1' } as const;
+/** Generation 1 of the jobs/employers projection (rebuilds add `jobsTables(n)`; writers and readers resolve the live one). */
+export const JOBS = jobsTables(1);
 
 export interface JobsProjectionResult {
   readonly applied: number;
@@ -36,42 +37,60 @@ export class JobsProjection {
 
   async handle(events: readonly FeedEvent[]): Promise<JobsProjectionResult> {
     const relevant = events.filter((e) => isJobStream(e.streamId) || isEmployerStream(e.streamId));
-    let skipped = events.length - relevant.length;
+    const skipped = events.length - relevant.length;
     if (relevant.length === 0) return { applied: 0, skipped, gapFilled: 0 };
     return this.db.transaction(async (tx) => {
-      const versions = await this.versions(tx, relevant);
-      let applied = 0;
-      let gapFilled = 0;
-      for (const event of relevant) {
-        const next = await inStreamOrder(this.store, tx, versions, event);
-        if (next.kind === 'seen') {
-          skipped += 1;
-          continue;
-        }
-        gapFilled += next.gapFilled;
-        if (event.type === 'JobsRefreshed') {
-          // Its jobs travel on another topic: catch up the ones not projected yet from their own streams.
-          const caughtUp = await this.catchUpJobs(tx, event.data.jobIds, versions);
-          gapFilled += caughtUp;
-          applied += caughtUp;
-        }
-        for (const e of next.events) {
-          await this.apply(tx, e);
-          applied += 1;
-        }
-      }
-      return { applied, skipped, gapFilled };
+      // The live generation, locked for this batch: a switch waits for it, or it waits for the switch.
+      const t = jobsTables(await liveGeneration(tx, 'jobs', 'share'));
+      const result = await this.applyIn(tx, t, relevant);
+      return { ...result, skipped: skipped + result.skipped };
     });
   }
 
-  private async apply(tx: EntityManager, event: FeedEvent): Promise<void> {
+  /**
+   * Applies events to generation `t` inside the caller's transaction (the live batch, or a
+   * rebuild's batch in commit order), with the same per-stream order and exactly-once rules.
+   */
+  async applyIn(
+    tx: EntityManager,
+    t: JobsTables,
+    events: readonly FeedEvent[],
+  ): Promise<JobsProjectionResult> {
+    const relevant = events.filter((e) => isJobStream(e.streamId) || isEmployerStream(e.streamId));
+    let skipped = events.length - relevant.length;
+    if (relevant.length === 0) return { applied: 0, skipped, gapFilled: 0 };
+    const versions = await this.versions(tx, t, relevant);
+    let applied = 0;
+    let gapFilled = 0;
+    for (const event of relevant) {
+      const next = await inStreamOrder(this.store, tx, versions, event);
+      if (next.kind === 'seen') {
+        skipped += 1;
+        continue;
+      }
+      gapFilled += next.gapFilled;
+      if (event.type === 'JobsRefreshed') {
+        // Its jobs travel on another topic: catch up the ones not projected yet from their own streams.
+        const caughtUp = await this.catchUpJobs(tx, t, event.data.jobIds, versions);
+        gapFilled += caughtUp;
+        applied += caughtUp;
+      }
+      for (const e of next.events) {
+        await this.apply(tx, t, e);
+        applied += 1;
+      }
+    }
+    return { applied, skipped, gapFilled };
+  }
+
+  private async apply(tx: EntityManager, t: JobsTables, event: FeedEvent): Promise<void> {
     const at = event.time;
     const v = event.streamPosition;
     switch (event.type) {
       case 'JobPosted': {
         const d = event.data;
         await tx.query(
-          `INSERT INTO ${JOBS.jobs} (job_id, employer_id, version, title, description, city, region, postcode,
+          `INSERT INTO ${t.jobs} (job_id, employer_id, version, title, description, city, region, postcode,
              category, employment_type, portal, source, salary, remote, status, posted_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $15)
            ON CONFLICT (job_id) DO NOTHING`,
@@ -99,7 +118,7 @@ export class JobsProjection {
         const c = event.data.changes;
         // COALESCE keeps a field the update did not name; salary is nullable, so it has its own flag.
         await tx.query(
-          `UPDATE ${JOBS.jobs} SET version = $2, updated_at = $3,
+          `UPDATE ${t.jobs} SET version = $2, updated_at = $3,
              title = COALESCE($4, title), description = COALESCE($5, description),
              city = COALESCE($6, city), region = COALESCE($7, region), postcode = COALESCE($8, postcode),
              category = COALESCE($9, category), employment_type = COALESCE($10, employment_type),
@@ -126,7 +145,7 @@ export class JobsProjection {
       }
       case 'JobClosed':
         await tx.query(
-          `UPDATE ${JOBS.jobs} SET version = $2, status = 'closed', close_reason = $3, closed_at = $4, updated_at = $4
+          `UPDATE ${t.jobs} SET version = $2, status = 'closed', close_reason = $3, closed_at = $4, updated_at = $4
            WHERE job_id = $1 AND version = $2 - 1`,
           [event.data.jobId, v, event.data.reason, at],
         );
@@ -134,7 +153,7 @@ export class JobsProjection {
       case 'EmployerRegistered': {
         const d = event.data;
         await tx.query(
-          `INSERT INTO ${JOBS.employers} (employer_id, version, name, website, city, registered_at)
+          `INSERT INTO ${t.employers} (employer_id, version, name, website, city, registered_at)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (employer_id) DO NOTHING`,
           [d.employerId, v, d.name, d.website, d.city, at],
         );
@@ -142,14 +161,14 @@ export class JobsProjection {
       }
       case 'JobsRefreshed': {
         const moved: unknown[] = await tx.query(
-          `UPDATE ${JOBS.employers} SET version = $2, last_refresh_at = $3
+          `UPDATE ${t.employers} SET version = $2, last_refresh_at = $3
            WHERE employer_id = $1 AND version = $2 - 1 RETURNING employer_id`,
           [event.data.employerId, v, at],
         );
         const [rows] = moved as [unknown[], number];
         if (rows.length === 0) return;
         await tx.query(
-          `UPDATE ${JOBS.jobs} SET refreshed_at = $3
+          `UPDATE ${t.jobs} SET refreshed_at = $3
            WHERE job_id = ANY($1::uuid[]) AND employer_id = $2 AND status = 'open'`,
           [event.data.jobIds, event.data.employerId, at],
         );
@@ -163,8 +182,8 @@ export class JobsProjection {
         // one appear there, the stream's version still advances.
         await tx.query(
           isJobStream(event.streamId)
-            ? `UPDATE ${JOBS.jobs} SET version = $2 WHERE job_id = $1 AND version = $2 - 1`
-            : `UPDATE ${JOBS.employers} SET version = $2 WHERE employer_id = $1 AND version = $2 - 1`,
+            ? `UPDATE ${t.jobs} SET version = $2 WHERE job_id = $1 AND version = $2 - 1`
+            : `UPDATE ${t.employers} SET version = $2 WHERE employer_id = $1 AND version = $2 - 1`,
           [event.streamId.slice(event.streamId.indexOf(':') + 1), v],
         );
     }
@@ -177,13 +196,14 @@ export class JobsProjection {
    */
   private async catchUpJobs(
     tx: EntityManager,
+    t: JobsTables,
     jobIds: readonly string[],
     versions: Map<string, number>,
   ): Promise<number> {
     const notInBatch = jobIds.filter((id) => !versions.has(`job:${id}`));
     if (notInBatch.length > 0) {
       const rows: { job_id: string; version: number }[] = await tx.query(
-        `SELECT job_id, version FROM ${JOBS.jobs} WHERE job_id = ANY($1::uuid[])`,
+        `SELECT job_id, version FROM ${t.jobs} WHERE job_id = ANY($1::uuid[])`,
         [notInBatch],
       );
       for (const row of rows) versions.set(`job:${row.job_id}`, row.version);
@@ -194,7 +214,7 @@ export class JobsProjection {
     let applied = 0;
     for (const [streamId, stored] of streams) {
       for (const event of stored.map(toFeedEvent)) {
-        await this.apply(tx, event);
+        await this.apply(tx, t, event);
         versions.set(streamId, event.streamPosition);
         applied += 1;
       }
@@ -202,16 +222,20 @@ export class JobsProjection {
     return applied;
   }
 
-  private async versions(tx: EntityManager, events: readonly FeedEvent[]): Promise<Map<string, number>> {
+  private async versions(
+    tx: EntityManager,
+    t: JobsTables,
+    events: readonly FeedEvent[],
+  ): Promise<Map<string, number>> {
     const id = (streamId: string) => streamId.slice(streamId.indexOf(':') + 1);
     const jobIds = [...new Set(events.filter((e) => isJobStream(e.streamId)).map((e) => id(e.streamId)))];
     const employerIds = [
       ...new Set(events.filter((e) => isEmployerStream(e.streamId)).map((e) => id(e.streamId))),
     ];
     const rows: { stream_id: string; version: number }[] = await tx.query(
-      `SELECT 'job:' || job_id AS stream_id, version FROM ${JOBS.jobs} WHERE job_id = ANY($1::uuid[])
+      `SELECT 'job:' || job_id AS stream_id, version FROM ${t.jobs} WHERE job_id = ANY($1::uuid[])
        UNION ALL
-       SELECT 'employer:' || employer_id, version FROM ${JOBS.employers} WHERE employer_id = ANY($2::uuid[])`,
+       SELECT 'employer:' || employer_id, version FROM ${t.employers} WHERE employer_id = ANY($2::uuid[])`,
       [jobIds, employerIds],
     );
     return new Map(rows.map((r) => [r.stream_id, r.version]));

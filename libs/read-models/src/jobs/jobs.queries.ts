@@ -1,5 +1,5 @@
 import { type DataSource } from 'typeorm';
-import { JOBS } from './jobs.projection';
+import { jobsTables, type JobsTables, liveGeneration } from '../generations/generations';
 
 export interface JobView {
   readonly jobId: string;
@@ -120,8 +120,20 @@ export function decodeCursor(value: string): JobCursor | null {
 export class JobsReadModel {
   constructor(private readonly db: DataSource) {}
 
+  /** Runs `read` on the live generation's tables, resolved in the same snapshot. */
+  private live<T>(
+    read: (query: <R>(sql: string, params: unknown[]) => Promise<R>, t: JobsTables) => Promise<T>,
+  ) {
+    return this.db.transaction('REPEATABLE READ', async (tx) => {
+      const t = jobsTables(await liveGeneration(tx, 'jobs', 'none'));
+      return read(<R>(sql: string, params: unknown[]) => tx.query<R>(sql, params), t);
+    });
+  }
+
   async job(jobId: string): Promise<JobView | null> {
-    const rows: JobRow[] = await this.db.query(`SELECT * FROM ${JOBS.jobs} WHERE job_id = $1`, [jobId]);
+    const rows = await this.live((query, t) =>
+      query<JobRow[]>(`SELECT * FROM ${t.jobs} WHERE job_id = $1`, [jobId]),
+    );
     return rows[0] ? toJobView(rows[0]) : null;
   }
 
@@ -149,10 +161,12 @@ export class JobsReadModel {
       where.push(`(posted_at, job_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(page.limit + 1);
-    const rows: JobRow[] = await this.db.query(
-      `SELECT * FROM ${JOBS.jobs} WHERE ${where.join(' AND ')}
-        ORDER BY posted_at DESC, job_id DESC LIMIT $${params.length}`,
-      params,
+    const rows = await this.live((query, t) =>
+      query<JobRow[]>(
+        `SELECT * FROM ${t.jobs} WHERE ${where.join(' AND ')}
+          ORDER BY posted_at DESC, job_id DESC LIMIT $${params.length}`,
+        params,
+      ),
     );
     const items = rows.slice(0, page.limit).map(toJobView);
     const last = items.at(-1);
@@ -166,19 +180,23 @@ export class JobsReadModel {
   }
 
   async employer(employerId: string): Promise<EmployerView | null> {
-    const rows: {
-      employer_id: string;
-      name: string;
-      website: string;
-      city: string;
-      registered_at: Date;
-      last_refresh_at: Date | null;
-      open_jobs: string;
-    }[] = await this.db.query(
-      `SELECT e.*, (SELECT count(*) FROM ${JOBS.jobs} j WHERE j.employer_id = e.employer_id AND j.status = 'open')
-                AS open_jobs
-         FROM ${JOBS.employers} e WHERE e.employer_id = $1`,
-      [employerId],
+    const rows = await this.live((query, t) =>
+      query<
+        {
+          employer_id: string;
+          name: string;
+          website: string;
+          city: string;
+          registered_at: Date;
+          last_refresh_at: Date | null;
+          open_jobs: string;
+        }[]
+      >(
+        `SELECT e.*, (SELECT count(*) FROM ${t.jobs} j WHERE j.employer_id = e.employer_id AND j.status = 'open')
+                  AS open_jobs
+           FROM ${t.employers} e WHERE e.employer_id = $1`,
+        [employerId],
+      ),
     );
     const r = rows[0];
     return r

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
+import { EventStore, START, type StoreCheckpoint } from '@feedwerk/event-store';
+import {
+  ActivityFeed,
+  ActivityProjection,
+  activityTables,
+  foldActivity,
+  JobsProjection,
+  JobsReadModel,
+  jobsTables,
+  RebuildEngine,
+  RebuildRunningError,
+} from '@feedwerk/read-models';
+import {
+  appendEmployerRegistered,
+  appendJobPosted,
+  appendManyJobsPosted,
+  openTestDatabase,
+  testMetadata,
+} from '@feedwerk/testing';
+import { type DataSource } from 'typeorm';
+
+const OPTIONS = { burstWindowMs: 60_000 };
+
+/** Every stored event in commit order: the input of a from-scratch fold. */
+async function history(store: EventStore): Promise<FeedEvent[]> {
+  const events: FeedEvent[] = [];
+  let checkpoint: StoreCheckpoint = START;
+  for (;;) {
+    const batch = await store.readAll(checkpoint, 1_000);
+    if (batch.length === 0) return events;
+    events.push(...batch.map(toFeedEvent));
+    const last = batch.at(-1)!;
+    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+  }
+}
+
+/** A generation's changes and items as the fold would produce them. */
+async function generationContent(db: DataSource, generation: number) {
+  const t = activityTables(generation);
+  const changes: { position: string; op: string; item_id: string; kind: string; count: number }[] =
+    await db.query(`SELECT position, op, item_id, kind, count FROM ${t.changes} ORDER BY position`);
+  const items: { id: string; kind: string; count: number; retracted: boolean; position: string }[] =
+    await db.query(`SELECT id, kind, count, retracted, position FROM ${t.items} ORDER BY id`);
+  return {
+    changes: changes.map((c) => ({
+      position: Number(c.position),
+      op: c.op,
+      id: c.item_id,
+      kind: c.kind,
+      count: c.count,
+    })),
+    items: items.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      count: i.count,
+      retracted: i.retracted,
+      position: Number(i.position),
+    })),
+  };
+}
+
+function expectedContent(events: readonly FeedEvent[]) {
+  const { changes, model } = foldActivity(events, OPTIONS);
+  return {
+    changes: changes.map((c) => ({
+      position: c.position,
+      op: c.op,
+      id: c.item.id,
+      kind: c.item.kind,
+      count: c.item.count,
+    })),
+    items: [...model.items.values()]
+      .map((i) => ({ id: i.id, kind: i.kind, count: i.count, retracted: i.retracted, position: i.position }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
+}
+
+async function tableExists(db: DataSource, table: string): Promise<boolean> {
+  const rows: { t: string | null }[] = await db.query(`SELECT to_regclass($1)::text AS t`, [table]);
+  return rows[0]?.t !== null;
+}
+
+describe('blue/green rebuild engine on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let store: EventStore;
+  let live: ActivityProjection;
+  let feed: ActivityFeed;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    store = new EventStore(db.dataSource);
+    live = new ActivityProjection(db.dataSource, store, OPTIONS);
+    feed = new ActivityFeed(db.dataSource);
+  });
+  afterAll(() => db.close());
+
+  const liveGeneration = async (projection: string) => {
+    const rows = await db.dataSource.query<{ generation: number }[]>(
+      `SELECT generation FROM projection_live WHERE projection = $1`,
+      [projection],
+    );
+    return rows[0]!.generation;
+  };
+
+  /** Varied history: postings on several portals (bursts), a close, an update, an employer. */
+  async function appendMixed(n: number): Promise<FeedEvent[]> {
+    const appended: FeedEvent[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const posted = toFeedEvent(
+        await appendJobPosted(store, { portal: ['berlin', 'hamburg', 'koeln'][i % 3] }),
+      );
+      appended.push(posted);
+      if (i % 4 === 0 && posted.type === 'JobPosted') {
+        const { jobId, employerId, portal } = posted.data;
+        const closed = await store.append({
+          streamId: posted.streamId,
+          expectedVersion: 1,
+          events: [
+            { type: 'JobClosed', schemaVersion: 1, data: { jobId, employerId, portal, reason: 'filled' } },
+          ],
+          metadata: testMetadata,
+          now: new Date(),
+          respond: () => null,
+        });
+        if (closed.kind === 'appended') appended.push(toFeedEvent(closed.events[0]!));
+      }
+      if (i % 5 === 0) appended.push(toFeedEvent(await appendEmployerRegistered(store)));
+    }
+    return appended;
+  }
+
+  it('builds generation 2 beside the live one, then switches: it equals a from-scratch fold', async () => {
+    const appended = await appendMixed(20);
+    await live.handle(appended);
+    const before = await feed.state();
+    expect(before.generation).toBe(1);
+
+    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 7 });
+    const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
+    expect(rebuild.generation).toBe(2);
+    await expect(engine.request('activity', randomUUID(), 'admin-test')).rejects.toBeInstanceOf(
+      RebuildRunningError,
+    );
+
+    expect(await engine.step(rebuild.id)).toBe('continue');
+    // Half-built: readers still see generation 1, whole.
+    expect(await tableExists(db.dataSource, activityTables(2).changes)).toBe(true);
+    expect((await feed.state()).generation).toBe(1);
+    expect(await engine.run(rebuild.id)).toBe('live');
+
+    const expected = expectedContent(await history(store));
+    expect(await generationContent(db.dataSource, 2)).toEqual(expected);
+    // The live generation also equals the fold (deterministic), so the switch changes nothing visible.
+    expect(await generationContent(db.dataSource, 1)).toEqual(expected);
+    const after = await feed.state();
+    expect(after).toEqual({
+      generation: 2,
+      head: expected.changes.length,
+      published: expected.changes.length,
+    });
+    const done = await engine.find(rebuild.id);
+    expect(done).toMatchObject({
+      status: 'live',
+      done: (await history(store)).length,
+      cancelRequested: false,
+    });
+    const opening = await feed.open({ portal: 'berlin' }, 50, undefined);
+    expect(opening.generation).toBe(2);
+
+    // Live batches now go to generation 2; a redelivery of an old event is seen there.
+    const more = await appendMixed(3);
+    const result = await live.handle([...appended.slice(0, 5), ...more]);
+    expect(result.skipped).toBe(5);
+    expect(await generationContent(db.dataSource, 2)).toEqual(expectedContent(await history(store)));
+  });
+
+  it('resumes from its checkpoint after the builder stopped mid-build; the next rebuild drops retired tables', async () => {
+    await live.handle(await appendMixed(10));
+    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    const rebuild = await first.request('activity', randomUUID(), 'admin-test');
+    expect(rebuild.generation).toBe(3);
+    for (let i = 0; i < 3; i += 1) expect(await first.step(rebuild.id)).toBe('continue');
+    const halfway = await first.find(rebuild.id);
+    expect(halfway?.done).toBe(12);
+    // Generation 1 is retired and not live: dropped when this rebuild started; 2 stays live.
+    expect(await tableExists(db.dataSource, activityTables(1).items)).toBe(false);
+    expect(await tableExists(db.dataSource, activityTables(2).items)).toBe(true);
+
+    // A new process (no memory of the fold) leaves it alone while the first one's lease is fresh …
+    const second = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    expect(await second.step(rebuild.id)).toBe('busy');
+    // … and once it lapsed (the first process died), continues from the row's checkpoint.
+    await db.dataSource.query(
+      `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`,
+      [rebuild.id],
+    );
+    expect(await second.run(rebuild.id)).toBe('live');
+    expect(await generationContent(db.dataSource, 3)).toEqual(expectedContent(await history(store)));
+    expect(await liveGeneration('activity')).toBe(3);
+    expect(await second.find(rebuild.id)).toMatchObject({
+      status: 'live',
+      done: (await history(store)).length,
+    });
+  });
+
+  it('cancels between batches: tables dropped, the live generation untouched', async () => {
+    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 5 });
+    const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
+    expect(await engine.step(rebuild.id)).toBe('continue');
+    expect(await engine.requestCancel(rebuild.id)).toMatchObject({ cancelRequested: true });
+    expect(await engine.requestCancel(rebuild.id)).toBeNull();
+    expect(await engine.step(rebuild.id)).toBe('cancelled');
+    expect(await engine.find(rebuild.id)).toMatchObject({ status: 'cancelled' });
+    expect(await tableExists(db.dataSource, activityTables(rebuild.generation).items)).toBe(false);
+    expect(await liveGeneration('activity')).toBe(3);
+    // A new rebuild may start after a cancelled one.
+    const next = await engine.request('activity', randomUUID(), 'admin-test');
+    expect(next.generation).toBe(rebuild.generation + 1);
+    await engine.requestCancel(next.id);
+    expect(await engine.run(next.id)).toBe('cancelled');
+  });
+
+  it('switches while live batches run concurrently: nothing missed, nothing doubled', async () => {
+    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
+    await appendManyJobsPosted(store, 150, { portal: 'muenchen' });
+    const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
+    let stop = false;
+    // The "relay + live projector": appends keep arriving and are projected in commit order.
+    let seen: StoreCheckpoint = START;
+    const projectLive = async () => {
+      const batch = await store.readAll(seen, 50);
+      if (batch.length === 0) return;
+      await live.handle(batch.map(toFeedEvent));
+      const last = batch.at(-1)!;
+      seen = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+    };
+    const traffic = (async () => {
+      while (!stop) {
+        await appendJobPosted(store, { portal: 'muenchen' });
+        await projectLive();
+      }
+    })();
+    const outcome = await engine.run(rebuild.id);
+    stop = true;
+    await traffic;
+    for (let i = 0; i < 10; i += 1) await projectLive();
+    expect(outcome).toBe('live');
+
+    const events = await history(store);
+    const expected = expectedContent(events);
+    const actual = await generationContent(db.dataSource, rebuild.generation);
+    // Positions after the switch follow the live projector's batches; content is what the fold gives.
+    expect(actual.changes).toHaveLength(expected.changes.length);
+    expect(actual.changes.map((c) => c.position)).toEqual(expected.changes.map((_, i) => i + 1));
+    const strip = (list: { id: string; kind: string; count: number; op?: string; retracted?: boolean }[]) =>
+      list
+        .map(({ id, kind, count, op, retracted }) => ({ id, kind, count, op, retracted }))
+        .sort((a, b) => `${a.id}${a.count}${a.op ?? ''}`.localeCompare(`${b.id}${b.count}${b.op ?? ''}`));
+    expect(strip(actual.changes)).toEqual(strip(expected.changes));
+    expect(strip(actual.items)).toEqual(strip(expected.items));
+  });
+
+  it('rebuilds the jobs projection too: readers switch to the new generation with the same answers', async () => {
+    const jobs = new JobsProjection(db.dataSource, store);
+    const reader = new JobsReadModel(db.dataSource);
+    const posted = await appendJobPosted(store, { portal: 'berlin', title: 'Rebuild Testjob' });
+    await jobs.handle(
+      (await history(store)).filter(
+        (e) => e.streamId.startsWith('job:') || e.streamId.startsWith('employer:'),
+      ),
+    );
+    const before = await reader.job(toFeedEvent(posted).streamId.slice(4));
+    expect(before?.title).toBe('Rebuild Testjob');
+    const listBefore = await reader.list({ portal: 'muenchen' }, { limit: 500 });
+
+    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 40 });
+    const rebuild = await engine.request('jobs', randomUUID(), 'admin-test');
+    expect(rebuild.generation).toBe(2);
+    expect(await engine.run(rebuild.id)).toBe('live');
+    expect(await liveGeneration('jobs')).toBe(2);
+    expect(await tableExists(db.dataSource, jobsTables(2).jobs)).toBe(true);
+    expect(await reader.job(before!.jobId)).toEqual(before);
+    expect(await reader.list({ portal: 'muenchen' }, { limit: 500 })).toEqual(listBefore);
+    const counts: { n: string }[] = await db.dataSource.query(
+      `SELECT (SELECT count(*) FROM ${jobsTables(2).jobs}) - (SELECT count(*) FROM ${jobsTables(1).jobs}) AS n`,
+    );
+    expect(Number(counts[0]!.n)).toBe(0);
+  });
+});

@@ -1,0 +1,445 @@
+import { randomUUID } from 'node:crypto';
+import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
+import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
+import { type DataSource, type EntityManager } from 'typeorm';
+import { ActivityModel, type ActivityOptions, DEFAULT_BURST_WINDOW_MS } from '../activity/activity.fold';
+import {
+  foldBatch,
+  loadWholeActivityState,
+  pruneActivityModel,
+  saveActivityBatch,
+} from '../activity/activity.projection';
+import {
+  activityTables,
+  createGeneration,
+  dropGeneration,
+  type GenerationalProjection,
+  jobsTables,
+  tablesOf,
+} from '../generations/generations';
+import { JobsProjection } from '../jobs/jobs.projection';
+
+export type RebuildStatus = 'building' | 'switching' | 'live' | 'cancelled' | 'failed' | 'retired';
+
+/** A row of projection_rebuilds, typed. */
+export interface RebuildRecord {
+  readonly id: string;
+  readonly projection: GenerationalProjection;
+  readonly generation: number;
+  readonly status: RebuildStatus;
+  readonly requestedBy: string;
+  readonly requestedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly checkpoint: StoreCheckpoint;
+  readonly done: number;
+  readonly total: number;
+  readonly eventsPerSecond: number;
+  readonly error: string | null;
+  readonly cancelRequested: boolean;
+}
+
+interface RebuildDbRow {
+  id: string;
+  projection: GenerationalProjection;
+  generation: number;
+  status: RebuildStatus;
+  requested_by: string;
+  requested_at: Date;
+  finished_at: Date | null;
+  checkpoint_tx: string;
+  checkpoint_pos: string;
+  done: string;
+  total: string;
+  events_per_second: number;
+  error: string | null;
+  cancel_requested: boolean;
+}
+
+export const REBUILD_COLUMNS = `id, projection, generation, status, requested_by, requested_at, finished_at,
+  checkpoint_tx, checkpoint_pos, done, total, events_per_second, error, cancel_requested`;
+
+export const toRebuildRecord = (row: RebuildDbRow): RebuildRecord => ({
+  id: row.id,
+  projection: row.projection,
+  generation: row.generation,
+  status: row.status,
+  requestedBy: row.requested_by,
+  requestedAt: row.requested_at,
+  finishedAt: row.finished_at,
+  checkpoint: { transactionId: String(row.checkpoint_tx), globalPosition: Number(row.checkpoint_pos) },
+  done: Number(row.done),
+  total: Number(row.total),
+  eventsPerSecond: row.events_per_second,
+  error: row.error,
+  cancelRequested: row.cancel_requested,
+});
+
+/** A second rebuild of a projection while one runs. */
+export class RebuildRunningError extends Error {
+  constructor(readonly projection: GenerationalProjection) {
+    super(`a rebuild of ${projection} is already running`);
+  }
+}
+
+/** What one step of a rebuild did. `busy`: another builder holds this projection right now. */
+export type StepOutcome = 'continue' | 'live' | 'cancelled' | 'busy' | 'gone';
+
+export interface RebuildEngineOptions extends Partial<ActivityOptions> {
+  /** Events per batch transaction (effect + checkpoint + progress commit together). */
+  readonly batchSize?: number;
+}
+
+/** The builder's memory of a rebuild between batches; valid only at exactly `checkpoint`. */
+interface BuilderState {
+  readonly checkpoint: StoreCheckpoint;
+  readonly model: ActivityModel | null;
+  readonly samples: { at: number; done: number }[];
+  /** The next batch, read (and decoded) while the previous one was being written. */
+  readonly next?: Promise<Decoded>;
+}
+
+interface Decoded {
+  /** Stored events read, decodable or not (they all advance the checkpoint). */
+  readonly count: number;
+  readonly events: FeedEvent[];
+  /** Where the batch ends; unchanged when it is empty. */
+  readonly end: StoreCheckpoint;
+}
+
+const RATE_WINDOW_MS = 5_000;
+/** A builder that committed a batch within this time keeps the rebuild; others leave it alone. */
+const LEASE_SECONDS = 15;
+const sameCheckpoint = (a: StoreCheckpoint, b: StoreCheckpoint) =>
+  a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
+
+/**
+ * Blue/green rebuilds of a projection: folds the whole store, in commit order, into a new
+ * generation's tables beside the live one, then switches the live pointer in one transaction.
+ *
+ * - One builder per projection at a time: every batch takes a transaction-level advisory lock and
+ *   the rebuild's row FOR UPDATE (no session lock, so it also works on PGlite's single connection).
+ * - Every batch commits its effect, its store checkpoint and its progress together: after a crash
+ *   the next builder continues from the checkpoint. The fold's state is kept in memory between
+ *   batches (this builder is the generation's only writer); when the checkpoint in the row is not
+ *   the one it remembers (another process built meanwhile, or it just started), it reloads the
+ *   state from the tables.
+ * - The switch: see `switchOver`, and docs/decisions.md for why nothing is missed or doubled.
+ */
+export class RebuildEngine {
+  private readonly options: ActivityOptions;
+  private readonly batchSize: number;
+  private readonly states = new Map<string, BuilderState>();
+  private readonly jobs: JobsProjection;
+  /** This builder's identity for the lease (several admin processes may run builders). */
+  private readonly builderId = randomUUID();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly store: EventStore,
+    options: RebuildEngineOptions = {},
+  ) {
+    this.options = { burstWindowMs: options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS };
+    this.batchSize = options.batchSize ?? 5_000;
+    this.jobs = new JobsProjection(db, store);
+  }
+
+  /**
+   * Registers a rebuild of `projection` (status `building`, generation = the highest known + 1).
+   * Runs in `tx` when given, so the caller can record the request in the same transaction.
+   * Throws RebuildRunningError when one is already building.
+   */
+  async request(
+    projection: GenerationalProjection,
+    id: string,
+    requestedBy: string,
+    tx: EntityManager = this.db.manager,
+  ): Promise<RebuildRecord> {
+    const running: { id: string }[] = await tx.query(
+      `SELECT id FROM projection_rebuilds WHERE projection = $1 AND status IN ('building', 'switching')`,
+      [projection],
+    );
+    if (running.length > 0) throw new RebuildRunningError(projection);
+    try {
+      const rows: RebuildDbRow[] = await tx.query(
+        `INSERT INTO projection_rebuilds (id, projection, generation, status, requested_by)
+         SELECT $1, $2, GREATEST(
+                  (SELECT generation FROM projection_live WHERE projection = $2),
+                  (SELECT max(generation) FROM projection_rebuilds WHERE projection = $2)) + 1,
+                'building', $3
+         RETURNING ${REBUILD_COLUMNS}`,
+        [id, projection, requestedBy],
+      );
+      return toRebuildRecord(rows[0]!);
+    } catch (error) {
+      // Two requests raced past the check: the partial unique index lets only one in.
+      const code = (error as { driverError?: { code?: string } }).driverError?.code;
+      if (code === '23505') throw new RebuildRunningError(projection);
+      throw error;
+    }
+  }
+
+  /** Asks a building rebuild to stop; the builder drops its tables at its next batch. */
+  async requestCancel(id: string, tx: EntityManager = this.db.manager): Promise<RebuildRecord | null> {
+    const rows: RebuildDbRow[] = await tx.query(
+      `UPDATE projection_rebuilds SET cancel_requested = true, updated_at = now()
+        WHERE id = $1 AND status = 'building' AND NOT cancel_requested
+        RETURNING ${REBUILD_COLUMNS}`,
+      [id],
+    );
+    // TypeORM answers an UPDATE … RETURNING with [rows, count].
+    const updated = (rows as unknown as [RebuildDbRow[], number])[0];
+    return updated[0] ? toRebuildRecord(updated[0]) : null;
+  }
+
+  async find(id: string): Promise<RebuildRecord | null> {
+    const rows: RebuildDbRow[] = await this.db.query(
+      `SELECT ${REBUILD_COLUMNS} FROM projection_rebuilds WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? toRebuildRecord(rows[0]) : null;
+  }
+
+  /** Rebuilds a builder should work on, oldest first. */
+  async pending(): Promise<RebuildRecord[]> {
+    const rows: RebuildDbRow[] = await this.db.query(
+      `SELECT ${REBUILD_COLUMNS} FROM projection_rebuilds
+        WHERE status IN ('building', 'switching') ORDER BY requested_at`,
+    );
+    return rows.map(toRebuildRecord);
+  }
+
+  /** Events in the store after `checkpoint`: what is left to fold (the store keeps growing). */
+  async remaining(checkpoint: StoreCheckpoint): Promise<number> {
+    const rows: { n: string }[] = await this.db.query(
+      `SELECT count(*) AS n FROM events WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)`,
+      [checkpoint.transactionId, checkpoint.globalPosition],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Marks a rebuild failed (the builder gave up on it) and drops its tables. */
+  async fail(id: string, error: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.lockRow(tx, id);
+      if (!row || (row.status !== 'building' && row.status !== 'switching')) return;
+      await dropGeneration(tx, row.projection, row.generation);
+      await tx.query(
+        `UPDATE projection_rebuilds SET status = 'failed', error = $2, finished_at = now(), updated_at = now()
+          WHERE id = $1`,
+        [id, error.slice(0, 2_000)],
+      );
+    });
+    this.states.delete(id);
+  }
+
+  /** Runs a rebuild to its end (live or cancelled) in this process. */
+  async run(id: string, onStep?: (outcome: StepOutcome) => void | Promise<void>): Promise<StepOutcome> {
+    for (;;) {
+      const outcome = await this.step(id);
+      await onStep?.(outcome);
+      if (outcome !== 'continue') return outcome;
+    }
+  }
+
+  /**
+   * One batch transaction: cancel if asked; on the first batch drop older retired generations and
+   * create the new tables; fold the next batch from the store; when that reached the readable
+   * frontier, switch over in the same transaction.
+   */
+  async step(id: string): Promise<StepOutcome> {
+    try {
+      return await this.stepOnce(id);
+    } catch (error) {
+      // The fold mutated the memory before the batch rolled back: rebuild it from the tables.
+      this.states.delete(id);
+      throw error;
+    }
+  }
+
+  private async stepOnce(id: string): Promise<StepOutcome> {
+    const outcome = await this.db.transaction('READ COMMITTED', async (tx): Promise<StepOutcome> => {
+      const row = await this.lockRow(tx, id);
+      if (!row) return 'gone';
+      if (row.status !== 'building' && row.status !== 'switching') return 'gone';
+      const locked: { ok: boolean }[] = await tx.query(
+        `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`,
+        [`feedwerk-rebuild:${row.projection}`],
+      );
+      if (!locked[0]?.ok) return 'busy';
+      if (row.cancelRequested) {
+        await dropGeneration(tx, row.projection, row.generation);
+        await tx.query(
+          `UPDATE projection_rebuilds SET status = 'cancelled', finished_at = now(), updated_at = now() WHERE id = $1`,
+          [id],
+        );
+        return 'cancelled';
+      }
+      // Another process built a batch moments ago: it holds the fold in memory, so it goes on (taking
+      // turns would make each reload the state from the tables). Its lease lapses if it crashed.
+      const lease: { builder: string | null; fresh: boolean }[] = await tx.query(
+        `SELECT builder, heartbeat_at > now() - make_interval(secs => $2) AS fresh
+           FROM projection_rebuilds WHERE id = $1`,
+        [id, LEASE_SECONDS],
+      );
+      if (lease[0]?.fresh && lease[0].builder !== this.builderId) return 'busy';
+      let state = this.states.get(id);
+      if (!state || !sameCheckpoint(state.checkpoint, row.checkpoint)) {
+        state = await this.prepare(tx, row);
+      }
+      let checkpoint = row.checkpoint;
+      let done = row.done;
+      const fold = async (events: readonly FeedEvent[]) => {
+        if (row.projection === 'activity') await this.foldActivity(tx, row, state.model!, events);
+        else await this.jobs.applyIn(tx, jobsTables(row.generation), events);
+      };
+      const read = async (prefetched?: Promise<Decoded>) => {
+        const decoded = await (prefetched ?? this.readDecoded(checkpoint, tx));
+        checkpoint = decoded.end;
+        done += decoded.count;
+        return decoded;
+      };
+      const batch = await read(state.next);
+      await fold(batch.events);
+      let status: RebuildStatus = 'building';
+      if (batch.count < this.batchSize) {
+        await this.switchOver(tx, row, async () => {
+          for (;;) {
+            const more = await read();
+            await fold(more.events);
+            if (more.count < this.batchSize) return;
+          }
+        });
+        status = 'live';
+      }
+      const now = Date.now();
+      const samples = [...state.samples, { at: now, done }].filter((s) => now - s.at <= RATE_WINDOW_MS);
+      const first = samples[0]!;
+      const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
+      await tx.query(
+        `UPDATE projection_rebuilds SET checkpoint_tx = $2, checkpoint_pos = $3, done = $4, events_per_second = $5,
+           status = $6, total = CASE WHEN $6 = 'live' THEN $4 ELSE total END,
+           finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now(),
+           builder = $7, heartbeat_at = now()
+         WHERE id = $1`,
+        [id, checkpoint.transactionId, checkpoint.globalPosition, done, rate, status, this.builderId],
+      );
+      if (state.model) pruneActivityModel(state.model);
+      // Read the next batch on another connection while this one commits: the store's rows are
+      // immutable and the read is a commit-ordered prefix after `checkpoint`, so it is the same
+      // batch the next step would read (the next step uses it only if its row is at `checkpoint`).
+      const next = status === 'building' ? this.readDecoded(checkpoint) : undefined;
+      next?.catch(() => undefined);
+      this.states.set(id, { checkpoint, model: state.model, samples, ...(next ? { next } : {}) });
+      return status === 'live' ? 'live' : 'continue';
+    });
+    if (outcome !== 'continue' && outcome !== 'busy') this.states.delete(id);
+    return outcome;
+  }
+
+  /**
+   * Points the live generation at the new one, atomically. Locking the projection_live row FOR
+   * UPDATE waits for the live projector's in-flight batch (it holds the row FOR SHARE) and holds
+   * back its next one; `catchUp` then folds every event up to the readable frontier. The new
+   * feed's history is not published again (ticker clients resync instead), and the previous live
+   * generation is retired (its tables stay until the next rebuild of the projection starts).
+   */
+  private async switchOver(
+    tx: EntityManager,
+    row: RebuildRecord,
+    catchUp: () => Promise<void>,
+  ): Promise<void> {
+    await tx.query(`SELECT generation FROM projection_live WHERE projection = $1 FOR UPDATE`, [
+      row.projection,
+    ]);
+    await catchUp();
+    await tx.query(`UPDATE projection_live SET generation = $2, since = now() WHERE projection = $1`, [
+      row.projection,
+      row.generation,
+    ]);
+    if (row.projection === 'activity') {
+      await tx.query(
+        `UPDATE projection_state SET published_position = feed_position, updated_at = now() WHERE projection = $1`,
+        [tablesOf('activity', row.generation).key],
+      );
+    }
+    await tx.query(
+      `UPDATE projection_rebuilds SET status = 'retired', updated_at = now()
+        WHERE projection = $1 AND status = 'live'`,
+      [row.projection],
+    );
+  }
+
+  /** Memory for a rebuild at its row's checkpoint: fresh tables on the first batch, else reloaded. */
+  private async prepare(tx: EntityManager, row: RebuildRecord): Promise<BuilderState> {
+    const fresh = sameCheckpoint(row.checkpoint, START) && row.done === 0;
+    if (fresh) {
+      const live: { generation: number }[] = await tx.query(
+        `SELECT generation FROM projection_live WHERE projection = $1`,
+        [row.projection],
+      );
+      const liveGeneration = live[0]!.generation;
+      // Retired generations' tables are kept until now, so readers in flight on them never fail.
+      for (let g = 1; g < row.generation; g += 1) {
+        if (g !== liveGeneration) await dropGeneration(tx, row.projection, g);
+      }
+      await dropGeneration(tx, row.projection, row.generation);
+      await createGeneration(tx, row.projection, liveGeneration, row.generation);
+    }
+    if (row.projection !== 'activity') return { checkpoint: row.checkpoint, model: null, samples: [] };
+    const t = activityTables(row.generation);
+    const position: { feed_position: string }[] = await tx.query(
+      `SELECT feed_position FROM projection_state WHERE projection = $1`,
+      [t.name],
+    );
+    const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
+    if (!fresh) await loadWholeActivityState(tx, t, model);
+    return { checkpoint: row.checkpoint, model, samples: [] };
+  }
+
+  private async foldActivity(
+    tx: EntityManager,
+    row: RebuildRecord,
+    model: ActivityModel,
+    events: readonly FeedEvent[],
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const touched = new Map<string, number>();
+    for (const event of events) touched.set(event.streamId, event.streamPosition);
+    const { changes, causes } = foldBatch(model, events);
+    await saveActivityBatch(tx, activityTables(row.generation), model, changes, causes, touched);
+  }
+
+  private async readDecoded(from: StoreCheckpoint, tx?: EntityManager): Promise<Decoded> {
+    const stored = await this.store.readAll(from, this.batchSize, tx);
+    const last = stored.at(-1);
+    return {
+      count: stored.length,
+      events: decodable(stored),
+      end: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : from,
+    };
+  }
+
+  private async lockRow(tx: EntityManager, id: string): Promise<RebuildRecord | null> {
+    const rows: RebuildDbRow[] = await tx.query(
+      `SELECT ${REBUILD_COLUMNS} FROM projection_rebuilds WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return rows[0] ? toRebuildRecord(rows[0]) : null;
+  }
+}
+
+/**
+ * The events a projection can fold. An event that cannot be decoded is what the live projectors
+ * dead-letter; the rebuild skips it the same way, so both generations agree.
+ */
+function decodable(stored: readonly Parameters<typeof toFeedEvent>[0][]): FeedEvent[] {
+  const events: FeedEvent[] = [];
+  for (const event of stored) {
+    try {
+      events.push(toFeedEvent(event));
+    } catch {
+      // See above: skipped like the live projection's dead letters.
+    }
+  }
+  return events;
+}

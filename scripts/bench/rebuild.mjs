@@ -1,0 +1,272 @@
+// Rebuild benchmark (issue 5, "Speed"): seeds N realistic events (default 1,000,000) into a fresh
+// database with set-based SQL, rebuilds the activity projection with the real RebuildEngine (the
+// same code the admin app runs), then runs a bare SQL fold of the same events, and prints both rates.
+//
+// The bare fold is one INSERT … SELECT … GROUP BY over the same events table: per portal and box
+// kind, the count the box's items add up to (postings minus closes by source, updates, refreshed
+// jobs from JobsRefreshed.portals, blog posts; employer sign-ups site-wide). It reads every event's
+// type and the few JSON fields it needs; it does no per-event ordering, aggregation windows,
+// retractions per item, change log or checkpoints — the lower bound of "reading and counting".
+//
+// Options: --events=N  --batch=N (events per rebuild transaction)  --keep (do not drop the database)
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = (path) => join(root, 'dist', path);
+
+const option = (args, name, fallback) => {
+  const found = args.find((a) => a.startsWith(`--${name}=`));
+  return found ? Number(found.split('=')[1]) : fallback;
+};
+
+const REGIONS = [
+  'Baden-Württemberg',
+  'Bayern',
+  'Berlin',
+  'Brandenburg',
+  'Bremen',
+  'Hamburg',
+  'Hessen',
+  'Mecklenburg-Vorpommern',
+  'Niedersachsen',
+  'Nordrhein-Westfalen',
+  'Rheinland-Pfalz',
+  'Saarland',
+  'Sachsen',
+  'Sachsen-Anhalt',
+  'Schleswig-Holstein',
+  'Thüringen',
+];
+const PORTALS = ['berlin', 'hamburg', 'muenchen', 'koeln', 'frankfurt', 'stuttgart', 'leipzig', 'dresden'];
+const CATEGORIES = ['pflege', 'it', 'handwerk', 'logistik', 'vertrieb', 'gastronomie'];
+
+/**
+ * The mix, per job j (1..J): JobPosted (v1), then j % 3 JobUpdated, then JobClosed for every third
+ * job: job streams of 1 to 4 events. Employers (E) register first; each refreshes twice (its first
+ * jobs, on their portals); a blog post every 60 jobs. Postings are 2 s apart (event time), so on
+ * each of the 8 portals bursts of a few postings form within the 60 s window. J is chosen so the
+ * total is N.
+ */
+function plan(total) {
+  const employers = Math.max(1, Math.round(total / 50));
+  const refreshes = employers * 2;
+  // per job: 1 + (0+1+2)/3 updates + 1/3 close = 2.333…; a blog post per 60 jobs
+  const jobs = Math.floor((total - employers - refreshes) / (7 / 3 + 1 / 60));
+  return { employers, refreshes, jobs };
+}
+
+async function seed(client, total) {
+  const { employers, jobs } = plan(total);
+  await client.query(`
+    CREATE FUNCTION pg_temp.bench_uuid(t text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
+      SELECT (substr(h, 1, 12) || '4' || substr(h, 14, 3) || '8' || substr(h, 18, 15))::uuid FROM md5(t) h $$`);
+  const meta = JSON.stringify({
+    correlationId: 'bench',
+    causationId: null,
+    actor: { kind: 'system', id: null },
+    source: '/feedwerk/bench',
+  });
+  const description =
+    'Wir suchen Verstärkung für unser Team. Sie erwartet ein unbefristeter Vertrag, faire Bezahlung, ' +
+    'flexible Arbeitszeiten und ein freundliches Kollegium. Bewerben Sie sich noch heute bei uns!';
+  // Rows (stream, t, type, data); versions follow t within each stream; inserted in t order.
+  await client.query(
+    `CREATE TEMP TABLE seed_events AS
+     WITH job AS (
+       SELECT j, pg_temp.bench_uuid('job' || j) AS job_id, pg_temp.bench_uuid('employer' || (j % $2)) AS employer_id,
+              ($4::text[])[1 + j % 8] AS portal, ($5::text[])[1 + (j * 7) % 16] AS region,
+              ($6::text[])[1 + (j * 5) % 6] AS category
+         FROM generate_series(1, $1) AS j
+     )
+     SELECT 'employer:' || pg_temp.bench_uuid('employer' || e) AS stream_id, (e - $2)::float8 AS t,
+            'EmployerRegistered' AS type,
+            jsonb_build_object('employerId', pg_temp.bench_uuid('employer' || e), 'name', 'Bench GmbH ' || e,
+              'website', 'https://bench' || e || '.example', 'city', 'Berlin') AS data
+       FROM generate_series(0, $2 - 1) AS e
+     UNION ALL
+     SELECT 'job:' || job_id, j * 2, 'JobPosted',
+            jsonb_build_object('jobId', job_id, 'employerId', employer_id, 'title', 'Fachkraft ' || category || ' ' || j,
+              'description', $3::text, 'location', jsonb_build_object('city', 'Musterstadt', 'region', region,
+              'postcode', lpad((10000 + j % 89999)::text, 5, '0')), 'category', category, 'employmentType', 'full-time',
+              'portal', portal, 'source', CASE WHEN j % 10 = 0 THEN 'import' ELSE 'direct' END, 'salary', NULL,
+              'remote', j % 4 = 0)
+       FROM job
+     UNION ALL
+     SELECT 'job:' || job_id, j * 2 + u * 601, 'JobUpdated',
+            jsonb_build_object('jobId', job_id, 'employerId', employer_id, 'portal', portal, 'region', region,
+              'category', category, 'changes', jsonb_build_object('title', 'Fachkraft ' || category || ' ' || j || ' v' || u))
+       FROM job, generate_series(1, 2) AS u WHERE u <= j % 3
+     UNION ALL
+     SELECT 'job:' || job_id, j * 2 + 1900, 'JobClosed',
+            jsonb_build_object('jobId', job_id, 'employerId', employer_id, 'portal', portal, 'reason', 'filled')
+       FROM job WHERE j % 3 = 0
+     UNION ALL
+     SELECT 'content:' || pg_temp.bench_uuid('post' || p), p * 120 + 1, 'BlogPostPublished',
+            jsonb_build_object('postId', pg_temp.bench_uuid('post' || p), 'slug', 'post-' || p, 'title', 'Karrieretipp ' || p,
+              'teaser', 'Wie Sie Ihre Bewerbung verbessern.', 'author', 'Redaktion', 'portal', ($4::text[])[1 + p % 8])
+       FROM generate_series(1, $1 / 60) AS p`,
+    [jobs, employers, description, PORTALS, REGIONS, CATEGORIES],
+  );
+  // Refreshes: employer e (registered first) refreshes its first jobs (j ≡ e mod E) twice; each job's
+  // posting (t = 2j) comes before the refresh (t = 2j + 1 + r * 1000).
+  await client.query(
+    `INSERT INTO seed_events
+     SELECT 'employer:' || pg_temp.bench_uuid('employer' || e), 2 * (e + $2) + 1 + r * 1000, 'JobsRefreshed',
+            jsonb_build_object('refreshId', pg_temp.bench_uuid('refresh' || e || '/' || r),
+              'employerId', pg_temp.bench_uuid('employer' || e),
+              'jobIds', jsonb_build_array(pg_temp.bench_uuid('job' || (e + $2))),
+              'count', 1, 'portals', jsonb_build_array(jsonb_build_object('portal', ($3::text[])[1 + (e + $2) % 8], 'count', 1)))
+       FROM generate_series(0, $2 - 1) AS e, generate_series(0, 1) AS r
+      WHERE e + $2 <= $1`,
+    [jobs, employers, PORTALS],
+  );
+  const counted = await client.query(`SELECT count(*)::int AS n FROM seed_events`);
+  // One transaction: commit order = global position = event time order.
+  await client.query(
+    `INSERT INTO events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
+     SELECT gen_random_uuid(), stream_id, row_number() OVER (PARTITION BY stream_id ORDER BY t), type,
+            CASE WHEN type = 'JobPosted' THEN 2 ELSE 1 END, data, $1::jsonb,
+            timestamptz '2026-01-01T00:00:00Z' + t * interval '1 second'
+       FROM seed_events ORDER BY t, stream_id`,
+    [meta],
+  );
+  await client.query(`DROP TABLE seed_events`);
+  await client.query(`VACUUM ANALYZE events`);
+  return counted.rows[0].n;
+}
+
+async function bareFold(client) {
+  await client.query(`CREATE TABLE bench_bare_counts (portal text, kind text, count bigint)`);
+  const started = process.hrtime.bigint();
+  await client.query(`
+    INSERT INTO bench_bare_counts (portal, kind, count)
+    SELECT portal, kind, sum(delta)
+      FROM (
+        SELECT CASE WHEN e.type = 'JobsRefreshed' THEN p.value->>'portal' ELSE e.data->>'portal' END AS portal,
+               CASE e.type
+                 WHEN 'JobPosted' THEN 'job.' || (e.data->>'source')
+                 WHEN 'JobClosed' THEN 'job.closed'
+                 WHEN 'JobUpdated' THEN 'job.updated'
+                 WHEN 'JobsRefreshed' THEN 'jobs.refreshed'
+                 WHEN 'BlogPostPublished' THEN 'blog.published'
+                 WHEN 'EmployerRegistered' THEN 'employer.registered'
+                 ELSE e.type END AS kind,
+               CASE WHEN e.type = 'JobsRefreshed' THEN (p.value->>'count')::bigint ELSE 1 END AS delta
+          FROM events e
+          LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN e.type = 'JobsRefreshed' THEN e.data->'portals' END) p
+            ON true
+      ) folded
+     GROUP BY portal, kind`);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rows = await client.query(`SELECT count(*)::int AS n FROM bench_bare_counts`);
+  return { seconds, groups: rows.rows[0].n };
+}
+
+export async function run(args) {
+  const total = option(args, 'events', 1_000_000);
+  const batchSize = option(args, 'batch', 10_000);
+  const keep = args.includes('--keep');
+  // dist/ is CommonJS (swc): require it.
+  const require = createRequire(import.meta.url);
+  require('reflect-metadata');
+  const { openDatabase, loadConfig } = require(dist('libs/platform/src/index.js'));
+  const { EventStore } = require(dist('libs/event-store/src/index.js'));
+  const { RebuildEngine, activityTables } = require(dist('libs/read-models/src/index.js'));
+  const pino = require('pino');
+
+  const server = new URL(process.env.DATABASE_URL);
+  const name = `fw_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(server.toString());
+  url.pathname = `/${name}`;
+  const database = await openDatabase(
+    loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }),
+    pino({ level: 'silent' }),
+    'feedwerk-bench',
+  );
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    console.log(`seeding ${total} events into ${name} …`);
+    const seedStarted = Date.now();
+    const seeded = await seed(client, total);
+    console.log(`seeded ${seeded} events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+    const engine = new RebuildEngine(database.dataSource, new EventStore(database.dataSource), { batchSize });
+    const rebuild = await engine.request('activity', randomUUID(), 'bench');
+    let last = Date.now();
+    const started = process.hrtime.bigint();
+    const outcome = await engine.run(rebuild.id, async () => {
+      if (Date.now() - last < 2_000) return;
+      last = Date.now();
+      const view = await engine.find(rebuild.id);
+      process.stdout.write(
+        `  rebuild: ${view.done}/${seeded} events, ${Math.round(view.eventsPerSecond)} events/s\n`,
+      );
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (outcome !== 'live') throw new Error(`the rebuild ended ${outcome}`);
+    const done = (await engine.find(rebuild.id)).done;
+    const t = activityTables(rebuild.generation);
+    const size = await client.query(
+      `SELECT (SELECT count(*) FROM ${t.changes})::int AS changes, (SELECT count(*) FROM ${t.items})::int AS items`,
+    );
+    const rebuildRate = done / seconds;
+    console.log(
+      `rebuild (RebuildEngine, activity, batch ${batchSize}): ${done} events in ${seconds.toFixed(1)} s = ${Math.round(rebuildRate)} events/s`,
+    );
+    console.log(`  → ${size.rows[0].changes} changes, ${size.rows[0].items} items`);
+
+    const bare = await bareFold(client);
+    const bareRate = seeded / bare.seconds;
+    console.log(
+      `bare SQL fold (INSERT … SELECT … GROUP BY): ${seeded} events in ${bare.seconds.toFixed(1)} s = ${Math.round(bareRate)} events/s (${bare.groups} groups)`,
+    );
+    const ratio = rebuildRate / bareRate;
+    console.log(
+      `ratio rebuild / bare = ${ratio.toFixed(3)} (target ≥ 0.5); rebuild target ≥ 50000 events/s: ${rebuildRate >= 50_000 ? 'met' : 'missed'}`,
+    );
+
+    const result = {
+      scenario: 'rebuild',
+      at: new Date().toISOString(),
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        // Other work on the machine skews every rate: the load average when the run ended.
+        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+        node: process.version,
+      },
+      postgres: (await client.query('SHOW server_version')).rows[0].server_version,
+      events: seeded,
+      batchSize,
+      rebuild: {
+        seconds,
+        eventsPerSecond: Math.round(rebuildRate),
+        changes: size.rows[0].changes,
+        items: size.rows[0].items,
+      },
+      bare: { seconds: bare.seconds, eventsPerSecond: Math.round(bareRate), groups: bare.groups },
+      ratio: Number(ratio.toFixed(3)),
+      targets: { eventsPerSecond: 50_000, ratio: 0.5 },
+    };
+    await mkdir(join(root, 'docs/benchmarks'), { recursive: true });
+    const file = join(root, 'docs/benchmarks', `rebuild-${result.at.slice(0, 10)}.json`);
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`result: ${file}`);
+  } finally {
+    await client.end();
+    await database.close();
+    if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
