@@ -323,6 +323,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
               id: 'e0f0a0b0-0000-4000-8000-00000000000a',
               projection: 'activity',
               generation: 2,
+              cancelRequested: false,
               status: 'building',
               requestedBy: 'admin-0123456789ab',
               requestedAt: new Date().toISOString(),

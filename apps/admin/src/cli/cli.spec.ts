@@ -107,6 +107,7 @@ const rebuild = (status: RebuildView['status'], done: number, total = 1_000): Re
   projection: 'activity',
   generation: 3,
   status,
+  cancelRequested: false,
   requestedBy: 'admin-0123456789ab',
   requestedAt: '2026-11-27T10:00:00.000Z',
   finishedAt: status === 'live' ? '2026-11-27T10:01:00.000Z' : null,
