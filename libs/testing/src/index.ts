@@ -4,3 +4,4 @@ export * from './fixtures';
 export * from './store-fixtures';
 export * from './cv-fixtures';
 export * from './ticker';
+export * from './generations';

@@ -325,10 +325,43 @@ export class ActivityProjection {
   }
 }
 
-/** What a subscriber is served first: the current box, or exactly the changes after its position. */
+/**
+ * The generation of the activity projection these tables are. A rebuild (issue 5) builds further
+ * generations beside them and switches the live one; until that engine exists, this is the only one.
+ */
+const LIVE_GENERATION = 1;
+
+/**
+ * What a subscriber is served first: the current box, or exactly the changes after its position.
+ * `generation` is the live generation the answer was read from: positions are only comparable
+ * within one generation (a rebuild renumbers the feed), so a client keeps it with its position.
+ */
 export type FeedOpening =
-  | { readonly mode: 'snapshot'; readonly items: readonly TickerItemRecord[]; readonly head: number }
-  | { readonly mode: 'changes'; readonly changes: readonly TickerChangeRecord[]; readonly head: number };
+  | {
+      readonly mode: 'snapshot';
+      readonly items: readonly TickerItemRecord[];
+      readonly head: number;
+      readonly generation: number;
+    }
+  | {
+      readonly mode: 'changes';
+      readonly changes: readonly TickerChangeRecord[];
+      readonly head: number;
+      readonly generation: number;
+    };
+
+/** The event behind one change of the feed: for tracing on the public activity topic. */
+export interface ChangeCause {
+  readonly eventId: string;
+  readonly correlationId: string | null;
+}
+
+/** Where the live feed stands: its generation, head (last committed position) and published position. */
+export interface FeedState {
+  readonly generation: number;
+  readonly head: number;
+  readonly published: number;
+}
 
 /** Reads of the activity read model: the ticker's history and resume source. */
 export class ActivityFeed {
@@ -360,7 +393,7 @@ export class ActivityFeed {
             WHERE position > $1 AND position <= $2 ORDER BY position`,
           [since, head],
         );
-        return { mode: 'changes', changes: rows.map(toChange), head };
+        return { mode: 'changes', changes: rows.map(toChange), head, generation: LIVE_GENERATION };
       }
       const rows: ItemRow[] = await tx.query(
         `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
@@ -375,12 +408,22 @@ export class ActivityFeed {
         [filter.portal, filter.types ?? null, filter.region ?? null, filter.category ?? null, head, limit],
       );
       const items = rows.map(toItem).filter((item) => matchesFilter(filter, item));
-      return { mode: 'snapshot', items: items.map(stripInternal), head };
+      return { mode: 'snapshot', items: items.map(stripInternal), head, generation: LIVE_GENERATION };
     });
   }
 
-  /** The feed's changes with after < position <= upTo, in position order (every portal). */
-  async between(after: number, upTo: number, limit = 1000): Promise<TickerChangeRecord[]> {
+  /**
+   * The feed's changes with after < position <= upTo, in position order (every portal), of
+   * `generation` (default: the live one). Pass the generation `state()` returned, so that a switch
+   * in between cannot mix positions of two generations.
+   */
+  async between(
+    after: number,
+    upTo: number,
+    limit = 1000,
+    generation: number = LIVE_GENERATION,
+  ): Promise<TickerChangeRecord[]> {
+    if (generation !== LIVE_GENERATION) return [];
     const rows: ChangeRow[] = await this.db.query(
       `SELECT ${CHANGE_COLUMNS} FROM ${ACTIVITY.changes}
         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
@@ -390,15 +433,41 @@ export class ActivityFeed {
   }
 
   /** The feed's head (last committed position) and how far changes were published to the transport. */
-  async state(): Promise<{ head: number; published: number }> {
+  async state(): Promise<FeedState> {
     const rows: { feed_position: string; published_position: string }[] = await this.db.query(
       `SELECT feed_position, published_position FROM projection_state WHERE projection = $1`,
       [ACTIVITY.name],
     );
-    return { head: Number(rows[0]?.feed_position ?? 0), published: Number(rows[0]?.published_position ?? 0) };
+    return {
+      generation: LIVE_GENERATION,
+      head: Number(rows[0]?.feed_position ?? 0),
+      published: Number(rows[0]?.published_position ?? 0),
+    };
   }
 
-  async markPublished(position: number): Promise<void> {
+  /**
+   * The causing event (id and correlation id) of each change at `positions` of `generation`
+   * (default: the live one). Apart from `between`, whose records are the ticker's wire format.
+   */
+  async causes(
+    positions: readonly number[],
+    generation: number = LIVE_GENERATION,
+  ): Promise<Map<number, ChangeCause>> {
+    if (positions.length === 0 || generation !== LIVE_GENERATION) return new Map();
+    const rows: { position: string; event_id: string; correlation_id: string | null }[] = await this.db.query(
+      `SELECT c.position, c.event_id, e.metadata->>'correlationId' AS correlation_id
+         FROM ${ACTIVITY.changes} c LEFT JOIN events e ON e.event_id = c.event_id
+        WHERE c.position = ANY($1::bigint[])`,
+      [positions],
+    );
+    return new Map(
+      rows.map((r) => [Number(r.position), { eventId: r.event_id, correlationId: r.correlation_id }]),
+    );
+  }
+
+  /** Records that changes up to `position` of `generation` (default: the live one) were published. */
+  async markPublished(position: number, generation: number = LIVE_GENERATION): Promise<void> {
+    if (generation !== LIVE_GENERATION) return;
     await this.db.query(
       `UPDATE projection_state SET published_position = GREATEST(published_position, $2) WHERE projection = $1`,
       [ACTIVITY.name, position],
