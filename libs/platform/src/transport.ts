@@ -1,4 +1,4 @@
-import { Topics, ALL_EVENT_CATEGORIES } from '@feedwerk/contracts';
+import { Topics, ALL_EVENT_CATEGORIES, PublicTopics } from '@feedwerk/contracts';
 import {
   InProcessTransport,
   KafkaTransport,
@@ -19,6 +19,8 @@ export function topicSpecs(config: FeedwerkConfig): TopicSpec[] {
     })),
     { topic: Topics.tickerChanges, partitions: 1, replicationFactor },
     { topic: Topics.deadLetter, partitions: 1, replicationFactor },
+    // The activity projector publishes the box's changes here (keyed by item id).
+    { topic: PublicTopics.activity, partitions: config.TOPIC_PARTITIONS, replicationFactor },
   ];
 }
 
