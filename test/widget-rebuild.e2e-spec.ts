@@ -14,7 +14,7 @@ import {
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { KafkaTransport } from '@feedwerk/transport';
+import { InProcessTransport, KafkaTransport, type MessageTransport } from '@feedwerk/transport';
 import { type Browser, type Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import { TickerItemPublisher } from '../apps/projector/src/ticker-item.publisher';
@@ -25,11 +25,25 @@ import { boxStatus, buildWidget, launchChromium, shownItems, startPartnerSite } 
 
 /**
  * The widget in real Chromium across a rebuild of the activity projection: the real publisher
- * (generation marker), a real ticker node on Kafka and PostgreSQL, and the built widget bundle. The
+ * (generation marker), a real ticker node on PostgreSQL (on Kafka, and on the embedded in-process
+ * transport), and the built widget bundle. The
  * switch is made by GenerationsFeed the way the rebuild engine makes it (libs/testing/src/generations.ts);
  * generation 2 folds the same postings with a one-hour burst window, so its box differs visibly.
  */
-describe('the widget across a rebuild (real Chromium, Kafka, PostgreSQL)', () => {
+const transports: [string, () => MessageTransport][] = [
+  [
+    'Kafka',
+    () =>
+      new KafkaTransport({
+        brokers: kafkaBrokers(),
+        clientId: 'widget-rebuild-test',
+        topicPrefix: `${uniqueName('wr')}.`,
+      }),
+  ],
+  ['the in-process transport (embedded mode)', () => new InProcessTransport()],
+];
+
+describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQL, %s)', (_, create) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let two: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
@@ -42,11 +56,7 @@ describe('the widget across a rebuild (real Chromium, Kafka, PostgreSQL)', () =>
   let page: Page;
   let widget: Awaited<ReturnType<typeof buildWidget>>;
   let site: Awaited<ReturnType<typeof startPartnerSite>>;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'widget-rebuild-test',
-    topicPrefix: `${uniqueName('wr')}.`,
-  });
+  const transport = create();
   /** Ticker events the page's socket sent and received, in order: [event, payload]. */
   const sent: [string, Record<string, unknown>][] = [];
   const received: [string, Record<string, unknown>][] = [];
