@@ -161,7 +161,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         // The read model switched before this node heard of it: adopt it now, so that this
         // subscriber's cursor and the node's deliveries count in the same generation.
         const state = await this.feed.state();
-        this.adopt(state.generation, state.published);
+        this.adopt(state.generation, state.published, state.published);
         if (opening.generation !== this.generation) opening = await this.read(request, undefined);
       }
       if (opening.generation !== this.generation) {
@@ -207,14 +207,15 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Serves `generation` from `head` on, if it is newer than the one served: every subscriber is
-   * told once to resync (its positions belong to the old generation) and is forgotten.
+   * told once to resync (its positions belong to the old generation) and is forgotten. `published`
+   * is the generation's published position as read from the read model (0 when not known).
    */
-  private adopt(generation: number, head: number): void {
+  private adopt(generation: number, head: number, published: number): void {
     if (generation <= this.generation) return;
     this.log.log(`feed generation ${generation} is live (head ${head}): every client resyncs`);
     this.generation = generation;
     this.head = head;
-    this.published = head;
+    this.published = published;
     this.resyncAll(head);
   }
 
@@ -251,14 +252,16 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       if (record.kind === 'marker') {
-        this.adopt(record.marker.generation, record.marker.head);
+        // The marker's head is the published position the publisher read when it switched.
+        this.adopt(record.marker.generation, record.marker.head, record.marker.head);
         continue;
       }
       const { change, generation } = record;
       // A late change of a generation that is no longer live: its position means nothing now.
       if (generation < this.generation) continue;
       // A change of a newer generation whose marker this node did not see (it joined later).
-      if (generation > this.generation) this.adopt(generation, change.position - 1);
+      // Its published position is not known here (the change may not be marked yet).
+      if (generation > this.generation) this.adopt(generation, change.position - 1, 0);
       if (change.position <= this.head) continue;
       if (change.position > this.head + 1) await this.fill(change.position - 1);
       this.deliver(change);
@@ -268,7 +271,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   private async catchUp(): Promise<void> {
     const { generation, published } = await this.feed.state();
     if (generation > this.generation) {
-      this.adopt(generation, published);
+      this.adopt(generation, published, published);
       return;
     }
     if (generation < this.generation) return;
