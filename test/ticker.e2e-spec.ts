@@ -77,7 +77,10 @@ describe.each([
     const snapshot = await waitFor('the snapshot event', () =>
       stream.events.find((e) => e.event === 'snapshot'),
     );
-    expect(snapshot.data).toEqual({ items: [], head: Number(snapshot.id) });
+    // Ids are `<generation>:<position>`: positions count within one generation of the feed.
+    const head = (snapshot.data as { head: number }).head;
+    expect(snapshot.data).toEqual({ items: [], head, generation: 1 });
+    expect(snapshot.id).toBe(`1:${head}`);
 
     await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: 'Erster Job' }), auth);
     const first = await waitFor('the first change', () => stream.events.find((e) => e.event === 'change'));
@@ -98,7 +101,7 @@ describe.each([
         const attempt = await sseClient(
           `${deployment.tickerUrl}${TickerProtocol.streamPath}?portal=${portal}&types=job.posted`,
           {
-            'last-event-id': String(first.id),
+            'last-event-id': first.id!,
           },
         );
         // This stream may have opened before the relay and projector caught up: give it a short
@@ -119,7 +122,8 @@ describe.each([
     expect(changes.map((c) => c.position)).toEqual(
       [...new Set(changes.map((c) => c.position))].sort((a, b) => a - b),
     );
-    expect(changes.every((c) => c.position > Number(first.id))).toBe(true);
+    expect(first.id).toBe(`1:${(first.data as TickerChangeV1).position}`);
+    expect(changes.every((c) => c.position > (first.data as TickerChangeV1).position)).toBe(true);
   });
 
   it('lets a socket.io client that lost its connection resume exactly, with its filters', async () => {

@@ -432,7 +432,8 @@ describe.each([
     expect(new Set(ids).size).toBe(ids.length);
     expect(postingsShown(shown)).toBe(4);
     // It resumed from where it was (no full resync): the missed changes, exactly.
-    expect(subscribes().at(-1)).toMatchObject({ portal, since: positionBefore });
+    // ... in the generation its position belongs to.
+    expect(subscribes().at(-1)).toMatchObject({ portal, since: positionBefore, generation: 1 });
     expect(acks().at(-1)).toMatchObject({ mode: 'changes' });
 
     // And the box stays live after the catch-up.

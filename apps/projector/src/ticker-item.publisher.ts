@@ -5,21 +5,31 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type TickerChangeRecord, Topics } from '@feedwerk/contracts';
+import { PublicTopics, Topics } from '@feedwerk/contracts';
 import { ActivityFeed } from '@feedwerk/read-models';
 import { WakeSignal } from '@feedwerk/platform';
-import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+import {
+  encodePublicActivityChange,
+  encodeTickerChange,
+  encodeTickerGenerationMarker,
+  MESSAGE_TRANSPORT,
+  type MessageTransport,
+} from '@feedwerk/transport';
 
 const BATCH = 500;
 const POLL_MS = 1_000;
 
-export const TICKER_ITEM_TYPE = 'feedwerk.ticker.change';
-
 /**
- * Publishes the activity feed's new changes from the read model to the ticker-changes topic in feed order,
- * then records how far it got. The read model is this publisher's outbox: items committed by the
- * projector are published even if the process crashes right after the commit. At-least-once; ticker
- * nodes drop what they have already delivered by feed position.
+ * Publishes the activity feed's new changes from the read model in feed order to the ticker-changes
+ * topic (for ticker nodes) and the public activity topic (for analytics), then records how far it
+ * got. The read model is this publisher's outbox: items committed by the projector are published
+ * even if the process crashes right after the commit. At-least-once; ticker nodes drop what they
+ * have already delivered by feed position, analytics by `ce_id`.
+ *
+ * Generations: every ticker record names the generation it belongs to. Before the first change of a
+ * generation it has not announced yet (at start, and whenever it sees the live generation change)
+ * it publishes a generation marker, so a ticker node learns of a rebuild before any renumbered
+ * change reaches it. Markers repeat after a restart; ticker nodes ignore the ones they know.
  */
 @Injectable()
 export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +37,8 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly signal = new WakeSignal();
+  /** The generation this process has published a marker for; null until the first one. */
+  private announced: number | null = null;
 
   constructor(
     private readonly feed: ActivityFeed,
@@ -52,19 +64,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
     let failures = 0;
     while (this.running) {
       try {
-        const { generation, head, published } = await this.feed.state();
-        if (head > published) {
-          // Read and mark in the generation state() named: a switch in between must not mix two feeds.
-          const changes = await this.feed.between(published, head, BATCH, generation);
-          await this.transport.publish(
-            Topics.tickerChanges,
-            changes.map((change) => ({
-              key: 'feed',
-              value: JSON.stringify(change),
-              headers: headersOf(change),
-            })),
-          );
-          await this.feed.markPublished(changes[changes.length - 1]?.position ?? published, generation);
+        if (await this.step()) {
           failures = 0;
           continue;
         }
@@ -78,16 +78,61 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
       }
     }
   }
-}
 
-const headersOf = ({ item, position }: TickerChangeRecord): Record<string, string> => ({
-  // A change's identity is its feed position (one item changes several times).
-  [KafkaHeaders.id]: `${item.id}@${position}`,
-  [KafkaHeaders.type]: TICKER_ITEM_TYPE,
-  [KafkaHeaders.source]: '/feedwerk/projector/activity',
-  [KafkaHeaders.time]: item.at,
-  [KafkaHeaders.specVersion]: CLOUDEVENTS_SPEC_VERSION,
-  [KafkaHeaders.contentType]: 'application/json',
-  [KafkaHeaders.schemaVersion]: '1',
-  ce_feedposition: String(position),
-});
+  /** Publishes one marker or one batch; false when there was nothing to publish. */
+  private async step(): Promise<boolean> {
+    const { generation, head, published } = await this.feed.state();
+    if (this.announced !== generation) {
+      await this.transport.publish(Topics.tickerChanges, [
+        encodeTickerGenerationMarker({ generation, head: published }),
+      ]);
+      this.log.log(`announced feed generation ${generation} at position ${published}`);
+      this.announced = generation;
+      return true;
+    }
+    if (head <= published) return false;
+    // Read and mark in the generation state() named: a switch in between must not mix two feeds.
+    const changes = await this.feed.between(published, head, BATCH, generation);
+    const last = changes[changes.length - 1];
+    if (!last) return false;
+    await this.transport.publish(
+      Topics.tickerChanges,
+      changes.map((change) => encodeTickerChange(change, generation)),
+    );
+    const causes = await this.feed.causes(
+      changes.map((c) => c.position),
+      generation,
+    );
+    await this.transport.publish(
+      PublicTopics.activity,
+      changes.map((change) => {
+        const cause = causes.get(change.position);
+        // A CV item is not traced back to the upload (its id is derived for the same reason).
+        const traced = change.item.kind !== 'cv.uploaded' && cause !== undefined;
+        return encodePublicActivityChange(
+          {
+            generation,
+            position: change.position,
+            op: change.op,
+            item: {
+              id: change.item.id,
+              kind: change.item.kind,
+              count: change.item.count,
+              portal: change.item.portal,
+              region: change.item.region,
+              category: change.item.category,
+              order: change.item.order,
+              at: change.item.at,
+            },
+          },
+          {
+            correlationId: traced ? cause.correlationId : null,
+            causationId: traced ? cause.eventId : null,
+          },
+        );
+      }),
+    );
+    await this.feed.markPublished(last.position, generation);
+    return true;
+  }
+}

@@ -125,14 +125,16 @@ export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
         });
         return;
       }
-      const { portal, lang, types, region, category, since, limit } = parsed.data;
+      const { portal, lang, types, region, category, since, generation, limit } = parsed.data;
       if (!this.access.originAllowed(portal, headerValue(socket.handshake.headers.origin))) {
         reply({ ok: false, error: `portal: this page's origin may not show the box of portal ${portal}` });
         return;
       }
       this.hub
-        .open(sink, { filter: { portal, types, region, category }, lang, limit, since }, (opening) =>
-          reply({ ok: true, ...opening }),
+        .open(
+          sink,
+          { filter: { portal, types, region, category }, lang, limit, since, generation },
+          (opening) => reply({ ok: true, ...opening }),
         )
         .catch((error: unknown) => {
           this.log.warn(`subscribe failed: ${String(error)}`);

@@ -1,6 +1,8 @@
 import { type ServerResponse } from 'node:http';
 import { Controller, Get, Inject, type OnModuleDestroy, Query, Req, Res } from '@nestjs/common';
 import {
+  parseSseEventId,
+  sseEventId,
   type TickerChangeV1,
   TickerSnapshotQuery,
   TickerStreamQuery,
@@ -43,8 +45,10 @@ export class TickerHttpController implements OnModuleDestroy {
     if (!parsed.success) throw new ProblemException(zodProblem(parsed.error, 'query'));
     const { portal, lang, types, region, category, limit } = parsed.data;
     const origin = this.checkOrigin(portal, request);
-    const lastEventId = headerValue(request.headers['last-event-id']);
-    const since = /^\d{1,16}$/.test(lastEventId ?? '') ? Number(lastEventId) : parsed.data.since;
+    // Last-Event-ID (`<generation>:<position>`, or a bare position of generation 1) wins over the query.
+    const resume = parseSseEventId(headerValue(request.headers['last-event-id']));
+    const since = resume ? resume.position : parsed.data.since;
+    const generation = resume ? resume.generation : parsed.data.generation;
     const ip = request.ip;
     if (!this.access.acquire(ip)) {
       throw new ProblemException(
@@ -90,8 +94,10 @@ export class TickerHttpController implements OnModuleDestroy {
       if (burst === 0) setImmediate(() => (burst = 0));
       burst += Math.max(1, res.writableLength - before);
     };
-    const event = (name: string, data: unknown, id?: number) =>
+    const event = (name: string, data: unknown, id?: string) =>
       write(`${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    // The generation this stream's positions belong to (set by its opening; a newer one ends it).
+    let served = 0;
     let ended = false;
     const heartbeat = setInterval(() => write(': ping\n\n'), this.config.TICKER_SSE_HEARTBEAT_MS);
     /**
@@ -117,7 +123,7 @@ export class TickerHttpController implements OnModuleDestroy {
         // What is still queued from earlier turns is a client not keeping up: past `cap` it gets
         // `resync` instead (memory per client stays below `cap` plus one batch).
         if (res.writableLength - burst >= cap) return false;
-        event('change', change, change.position);
+        event('change', change, sseEventId(served, change.position));
         return true;
       },
       resync: (message: TickerResync) => {
@@ -133,19 +139,25 @@ export class TickerHttpController implements OnModuleDestroy {
     try {
       await this.hub.open(
         sink,
-        { filter: { portal, types, region, category }, lang, limit, since },
+        { filter: { portal, types, region, category }, lang, limit, since, generation },
         (opening) => {
+          served = opening.generation;
           if (opening.mode === 'snapshot') {
-            event('snapshot', { items: opening.items, head: opening.head }, opening.head);
+            const { items, head } = opening;
+            event('snapshot', { items, head, generation: served }, sseEventId(served, head));
             return;
           }
-          for (const change of opening.changes) event('change', change, change.position);
+          for (const change of opening.changes) event('change', change, sseEventId(served, change.position));
           // An id-only event moves the client's Last-Event-ID to the head without dispatching anything.
-          write(`id: ${opening.head}\n\n`);
+          write(`id: ${sseEventId(served, opening.head)}\n\n`);
         },
       );
     } catch {
-      event('resync', { reason: 'gap', head: 0 } satisfies TickerResync);
+      event('resync', {
+        reason: 'gap',
+        head: 0,
+        generation: this.hub.currentGeneration,
+      } satisfies TickerResync);
       end(this.config.TICKER_SSE_HEARTBEAT_MS);
     }
   }

@@ -7,6 +7,7 @@ import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendManyJobsPosted,
   openTestDatabase,
+  publishGenerationMarker,
   publishTickerChanges,
   sseClient,
   tickerSocket,
@@ -246,7 +247,11 @@ describe('ticker event streams (SSE) on Fastify and PostgreSQL: per-address cap 
     expect(seen).toEqual(published.slice(0, seen.length));
     expect(seen.length).toBeLessThan(published.length);
     const resync = /event: resync\ndata: (.*)\n\n$/.exec(body);
-    expect(resync && JSON.parse(resync[1]!)).toEqual({ reason: 'slow-client', head: expect.any(Number) });
+    expect(resync && JSON.parse(resync[1]!)).toEqual({
+      reason: 'slow-client',
+      head: expect.any(Number),
+      generation: 1,
+    });
 
     // The one that never reads is disconnected: no connection, queue or slot stays behind for it.
     // The socket count drops before the response's own 'close' handler forgets its queue: wait for both.
@@ -271,4 +276,81 @@ describe('ticker event streams (SSE) on Fastify and PostgreSQL: per-address cap 
     }
     expect(await refusal(await fetch(`${node.url}${path}`))).toEqual(tooMany);
   }, 240_000);
+  it('names the generation in every event id and resumes from Last-Event-ID exactly, also from a bare position of an old client', async () => {
+    const node = await startNode({});
+    const portal = uniqueName('p');
+    const streamUrl = `${node.url}${TickerProtocol.streamPath}?portal=${portal}`;
+    const before = (
+      await projection.handle((await appendManyJobsPosted(store, 2, { portal })).map(toFeedEvent))
+    ).changes;
+    await publishTickerChanges(node.transport, feed, before);
+    const since = before[before.length - 1]!.position;
+
+    const stream = await node.stream(portal);
+    const snapshot = await waitFor('the snapshot', () => stream.events.find((e) => e.event === 'snapshot'));
+    expect(snapshot).toMatchObject({ id: `1:${since}`, data: { head: since, generation: 1 } });
+    const missed = (
+      await projection.handle((await appendManyJobsPosted(store, 2, { portal })).map(toFeedEvent))
+    ).changes;
+    await publishTickerChanges(node.transport, feed, missed);
+    await waitFor('the live changes', () => stream.events.filter((e) => e.event === 'change').length >= 2);
+    expect(stream.events.filter((e) => e.event === 'change').map((e) => e.id)).toEqual(
+      missed.map((c) => `1:${c.position}`),
+    );
+
+    const resume = async (lastEventId: string | null, query = '') => {
+      const client = await sseClient(
+        `${streamUrl}${query}`,
+        lastEventId === null ? {} : { 'last-event-id': lastEventId },
+      );
+      cleanups.push(() => client.close());
+      return waitFor(
+        'the opening',
+        () =>
+          client.events.find((e) => e.event === 'snapshot') ??
+          (client.events.filter((e) => e.event === 'change').length >= missed.length
+            ? client.events
+            : undefined),
+      );
+    };
+    const exactly = missed.map((c) => ({
+      event: 'change',
+      id: `1:${c.position}`,
+      data: expect.objectContaining({ position: c.position }),
+    }));
+    // Its own id, a bare number (an old client's id means generation 1) and the query's since/generation.
+    expect(await resume(`1:${since}`)).toEqual(exactly);
+    expect(await resume(String(since))).toEqual(exactly);
+    expect(await resume(null, `&since=${since}&generation=1`)).toEqual(exactly);
+    // A position of another generation, or an id that is not one, gets a snapshot.
+    for (const [id, query] of [
+      [`2:${since}`, ''],
+      ['abc', ''],
+      [null, `&since=${since}&generation=2`],
+    ] as const) {
+      expect(await resume(id, query)).toMatchObject({ event: 'snapshot', id: `1:${missed[1]!.position}` });
+    }
+  });
+
+  it('ends every event stream and socket with one resync when a newer generation is announced', async () => {
+    const node = await startNode({});
+    const portal = uniqueName('p');
+    const stream = await node.stream(portal);
+    const socket = await node.connect();
+    expect(await subscribe(socket, portal)).toMatchObject({ ok: true, generation: 1 });
+    await waitFor('the snapshot', () => stream.events.some((e) => e.event === 'snapshot'));
+    const { head } = await feed.state();
+
+    await publishGenerationMarker(node.transport, { generation: 2, head });
+    await publishGenerationMarker(node.transport, { generation: 2, head });
+
+    const rebuilt = { reason: 'rebuilt', head, generation: 2 };
+    await stream.ended;
+    expect(stream.events.filter((e) => e.event === 'resync')).toEqual([
+      { event: 'resync', id: undefined, data: rebuilt },
+    ]);
+    await waitFor('the socket’s resync', () => socket.resyncs.length >= 1);
+    expect(socket.resyncs).toEqual([rebuilt]);
+    expect(node.hub.resyncs).toBe(2);
+  });
 });

@@ -318,7 +318,7 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     engine.transport.readyState = 'open';
     engine.transport._poll();
     await waitFor('the resync at the slow client', () => slow.resyncs.length >= 1);
-    expect(slow.resyncs).toEqual([{ reason: 'slow-client', head: changes[7]!.position }]);
+    expect(slow.resyncs).toEqual([{ reason: 'slow-client', head: changes[7]!.position, generation: 1 }]);
     // Its queued changes were dropped: it holds at most the first batch.
     expect(slow.changes.length).toBeLessThanOrEqual(2);
     const ack = await subscribe(slow.socket, { portal, limit: 50 });
@@ -382,12 +382,15 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     await publish(await project(await postJobs(portal, 1)));
     await waitFor('the posting', () => client.changes.length >= 1);
     const { published } = await feed.state();
+    await waitFor('the node to read the published position', () => node.hub.publishedSeen >= published, {
+      timeoutMs: 10_000,
+    });
     await db.dataSource.query(
       `UPDATE projection_state SET published_position = 0 WHERE projection = 'activity@2'`,
     );
     try {
       await waitFor('the rebuilt resync', () => client.resyncs.length >= 1, { timeoutMs: 10_000 });
-      expect(client.resyncs).toEqual([{ reason: 'rebuilt', head: 0 }]);
+      expect(client.resyncs).toEqual([{ reason: 'rebuilt', head: 0, generation: 1 }]);
     } finally {
       await feed.markPublished(published);
     }

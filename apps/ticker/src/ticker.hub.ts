@@ -4,7 +4,8 @@ import {
   changeOpFor,
   renderChange,
   renderTickerItem,
-  TickerChangeRecord,
+  sinceGeneration,
+  type TickerChangeRecord,
   type TickerChangeV1,
   type TickerFilter,
   type TickerItemV1,
@@ -15,6 +16,7 @@ import {
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { ActivityFeed } from '@feedwerk/read-models';
 import {
+  decodeTickerRecord,
   type IncomingMessage,
   MESSAGE_TRANSPORT,
   type MessageTransport,
@@ -37,12 +39,24 @@ export interface TickerSubscription {
   readonly lang: TickerLang;
   readonly limit: number;
   readonly since: number | undefined;
+  /** The generation `since` belongs to (undefined: generation 1, a client from before generations). */
+  readonly generation?: number | undefined;
 }
 
 /** What a subscriber gets first, rendered for its language. */
 export type TickerOpening =
-  | { readonly mode: 'snapshot'; readonly items: readonly TickerItemV1[]; readonly head: number }
-  | { readonly mode: 'changes'; readonly changes: readonly TickerChangeV1[]; readonly head: number };
+  | {
+      readonly mode: 'snapshot';
+      readonly items: readonly TickerItemV1[];
+      readonly head: number;
+      readonly generation: number;
+    }
+  | {
+      readonly mode: 'changes';
+      readonly changes: readonly TickerChangeV1[];
+      readonly head: number;
+      readonly generation: number;
+    };
 
 interface Subscriber extends TickerSubscription {
   readonly sink: TickerSink;
@@ -59,6 +73,11 @@ interface Subscriber extends TickerSubscription {
  *   in one database snapshot together with its head, and opening and delivering run one at a time.
  * - Bounded memory per client: a client whose buffer is full gets `resync` and nothing more until it
  *   subscribes again.
+ * - Generations: positions count within one generation of the activity projection. The node serves
+ *   one generation at a time; when it learns of a newer one (a marker on the topic, a change tagged
+ *   with it, or the read model) it adopts it, tells every client once `resync {reason:'rebuilt'}`
+ *   and forgets their cursors. Changes of an older generation arriving late are dropped. A `since`
+ *   of another generation is answered with a snapshot, never with changes.
  * Each node consumes the ticker-changes topic in its own consumer group (`ticker.<node id>`), so
  * every node sees every change; nothing a restart would lose is kept only here.
  */
@@ -67,8 +86,12 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(TickerHub.name);
   private subscription: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** Last feed position this node handled. */
+  /** The generation of the activity projection this node serves (its positions are this one's). */
+  private generation = 0;
+  /** Last feed position this node handled, in `generation`. */
   private head = 0;
+  /** The highest published position read from the read model in this generation (it only grows). */
+  private published = 0;
   private readonly subscribers = new Map<TickerSink, Subscriber>();
   /** Subscribers by portal: a portal's change goes to its subscribers only, a site-wide one to all. */
   private readonly byPortal = new Map<string, Set<Subscriber>>();
@@ -83,7 +106,11 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.head = (await this.feed.state()).published;
+    // A node that starts after a switch reads the live generation, never an older one.
+    const state = await this.feed.state();
+    this.generation = state.generation;
+    this.head = state.published;
+    this.published = state.published;
     this.subscription = await this.transport.subscribe({
       groupId: `ticker.${this.config.TICKER_NODE_ID}`,
       topics: [Topics.tickerChanges],
@@ -103,6 +130,16 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     await this.chain.catch(() => undefined);
   }
 
+  /** The highest published position of its generation this node has read from the read model. */
+  get publishedSeen(): number {
+    return this.published;
+  }
+
+  /** The generation this node serves. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
   /** Connected subscribers on this node. */
   get size(): number {
     return this.subscribers.size;
@@ -119,12 +156,17 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   ): Promise<void> {
     return this.serial(async () => {
       this.remove(sink);
-      const opening = await this.feed.open(
-        request.filter,
-        request.limit,
-        request.since,
-        this.config.TICKER_MAX_CATCH_UP,
-      );
+      let opening = await this.read(request, request.since);
+      if (opening.generation > this.generation) {
+        // The read model switched before this node heard of it: adopt it now, so that this
+        // subscriber's cursor and the node's deliveries count in the same generation.
+        const state = await this.feed.state();
+        this.adopt(state.generation, state.published, state.published);
+        if (opening.generation !== this.generation) opening = await this.read(request, undefined);
+      }
+      if (opening.generation !== this.generation) {
+        throw new Error(`feed generation ${opening.generation} is not the node's ${this.generation}`);
+      }
       // The client may have left while its opening was read: then there is nobody to keep.
       if (!sink.isOpen()) return;
       const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
@@ -137,6 +179,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
           mode: 'snapshot',
           items: opening.items.map((item) => renderTickerItem(item, request.lang)),
           head: opening.head,
+          generation: opening.generation,
         });
       } else {
         const changes: TickerChangeV1[] = [];
@@ -144,9 +187,44 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
           const visible = changeFor(request.filter, change, request.lang);
           if (visible) changes.push(visible);
         }
-        opened({ mode: 'changes', changes, head: opening.head });
+        opened({ mode: 'changes', changes, head: opening.head, generation: opening.generation });
       }
     });
+  }
+
+  /**
+   * The opening for `request` from the read model. A `since` is only meaningful in its own
+   * generation: when the answer's generation is another one, it is read again as a snapshot.
+   */
+  private async read(request: TickerSubscription, since: number | undefined) {
+    const max = this.config.TICKER_MAX_CATCH_UP;
+    const opening = await this.feed.open(request.filter, request.limit, since, max);
+    if (opening.mode === 'changes' && opening.generation !== sinceGeneration(request.generation)) {
+      return this.feed.open(request.filter, request.limit, undefined, max);
+    }
+    return opening;
+  }
+
+  /**
+   * Serves `generation` from `head` on, if it is newer than the one served: every subscriber is
+   * told once to resync (its positions belong to the old generation) and is forgotten. `published`
+   * is the generation's published position as read from the read model (0 when not known).
+   */
+  private adopt(generation: number, head: number, published: number): void {
+    if (generation <= this.generation) return;
+    this.log.log(`feed generation ${generation} is live (head ${head}): every client resyncs`);
+    this.generation = generation;
+    this.head = head;
+    this.published = published;
+    this.resyncAll(head);
+  }
+
+  private resyncAll(head: number): void {
+    for (const subscriber of [...this.subscribers.values()]) {
+      this.remove(subscriber.sink);
+      this.resyncs += 1;
+      subscriber.sink.resync({ reason: 'rebuilt', head, generation: this.generation });
+    }
   }
 
   /** The current box for a page (the server-rendered snapshot); no subscription. */
@@ -166,13 +244,24 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
 
   private async receive(batch: readonly IncomingMessage[]): Promise<void> {
     for (const message of batch) {
-      let change: TickerChangeRecord;
+      let record: ReturnType<typeof decodeTickerRecord>;
       try {
-        change = TickerChangeRecord.parse(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+        record = decodeTickerRecord(message);
       } catch (error) {
-        this.log.warn(`ignoring an invalid ticker change at offset ${message.offset}: ${String(error)}`);
+        this.log.warn(`ignoring an invalid ticker record at offset ${message.offset}: ${String(error)}`);
         continue;
       }
+      if (record.kind === 'marker') {
+        // The marker's head is the published position the publisher read when it switched.
+        this.adopt(record.marker.generation, record.marker.head, record.marker.head);
+        continue;
+      }
+      const { change, generation } = record;
+      // A late change of a generation that is no longer live: its position means nothing now.
+      if (generation < this.generation) continue;
+      // A change of a newer generation whose marker this node did not see (it joined later).
+      // Its published position is not known here (the change may not be marked yet).
+      if (generation > this.generation) this.adopt(generation, change.position - 1, 0);
       if (change.position <= this.head) continue;
       if (change.position > this.head + 1) await this.fill(change.position - 1);
       this.deliver(change);
@@ -180,17 +269,21 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private async catchUp(): Promise<void> {
-    const { published } = await this.feed.state();
-    if (published < this.head) {
-      // The feed restarted below what this node delivered (the projection was rebuilt or its
-      // database replaced): positions clients hold mean nothing any more. Start over from here.
+    const { generation, published } = await this.feed.state();
+    if (generation > this.generation) {
+      this.adopt(generation, published, published);
+      return;
+    }
+    if (generation < this.generation) return;
+    // The node's head may be ahead of `published` for a moment (a change is published before it is
+    // marked), so only a published position that went back counts: the generation's database was
+    // replaced or rewound, and positions clients hold mean nothing any more. Start over from here.
+    const previous = this.published;
+    this.published = published;
+    if (published < previous) {
       this.log.warn(`feed went back from ${this.head} to ${published}: every client resyncs`);
       this.head = published;
-      for (const subscriber of [...this.subscribers.values()]) {
-        this.remove(subscriber.sink);
-        this.resyncs += 1;
-        subscriber.sink.resync({ reason: 'rebuilt', head: published });
-      }
+      this.resyncAll(published);
       return;
     }
     if (published > this.head) await this.fill(published);
@@ -199,7 +292,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   /** Delivers every change after the head up to `upTo` from the read model, in order. */
   private async fill(upTo: number): Promise<void> {
     while (this.head < upTo) {
-      const missing = await this.feed.between(this.head, upTo, 500);
+      const missing = await this.feed.between(this.head, upTo, 500, this.generation);
       if (missing.length === 0) {
         throw new Error(`feed positions ${this.head + 1}..${upTo} are not in the read model yet`);
       }
@@ -231,7 +324,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     for (const subscriber of overflowed) {
       this.remove(subscriber.sink);
       this.resyncs += 1;
-      subscriber.sink.resync({ reason: 'slow-client', head: this.head });
+      subscriber.sink.resync({ reason: 'slow-client', head: this.head, generation: this.generation });
     }
   }
 

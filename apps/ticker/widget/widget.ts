@@ -2,7 +2,7 @@ import type { TickerProtocol } from '@feedwerk/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { TickerBox } from './box';
 import { TickerView } from './view';
-import { type Lang, parseAck, parseChange, type SubscribeAck, type TickerChange } from './wire';
+import { type Lang, parseAck, parseChange, parseResync, type SubscribeAck, type TickerChange } from './wire';
 
 /**
  * The embeddable box "Neueste Aktivitäten":
@@ -103,6 +103,12 @@ class TickerWidget {
   private held: TickerChange[] = [];
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay = RETRY_MIN_MS;
+  /**
+   * The feed generation the box's position belongs to (from the last ack). Sent with `since`: a
+   * rebuild renumbers the feed, and the server answers a position of another generation with a
+   * snapshot instead of changes.
+   */
+  private generation: number | undefined;
 
   constructor(
     host: HTMLElement,
@@ -128,8 +134,13 @@ class TickerWidget {
     });
     this.socket.on('connect_error', () => this.view.setStatus('reconnecting'));
     this.socket.on(EVENTS.change, (raw: unknown) => this.onChange(raw));
-    // The server cannot continue this socket's feed (it fell behind, or the projection was rebuilt).
-    this.socket.on(EVENTS.resync, () => this.subscribe(true));
+    // The server cannot continue this socket's feed (it fell behind, or the projection was rebuilt:
+    // then the positions held mean nothing any more). A fresh snapshot replaces the box.
+    this.socket.on(EVENTS.resync, (raw: unknown) => {
+      // The generation of the next ack counts; until then no position is resumed from.
+      if (parseResync(raw).reason === 'rebuilt') this.generation = undefined;
+      this.subscribe(true);
+    });
     setInterval(() => this.view.refreshTimes(), REFRESH_TIMES_MS);
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.view.refreshTimes();
@@ -158,6 +169,7 @@ class TickerWidget {
       ...(region ? { region } : {}),
       ...(category ? { category } : {}),
       ...(since !== null ? { since } : {}),
+      ...(since !== null && this.generation !== undefined ? { generation: this.generation } : {}),
     };
     this.socket.timeout(ACK_TIMEOUT_MS).emit(EVENTS.subscribe, request, (err: Error | null, raw: unknown) => {
       if (id !== this.request) return; // answer to a request that was superseded or lost with its connection
@@ -182,6 +194,7 @@ class TickerWidget {
 
   private onAck(ack: Extract<SubscribeAck, { ok: true }>): void {
     const hadItems = this.box.position !== null;
+    this.generation = ack.generation;
     if (ack.mode === 'snapshot') {
       this.box.replace(ack.items, ack.head);
     } else {

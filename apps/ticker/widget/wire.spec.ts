@@ -1,4 +1,4 @@
-import { parseAck, parseChange, parseItem } from './wire';
+import { parseAck, parseChange, parseItem, parseResync } from './wire';
 
 const valid = {
   id: '0b5c9a3e-51b5-4d5c-9a43-9d3f3c1e2b7a',
@@ -60,5 +60,23 @@ describe('the widget reads only well-formed protocol messages', () => {
     });
     expect(parseAck({ ok: true, mode: 'snapshot', items: 'nope', head: 1 })).toBeNull();
     expect(parseAck(null)).toBeNull();
+  });
+
+  it('keeps the generation of an ack and a resync when it is one, and reads acks without it', () => {
+    expect(parseAck({ ok: true, mode: 'snapshot', items: [valid], head: 4, generation: 3 })).toMatchObject({
+      generation: 3,
+    });
+    expect(parseAck({ ok: true, mode: 'changes', changes: [], head: 4 })).toMatchObject({
+      mode: 'changes',
+      generation: undefined,
+    });
+    expect(parseAck({ ok: true, mode: 'snapshot', items: [], head: 4, generation: '3' })).toMatchObject({
+      generation: undefined,
+    });
+    expect(parseResync({ reason: 'rebuilt', head: 2, generation: 2 })).toEqual({
+      reason: 'rebuilt',
+      generation: 2,
+    });
+    expect(parseResync('nonsense')).toEqual({ reason: 'unknown', generation: undefined });
   });
 });

@@ -1,7 +1,7 @@
 // The ticker protocol v1 as the widget sees it on the wire. Everything that arrives is checked
 // here before the box uses it: a field of the wrong type drops the message, it never reaches the DOM.
 // Only types come from @feedwerk/contracts (erased by the bundler): the bundle carries no zod.
-import type { TickerChangeV1, TickerItemV1, TickerSubscribeAck } from '@feedwerk/contracts';
+import type { TickerChangeV1, TickerItemV1, TickerResync, TickerSubscribeAck } from '@feedwerk/contracts';
 
 export type Lang = 'de' | 'en';
 
@@ -27,20 +27,29 @@ export type SubscribeAck =
       readonly mode: 'snapshot';
       readonly items: readonly TickerItem[];
       readonly head: number;
+      /** The feed generation `head` belongs to; absent from a server without generations. */
+      readonly generation?: number | undefined;
     }
   | {
       readonly ok: true;
       readonly mode: 'changes';
       readonly changes: readonly TickerChange[];
       readonly head: number;
+      readonly generation?: number | undefined;
     }
   | { readonly ok: false; readonly error: string };
+
+export interface Resync {
+  readonly reason: string;
+  readonly generation: number | undefined;
+}
 
 // Compile-time proof that every message of the contracts is one this reader accepts.
 type Fits<T extends U, U> = T;
 export type _ItemFits = Fits<TickerItemV1, TickerItem>;
 export type _ChangeFits = Fits<TickerChangeV1, TickerChange>;
 export type _AckFits = Fits<TickerSubscribeAck, SubscribeAck>;
+export type _ResyncFits = Fits<TickerResync, { reason: string; generation?: number }>;
 
 /** Longest text the box renders from one field; longer strings are cut, not trusted to wrap. */
 const MAX_TEXT = 300;
@@ -49,6 +58,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPosition = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isGeneration = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, MAX_TEXT) : null);
 const optionalText = (value: unknown): string | null | undefined =>
   value === null || value === undefined
@@ -101,13 +112,23 @@ export function parseAck(value: unknown): SubscribeAck | null {
   if (!isRecord(value)) return null;
   if (value.ok === false) return { ok: false, error: text(value.error) ?? 'refused' };
   if (value.ok !== true || !isPosition(value.head)) return null;
+  const generation = isGeneration(value.generation) ? value.generation : undefined;
   if (value.mode === 'snapshot') {
     const items = parseAll(value.items, parseItem);
-    return items ? { ok: true, mode: 'snapshot', items, head: value.head } : null;
+    return items ? { ok: true, mode: 'snapshot', items, head: value.head, generation } : null;
   }
   if (value.mode === 'changes') {
     const changes = parseAll(value.changes, parseChange);
-    return changes ? { ok: true, mode: 'changes', changes, head: value.head } : null;
+    return changes ? { ok: true, mode: 'changes', changes, head: value.head, generation } : null;
   }
   return null;
+}
+
+/** `ticker.resync`: whatever its payload, the client subscribes again for a fresh snapshot. */
+export function parseResync(value: unknown): Resync {
+  if (!isRecord(value)) return { reason: 'unknown', generation: undefined };
+  return {
+    reason: text(value.reason) ?? 'unknown',
+    generation: isGeneration(value.generation) ? value.generation : undefined,
+  };
 }

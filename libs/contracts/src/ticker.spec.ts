@@ -1,4 +1,7 @@
 import {
+  parseSseEventId,
+  sinceGeneration,
+  sseEventId,
   TICKER_KINDS,
   TICKER_LINES,
   TickerSnapshotQuery,
@@ -85,6 +88,34 @@ describe('ticker protocol v1 requests', () => {
         expect(TICKER_LINES[kind][lang].text(2)).not.toBe('');
         expect(TICKER_LINES[kind][lang].detail(1)).toBeNull();
       }
+    }
+  });
+
+  it('takes the generation of a resume position leniently: what is not a generation counts as absent', () => {
+    expect(TickerSubscribeRequest.parse({ portal: 'berlin', since: 4, generation: 2 })).toMatchObject({
+      since: 4,
+      generation: 2,
+    });
+    for (const generation of [0, -1, 1.5, '2', null, 1e18]) {
+      expect(
+        TickerSubscribeRequest.parse({ portal: 'berlin', since: 4, generation }).generation,
+      ).toBeUndefined();
+    }
+    // A client from before generations names none: its positions are generation 1's.
+    expect(sinceGeneration(undefined)).toBe(1);
+    expect(TickerStreamQuery.parse({ portal: 'berlin', since: '7', generation: '3' })).toMatchObject({
+      since: 7,
+      generation: 3,
+    });
+    expect(TickerStreamQuery.parse({ portal: 'berlin', generation: 'x' }).generation).toBeUndefined();
+  });
+
+  it('writes SSE ids as <generation>:<position> and reads old bare positions as generation 1', () => {
+    expect(sseEventId(2, 17)).toBe('2:17');
+    expect(parseSseEventId('2:17')).toEqual({ generation: 2, position: 17 });
+    expect(parseSseEventId('17')).toEqual({ generation: 1, position: 17 });
+    for (const id of [undefined, '', 'abc', '0:5', '2:', ':5', '2:-1', '1:2:3', '2:99999999999999999']) {
+      expect(parseSseEventId(id)).toBeUndefined();
     }
   });
 });

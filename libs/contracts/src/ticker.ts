@@ -307,6 +307,28 @@ const Types = z
   .max(TICKER_KINDS.length)
   .transform((types) => [...new Set(types)]);
 
+/**
+ * A generation of the activity projection as clients send it back. Like `since`, anything that is
+ * not a positive safe integer cannot be matched and counts as absent; it is never an error.
+ */
+const Generation = z
+  .unknown()
+  .optional()
+  .transform((value) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : undefined,
+  );
+
+/**
+ * The generation a client's `since` belongs to. Positions count within one generation of the
+ * activity projection (a rebuild numbers its feed from 1 again), so a `since` is only served with
+ * changes when its generation is the live one. A client of protocol v1 before generations existed
+ * sends none: its positions are generation 1's, the only generation there was.
+ */
+export const TICKER_FIRST_GENERATION = 1;
+export function sinceGeneration(generation: number | undefined): number {
+  return generation ?? TICKER_FIRST_GENERATION;
+}
+
 /** `ticker.subscribe` payload. A second subscribe on a socket replaces the first. */
 export const TickerSubscribeRequest = z.strictObject({
   portal: slug,
@@ -315,6 +337,8 @@ export const TickerSubscribeRequest = z.strictObject({
   region: Region.optional(),
   category: slug.optional(),
   since: Since,
+  /** The generation `since` belongs to (from the last ack or resync); absent: generation 1. */
+  generation: Generation,
   limit: Limit.default(TICKER_DEFAULT_LIMIT),
 });
 export type TickerSubscribeRequest = z.output<typeof TickerSubscribeRequest>;
@@ -326,6 +350,8 @@ export type TickerSubscribeAck =
       /** The current box, newest first (by `order`). */
       readonly items: readonly TickerItemV1[];
       readonly head: number;
+      /** The generation `head` and the items' positions belong to: send it back with `since`. */
+      readonly generation: number;
     }
   | {
       readonly ok: true;
@@ -333,6 +359,7 @@ export type TickerSubscribeAck =
       /** Exactly the changes after `since` that match the filters, in position order. */
       readonly changes: readonly TickerChangeV1[];
       readonly head: number;
+      readonly generation: number;
     }
   | { readonly ok: false; readonly error: string };
 
@@ -343,7 +370,47 @@ export type TickerResyncReason = (typeof TICKER_RESYNC_REASONS)[number];
 export interface TickerResync {
   readonly reason: TickerResyncReason;
   readonly head: number;
+  /** The generation the node serves now ('rebuilt': the new one; positions held before are void). */
+  readonly generation: number;
 }
+
+/**
+ * SSE event ids are `<generation>:<position>`, so a browser's Last-Event-ID names both. A bare
+ * number (a stream opened before generations existed) is a position of generation 1. Anything else
+ * cannot be resumed exactly: undefined (the stream starts with a snapshot).
+ */
+export function sseEventId(generation: number, position: number): string {
+  return `${generation}:${position}`;
+}
+export function parseSseEventId(
+  value: string | undefined,
+): { readonly generation: number; readonly position: number } | undefined {
+  const match = /^(?:(\d{1,9}):)?(\d{1,16})$/.exec(value ?? '');
+  if (!match) return undefined;
+  const generation = match[1] === undefined ? TICKER_FIRST_GENERATION : Number(match[1]);
+  const position = Number(match[2]);
+  if (generation < 1 || !Number.isSafeInteger(position)) return undefined;
+  return { generation, position };
+}
+
+/**
+ * The ticker-changes topic (`Topics.tickerChanges`) carries two kinds of record, told apart by
+ * `ce_type`: changes (value TickerChangeRecord) and generation markers (value
+ * TickerGenerationMarker). Every record names its generation in `ce_feedgeneration`; a change
+ * without it predates generations (generation 1). A marker comes before any change of its
+ * generation: ticker nodes adopt the generation, resync their clients and continue after `head`.
+ */
+export const TICKER_CHANGE_TYPE = 'feedwerk.ticker.change';
+export const TICKER_GENERATION_TYPE = 'feedwerk.ticker.generation';
+export const TICKER_GENERATION_HEADER = 'ce_feedgeneration';
+export const TICKER_POSITION_HEADER = 'ce_feedposition';
+
+export const TickerGenerationMarker = z.strictObject({
+  generation: z.number().int().min(1),
+  /** The generation's published position when the marker was sent: its changes after it follow. */
+  head: z.number().int().min(0),
+});
+export type TickerGenerationMarker = z.infer<typeof TickerGenerationMarker>;
 
 /** Query-string values arrive as strings: an empty value counts as absent. */
 const queryString = <T extends z.ZodType>(schema: T) =>
@@ -364,7 +431,12 @@ const querySince = z.preprocess(
   Since,
 );
 
-/** `GET /ticker/stream?portal=&lang=&types=a,b&region=&category=&limit=&since=` (SSE). */
+const queryGeneration = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value),
+  Generation,
+);
+
+/** `GET /ticker/stream?portal=&lang=&types=a,b&region=&category=&limit=&since=&generation=` (SSE). */
 export const TickerStreamQuery = z.object({
   portal: slug,
   lang: queryString(TickerLang).transform((lang) => lang ?? 'de'),
@@ -373,9 +445,10 @@ export const TickerStreamQuery = z.object({
   category: queryString(slug),
   limit: queryString(queryInt).transform((limit) => limit ?? TICKER_DEFAULT_LIMIT),
   since: querySince,
+  generation: queryGeneration,
 });
 export type TickerStreamQuery = z.output<typeof TickerStreamQuery>;
 
 /** `GET /ticker/snapshot?portal=&lang=&limit=` (and the same optional filters). */
-export const TickerSnapshotQuery = TickerStreamQuery.omit({ since: true });
+export const TickerSnapshotQuery = TickerStreamQuery.omit({ since: true, generation: true });
 export type TickerSnapshotQuery = z.output<typeof TickerSnapshotQuery>;

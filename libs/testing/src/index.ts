@@ -5,3 +5,4 @@ export * from './store-fixtures';
 export * from './cv-fixtures';
 export * from './ticker';
 export * from './secure-kafka';
+export * from './generations';

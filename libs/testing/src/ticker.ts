@@ -1,11 +1,12 @@
 import {
   type TickerChangeRecord,
   type TickerChangeV1,
+  type TickerGenerationMarker,
   TickerProtocol,
   type TickerResync,
   Topics,
 } from '@feedwerk/contracts';
-import { type MessageTransport } from '@feedwerk/transport';
+import { encodeTickerChange, encodeTickerGenerationMarker, type MessageTransport } from '@feedwerk/transport';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 
 export interface SseEvent {
@@ -85,16 +86,28 @@ export async function tickerSocket(
   return { socket, changes, resyncs };
 }
 
-/** Publishes ticker changes on the ticker-changes topic and marks them published, as the projector does. */
+/**
+ * Publishes ticker changes of `generation` on the ticker-changes topic and marks them published, as
+ * the projector does.
+ */
 export async function publishTickerChanges(
   transport: MessageTransport,
-  feed: { markPublished(position: number): Promise<void> },
+  feed: { markPublished(position: number, generation?: number): Promise<void> },
   changes: readonly TickerChangeRecord[],
+  generation = 1,
 ): Promise<void> {
   await transport.publish(
     Topics.tickerChanges,
-    changes.map((c) => ({ key: 'feed', value: JSON.stringify(c), headers: {} })),
+    changes.map((c) => encodeTickerChange(c, generation)),
   );
   const last = changes[changes.length - 1];
-  if (last) await feed.markPublished(last.position);
+  if (last) await feed.markPublished(last.position, generation);
+}
+
+/** Publishes a generation marker on the ticker-changes topic, as the projector does after a switch. */
+export async function publishGenerationMarker(
+  transport: MessageTransport,
+  marker: TickerGenerationMarker,
+): Promise<void> {
+  await transport.publish(Topics.tickerChanges, [encodeTickerGenerationMarker(marker)]);
 }

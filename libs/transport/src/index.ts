@@ -4,3 +4,4 @@ export * from './kafka.transport';
 export * from './envelope.codec';
 export * from './public.codec';
 export * from './kafka-acls';
+export * from './ticker.codec';

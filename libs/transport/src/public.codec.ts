@@ -1,4 +1,11 @@
-import { CLOUDEVENTS_SPEC_VERSION, KafkaHeaders, type PublicRecord } from '@feedwerk/contracts';
+import {
+  CLOUDEVENTS_SPEC_VERSION,
+  KafkaHeaders,
+  PUBLIC_ACTIVITY_TYPE,
+  PUBLIC_ACTIVITY_VERSION,
+  PublicActivityChange,
+  type PublicRecord,
+} from '@feedwerk/contracts';
 import { type OutgoingMessage } from './transport.port';
 
 const HOUR_MS = 3_600_000;
@@ -38,4 +45,36 @@ export function encodePublicRecord(
   const message = { key: record.key, value: JSON.stringify(record.data), headers };
   if (record.family !== 'candidates') return message;
   return { ...message, timestamp: String(now.getTime() - (now.getTime() % HOUR_MS)) };
+}
+
+/** What a public activity change is traced to: the event that caused it (absent for CV items). */
+export interface PublicActivityTrace {
+  readonly correlationId: string | null;
+  readonly causationId: string | null;
+}
+
+/**
+ * A change of the box's items on `PublicTopics.activity`, in the same binary mode as
+ * `encodePublicRecord`: the validated payload as the value, keyed by the item id (order per item),
+ * `ce_id` `<generation>:<position>` (one change, also when republished), `ce_subject` the item.
+ * The payload is parsed with its public schema here, so a field that is not public fails loudly.
+ */
+export function encodePublicActivityChange(
+  change: PublicActivityChange,
+  trace: PublicActivityTrace,
+): OutgoingMessage {
+  const data = PublicActivityChange.parse(change);
+  const headers: Record<string, string> = {
+    [KafkaHeaders.id]: `${data.generation}:${data.position}`,
+    [KafkaHeaders.type]: PUBLIC_ACTIVITY_TYPE,
+    [KafkaHeaders.source]: PUBLIC_SOURCE,
+    [KafkaHeaders.time]: data.item.at,
+    [KafkaHeaders.specVersion]: CLOUDEVENTS_SPEC_VERSION,
+    [KafkaHeaders.contentType]: 'application/json',
+    [KafkaHeaders.subject]: `activity-item:${data.item.id}`,
+    [KafkaHeaders.schemaVersion]: String(PUBLIC_ACTIVITY_VERSION),
+  };
+  if (trace.correlationId) headers[KafkaHeaders.correlationId] = trace.correlationId;
+  if (trace.causationId) headers[KafkaHeaders.causationId] = trace.causationId;
+  return { key: data.item.id, value: JSON.stringify(data), headers };
 }

@@ -363,6 +363,12 @@ export type FeedOpening =
       readonly generation: number;
     };
 
+/** The stored event that caused a feed change. */
+export interface ChangeCause {
+  readonly eventId: string;
+  readonly correlationId: string | null;
+}
+
 /** Where the live feed stands: its generation, head (last committed position) and published position. */
 export interface FeedState {
   readonly generation: number;
@@ -464,6 +470,24 @@ export class ActivityFeed {
       head: Number(row.feed_position),
       published: Number(row.published_position),
     };
+  }
+
+  /**
+   * The event behind each of these changes of `generation`, with its correlation id: the public
+   * activity topic carries them so a change can be traced to its request.
+   */
+  async causes(positions: readonly number[], generation: number): Promise<Map<number, ChangeCause>> {
+    if (positions.length === 0) return new Map();
+    const t = activityTables(generation);
+    const rows: { position: string; event_id: string; correlation_id: string | null }[] = await this.db.query(
+      `SELECT c.position, c.event_id, e.metadata->>'correlationId' AS correlation_id
+         FROM ${t.changes} c LEFT JOIN events e ON e.event_id = c.event_id
+        WHERE c.position = ANY($1::bigint[])`,
+      [positions],
+    );
+    return new Map(
+      rows.map((r) => [Number(r.position), { eventId: r.event_id, correlationId: r.correlation_id }]),
+    );
   }
 
   /** Records that changes up to `position` of `generation` (default: the live one) were published. */
