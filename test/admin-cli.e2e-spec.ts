@@ -9,12 +9,13 @@ import { build } from 'esbuild';
 import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
 
 const root = resolve(__dirname, '..');
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 /**
  * `npm run admin` as an admin runs it: the CLI in its own process (bundled from the same sources
  * into a temporary folder, so this test never races another one rebuilding dist/) against the
- * running service, for the history commands. Rebuild and republish are other features; their CLI
- * side is tested against a fake API in apps/admin/src/cli/cli.spec.ts.
+ * running service: the history commands, and a rebuild and a republish followed to the end (their
+ * rendering and Ctrl-C handling are unit-tested against a fake API in apps/admin/src/cli/cli.spec.ts).
  */
 describe('the admin CLI against the running service', () => {
   let deployment: Deployment;
@@ -128,6 +129,47 @@ describe('the admin CLI against the running service', () => {
       ...items.map((i) => `${i.icon ?? ' '} ${i.text}${i.detail ? ` – ${i.detail}` : ''}  (${i.at})`),
     ]);
     expect(box.stdout).toContain('Neue Stellenanzeige');
+  });
+
+  it('rebuild: follows a real blue/green rebuild until it is live, then projections show the new generation', async () => {
+    const before = await call(deployment.apiUrl, 'GET', '/admin/projections', undefined, ADMIN);
+    const live = (before.body as unknown as { name: string; liveGeneration: number }[]).find(
+      (p) => p.name === 'activity',
+    );
+    expect(live).toBeDefined();
+
+    const rebuild = await run(['rebuild', 'activity']);
+    expect(rebuild.code).toBe(0);
+    expect(rebuild.stdout).toMatch(/rebuild [0-9a-f-]{36} of activity/);
+    expect(rebuild.stdout).toMatch(/rebuild [0-9a-f-]{36}: live \(\d+\/\d+ events\)/);
+
+    const projections = await run(['projections']);
+    expect(projections.code).toBe(0);
+    const after = await call(deployment.apiUrl, 'GET', '/admin/projections', undefined, ADMIN);
+    expect(
+      (after.body as unknown as { name: string; liveGeneration: number }[]).find((p) => p.name === 'activity')
+        ?.liveGeneration,
+    ).toBe((live?.liveGeneration ?? 0) + 1);
+
+    // The box still shows the posting, now from the rebuilt generation.
+    const box = await call(deployment.apiUrl, 'GET', `/ticker/snapshot?portal=${portal}`);
+    expect(box.status).toBe(200);
+    expect(box.body as unknown as string).toContain('Neue Stellenanzeige');
+  });
+
+  it('republish: sends a range of history to the replay topics and reports it done', async () => {
+    const page = await call(deployment.apiUrl, 'GET', `/admin/events?portal=${portal}`, undefined, ADMIN);
+    const position = (page.body.events as { position: number }[])[0]?.position;
+    expect(position).toBeGreaterThan(0);
+    const republish = await run(['republish', '--from', '1', '--to', String(position), '--rate', '1000']);
+    expect(republish.code).toBe(0);
+    expect(republish.stdout).toMatch(/republish [0-9a-f-]{36} of positions 1-\d+ started/);
+    expect(republish.stdout).toMatch(/republish [0-9a-f-]{36}: done \(\d+\/\d+ events\)/);
+    const list = await call(deployment.apiUrl, 'GET', '/admin/republishes', undefined, ADMIN);
+    const items = (
+      list.body as unknown as { items: { status: string; toPosition: number; progress: { done: number } }[] }
+    ).items;
+    expect(items.find((r) => r.toPosition === position)).toMatchObject({ status: 'done' });
   });
 
   it('says what is wrong, with exit codes: refused input 1, bad token 4, no token or bad usage 2, no service 3', async () => {
