@@ -63,7 +63,8 @@ export type AppendOutcome<TResult> =
   | { readonly kind: 'appended'; readonly result: TResult; readonly events: readonly StoredEvent[] }
   | { readonly kind: 'replayed'; readonly result: TResult };
 
-interface EventDbRow {
+/** A row of the `events` table as pg returns it (bigint as string); readers outside the store use it too. */
+export interface EventTableRow {
   global_position: string;
   event_id: string;
   stream_id: string;
@@ -73,13 +74,17 @@ interface EventDbRow {
   data: unknown;
   metadata: EventMetadata;
   occurred_at: Date;
+}
+
+interface EventDbRow extends EventTableRow {
   transaction_id: string;
 }
 
 const SELECT_COLUMNS = `global_position, event_id, stream_id, stream_position, type, schema_version, data, metadata,
   occurred_at, transaction_id`;
 
-const toStored = (row: EventDbRow): StoredEvent => ({
+/** The envelope of a stored row, payload as stored (not upcast). */
+export const envelopeOfRow = (row: EventTableRow): EventEnvelope<string, unknown> => ({
   id: row.event_id,
   type: row.type,
   source: row.metadata.source,
@@ -92,6 +97,10 @@ const toStored = (row: EventDbRow): StoredEvent => ({
   causationId: row.metadata.causationId,
   actor: row.metadata.actor,
   data: row.data,
+});
+
+const toStored = (row: EventDbRow): StoredEvent => ({
+  ...envelopeOfRow(row),
   transactionId: row.transaction_id,
 });
 

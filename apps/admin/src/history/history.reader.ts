@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor, toFeedEvent, type FeedEvent } from '@feedwerk/contracts';
+import { envelopeOfRow, type EventTableRow } from '@feedwerk/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type EventFilter, type EventsQuery } from './history.queries';
 
@@ -39,43 +40,18 @@ export interface EventPage {
   readonly next: PageCursor | null;
 }
 
-interface EventRow {
-  global_position: string;
-  event_id: string;
-  stream_id: string;
-  stream_position: number;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: { correlationId: string; causationId: string | null; actor: Actor; source: string };
-  occurred_at: Date;
-}
-
 /** An event as read for folding: the envelope with the payload upcast, or null when it does not decode. */
 export interface DecodedEvent {
-  readonly row: EventRow;
+  readonly row: EventTableRow;
   readonly event: FeedEvent | null;
   readonly error: string | null;
 }
 
 const COLUMNS = `global_position, event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at`;
 
-function decode(row: EventRow): DecodedEvent {
+function decode(row: EventTableRow): DecodedEvent {
   try {
-    const event = toFeedEvent({
-      id: row.event_id,
-      type: row.type,
-      source: row.metadata.source,
-      time: row.occurred_at.toISOString(),
-      schemaVersion: row.schema_version,
-      streamId: row.stream_id,
-      streamPosition: row.stream_position,
-      globalPosition: Number(row.global_position),
-      correlationId: row.metadata.correlationId,
-      causationId: row.metadata.causationId,
-      actor: row.metadata.actor,
-      data: row.data,
-    });
+    const event = toFeedEvent(envelopeOfRow(row));
     return { row, event, error: null };
   } catch (error) {
     return { row, event: null, error: error instanceof Error ? error.message : String(error) };
@@ -193,7 +169,7 @@ export class HistoryReader {
   ): AsyncGenerator<DecodedEvent[]> {
     let checkpoint = { transactionId: '0', globalPosition: 0 };
     for (;;) {
-      const rows: (EventRow & { transaction_id: string })[] = await this.db.query(
+      const rows: (EventTableRow & { transaction_id: string })[] = await this.db.query(
         `SELECT ${COLUMNS}, transaction_id FROM events
           WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
@@ -217,7 +193,7 @@ export class HistoryReader {
     limit: number | null,
     orderBy = 'global_position',
     manager: EntityManager = this.db.manager,
-  ): Promise<EventRow[]> {
+  ): Promise<EventTableRow[]> {
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     return manager.query(
       `SELECT ${COLUMNS} FROM events ${where} ORDER BY ${orderBy} ${direction}${limit === null ? '' : ` LIMIT ${limit}`}`,
@@ -226,7 +202,7 @@ export class HistoryReader {
   }
 
   /** Decodes rows and replaces every sealed box by its status (one key lookup per batch). */
-  private async views(rows: readonly EventRow[]): Promise<AdminEventView[]> {
+  private async views(rows: readonly EventTableRow[]): Promise<AdminEventView[]> {
     const decoded = rows.map(decode);
     const keyIds = decoded.flatMap((d) =>
       d.event?.type === 'CvUploaded' ? [d.event.data.personal.keyId] : [],

@@ -27,6 +27,7 @@ import {
   type MessageTransport,
   type OutgoingMessage,
 } from '@feedwerk/transport';
+import { envelopeOfRow, type EventTableRow } from '@feedwerk/event-store';
 import { RateLimiter } from 'limiter';
 import { DataSource } from 'typeorm';
 
@@ -53,23 +54,6 @@ interface RepublishRow {
   total: number;
   events_per_second: number;
   error: string | null;
-}
-
-interface RangeRow {
-  global_position: string;
-  event_id: string;
-  stream_id: string;
-  stream_position: number;
-  type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: {
-    source: string;
-    correlationId: string;
-    causationId: string | null;
-    actor: { kind: 'employer' | 'admin' | 'system' | 'anonymous'; id: string | null };
-  };
-  occurred_at: Date;
 }
 
 /** The stored event types a republish of these categories publishes (those with a public record). */
@@ -277,7 +261,7 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
         [run.id],
       );
       if (state?.status !== 'running') return;
-      const batch: RangeRow[] = await this.db.query(
+      const batch: EventTableRow[] = await this.db.query(
         `SELECT e.global_position, e.event_id, e.stream_id, e.stream_position, e.type, e.schema_version, e.data,
                 e.metadata, e.occurred_at
            FROM events e WHERE ${RANGE_FILTER} ORDER BY e.global_position LIMIT $4`,
@@ -327,25 +311,12 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private encode(
-    batch: readonly RangeRow[],
+    batch: readonly EventTableRow[],
     headers: Record<string, string>,
   ): Map<string, OutgoingMessage[]> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const row of batch) {
-      const event = toFeedEvent({
-        id: row.event_id,
-        type: row.type,
-        source: row.metadata.source,
-        time: row.occurred_at.toISOString(),
-        schemaVersion: row.schema_version,
-        streamId: row.stream_id,
-        streamPosition: row.stream_position,
-        globalPosition: Number(row.global_position),
-        correlationId: row.metadata.correlationId,
-        causationId: row.metadata.causationId,
-        actor: row.metadata.actor,
-        data: row.data,
-      });
+      const event = toFeedEvent(envelopeOfRow(row));
       const record = toPublicRecord(event);
       if (!record) continue;
       const topic = ReplayTopics[record.family];
