@@ -198,10 +198,14 @@ describe.each([
     await postJob(uniqueName('other'));
     await open(portal);
 
-    const shown = await untilBox('the posting in the box', (items) =>
-      items.some((i) => i.kind === 'job.posted'),
+    // The sign-up and the posting travel on different topics (employers, jobs): order holds per
+    // aggregate, not across them, so wait for both rather than for one and expect the other.
+    const shown = await untilBox(
+      'the posting and the sign-up in the box',
+      (items) =>
+        items.some((i) => i.kind === 'job.posted') && items.some((i) => i.kind === 'employer.registered'),
     );
-    expect(shown[0]).toMatchObject({
+    expect(shown.find((i) => i.kind === 'job.posted')).toMatchObject({
       kind: 'job.posted',
       icon: '➟',
       text: 'Neue Stellenanzeige eingestellt',
