@@ -255,14 +255,24 @@ describe('the admin page in Chromium: history', () => {
     await page.click('#projections-refresh');
     await page.click('button:text("Rebuild activity")');
     // The page polls while the rebuild runs and renders the projection again once it is live.
-    await waitFor(
-      'the page to show the new live generation',
-      async () =>
-        (await page.textContent('[data-projection=activity]'))?.includes(`Live generation ${next} since`),
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    let shown: string | null = null;
+    try {
+      await waitFor(
+        'the page to show the new live generation',
+        async () => {
+          shown = await page.textContent('[data-projection=activity]');
+          return shown?.includes(`Live generation ${next} since`);
+        },
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+    } catch (error) {
+      const api = await call(deployment.apiUrl, 'GET', '/admin/projections', undefined, {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+      });
+      throw new Error(`${String(error)}; the page showed ${shown}; the API says ${JSON.stringify(api.body)}`);
+    }
     expect(await page.locator('button:text("Rebuild activity")').count()).toBe(1);
-  });
+  }, 120_000);
 });
 
 // ---------------------------------------------------------------------------------------------
