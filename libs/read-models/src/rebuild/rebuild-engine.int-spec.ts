@@ -11,6 +11,7 @@ import {
   jobsTables,
   RebuildEngine,
   RebuildRunningError,
+  tablesOf,
 } from '@feedwerk/read-models';
 import {
   appendEmployerRegistered,
@@ -75,6 +76,20 @@ function expectedContent(events: readonly FeedEvent[]) {
       .map((i) => ({ id: i.id, kind: i.kind, count: i.count, retracted: i.retracted, position: i.position }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
+}
+
+/** Each table's index definitions (without index and table names). */
+async function indexesOf(db: DataSource, generation: number): Promise<string[][]> {
+  const result: string[][] = [];
+  for (const table of tablesOf('activity', generation).tables) {
+    const rows: { definition: string }[] = await db.query(
+      `SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') AS definition
+         FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1`,
+      [table],
+    );
+    result.push(rows.map((r) => r.definition));
+  }
+  return result;
 }
 
 async function tableExists(db: DataSource, table: string): Promise<boolean> {
@@ -295,6 +310,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
 
   it('keeps only the newest changes of the rebuilt log; items, head and counters equal the full fold', async () => {
     await live.handle(await appendMixed(6));
+    const before = await liveGeneration('activity');
     const engine = new RebuildEngine(db.dataSource, store, {
       ...OPTIONS,
       batchSize: 6,
@@ -318,5 +334,10 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
       expected.changes.slice(-5).map((c) => c.position),
     );
     expect(await feed.open({ portal: 'muenchen' }, 50, head - 6)).toMatchObject({ mode: 'snapshot', head });
+    // Built without indexes, switched with the same keys and indexes as the generation before.
+    expect(await indexesOf(db.dataSource, rebuild.generation)).toEqual(
+      await indexesOf(db.dataSource, before),
+    );
+    expect((await indexesOf(db.dataSource, before)).flat()).toHaveLength(7);
   });
 });

@@ -6,10 +6,11 @@ import { ActivityModel, type ActivityOptions, DEFAULT_BURST_WINDOW_MS } from '..
 import {
   loadWholeActivityState,
   pruneActivityModel,
-  saveActivityBatch,
+  saveRebuiltActivity,
 } from '../activity/activity.projection';
 import {
   activityTables,
+  addGenerationIndexes,
   createGeneration,
   dropGeneration,
   type GenerationalProjection,
@@ -396,6 +397,16 @@ export class RebuildEngine {
       }
       let status: RebuildStatus = 'building';
       if (u.atFrontier) {
+        if (activity) {
+          // The bulk is written, and indexed, before the live row is locked: the live projector
+          // waits only for the catch-up below.
+          await this.writeActivity(tx, row, state);
+          const live: { generation: number }[] = await tx.query(
+            `SELECT generation FROM projection_live WHERE projection = $1`,
+            [row.projection],
+          );
+          await addGenerationIndexes(tx, row.projection, live[0]!.generation, row.generation);
+        }
         await this.switchOver(tx, row, async () => {
           for (;;) {
             const more = await this.readDecoded(u.end, tx);
@@ -449,12 +460,20 @@ export class RebuildEngine {
    * (older ones are deleted, so the retained log stays gapless up to the head).
    */
   private async writeActivity(tx: EntityManager, row: RebuildRecord, state: BuilderState): Promise<void> {
-    const t = activityTables(row.generation);
-    const model = state.model!;
     const u = state.unflushed;
-    const keep = Math.max(0, u.changes.length - this.retainChanges);
-    await saveActivityBatch(tx, t, model, u.changes.slice(keep), u.causes.slice(keep), u.touched);
-    await tx.query(`DELETE FROM ${t.changes} WHERE position <= $1`, [model.position - this.retainChanges]);
+    await saveRebuiltActivity(
+      tx,
+      activityTables(row.generation),
+      state.model!,
+      u.changes,
+      u.causes,
+      u.touched,
+      this.retainChanges,
+    );
+    // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
+    u.changes = [];
+    u.causes = [];
+    u.touched = new Map();
   }
 
   /**
@@ -504,7 +523,14 @@ export class RebuildEngine {
         if (g !== liveGeneration) await dropGeneration(tx, row.projection, g);
       }
       await dropGeneration(tx, row.projection, row.generation);
-      await createGeneration(tx, row.projection, liveGeneration, row.generation);
+      // Activity loads its tables in bulk: indexes are added just before the switch.
+      await createGeneration(
+        tx,
+        row.projection,
+        liveGeneration,
+        row.generation,
+        row.projection === 'activity',
+      );
     }
     const base = {
       checkpoint: row.checkpoint,
