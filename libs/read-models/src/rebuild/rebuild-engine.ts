@@ -426,7 +426,10 @@ export class RebuildEngine {
       }
       const done = row.done + u.count;
       const now = Date.now();
-      const samples = [...state.samples, { at: now, done }].filter((s) => now - s.at <= RATE_WINDOW_MS);
+      // Checkpoints can be further apart than the window: then the rate is since the previous one.
+      const all = [...state.samples, { at: now, done }];
+      const recent = all.filter((s) => now - s.at <= RATE_WINDOW_MS);
+      const samples = recent.length >= 2 ? recent : all.slice(-2);
       const first = samples[0]!;
       const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
       await tx.query(
