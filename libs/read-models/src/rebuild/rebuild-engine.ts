@@ -309,14 +309,18 @@ export class RebuildEngine {
    * due (enough folded, the frontier reached, or a cancel asked), which `stepOnce` then writes.
    */
   private async foldInMemory(id: string, state: BuilderState): Promise<StepOutcome | undefined> {
-    // A cheap unlocked look: the transaction that writes the checkpoint checks it again under lock.
-    const rows: { status: RebuildStatus; cancel_requested: boolean }[] = await this.db.query(
-      `SELECT status, cancel_requested FROM projection_rebuilds WHERE id = $1`,
-      [id],
+    // Keeps this builder's lease between checkpoints (they can be further apart than the lease) and
+    // looks at the status and the cancel flag; the checkpoint transaction checks both again under lock.
+    const updated: [{ status: RebuildStatus; cancel_requested: boolean }[], number] = await this.db.query(
+      `UPDATE projection_rebuilds SET heartbeat_at = now() WHERE id = $1 AND builder = $2
+       RETURNING status, cancel_requested`,
+      [id, this.builderId],
     );
+    const rows = updated[0];
     if (!rows[0] || (rows[0].status !== 'building' && rows[0].status !== 'switching')) {
+      // Gone, finished, or another builder holds the rebuild now: the checkpoint transaction decides.
       this.states.delete(id);
-      return 'gone';
+      return undefined;
     }
     if (rows[0].cancel_requested) return undefined;
     const batch = await (state.next ?? this.readDecoded(state.unflushed.end));
