@@ -133,7 +133,7 @@ export const configSchema = z.object({
   TICKER_PING_INTERVAL_MS: int(100, 600_000).default(25_000),
   TICKER_PING_TIMEOUT_MS: int(100, 600_000).default(20_000),
   TICKER_SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
-  /** Events a read-model rebuild folds per transaction (effect, checkpoint and progress commit together). */
+  /** Events a read-model rebuild reads per batch (jobs: per transaction; activity checkpoints every 200,000). */
   REBUILD_BATCH_SIZE: int(1, 1_000_000).default(5_000),
   /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
   WIDGET_DIR: z.string().min(1).optional(),

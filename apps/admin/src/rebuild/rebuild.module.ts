@@ -17,6 +17,8 @@ import { RebuildWorker } from './rebuild.worker';
         new RebuildEngine(db, store, {
           burstWindowMs: config.TICKER_BURST_WINDOW_MS,
           batchSize: config.REBUILD_BATCH_SIZE,
+          // A rebuilt log keeps at least what a ticker client may catch up on (older: a snapshot).
+          retainChanges: Math.max(10_000, config.TICKER_MAX_CATCH_UP),
         }),
       inject: [DataSource, EventStore, FEEDWERK_CONFIG],
     },

@@ -521,12 +521,10 @@ export async function loadWholeActivityState(
   );
   for (const row of slotRows) model.slots.set(row.slot, row.item_id);
   for (const row of memberRows) model.members.set(row.member, { itemId: row.item_id, subject: row.subject });
-  const ids = [...new Set([...slotRows, ...memberRows].map((r) => r.item_id))];
-  if (ids.length === 0) return;
+  // A semi-join, not `= ANY(ids)`: a rebuild's tables may have no index yet.
   const itemRows: ItemRow[] = await tx.query(
     `SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
-       FROM ${t.items} WHERE id = ANY($1::uuid[])`,
-    [ids],
+       FROM ${t.items} WHERE id IN (SELECT item_id FROM ${t.slots} UNION SELECT item_id FROM ${t.members})`,
   );
   for (const row of itemRows) model.items.set(row.id, toItem(row));
 }
@@ -540,3 +538,105 @@ export function pruneActivityModel(model: ActivityModel): void {
   for (const member of model.members.values()) referenced.add(member.itemId);
   for (const id of model.items.keys()) if (!referenced.has(id)) model.items.delete(id);
 }
+
+/**
+ * A rebuild's write of what it folded since its last checkpoint. Unlike `saveActivityBatch` it needs
+ * no unique index (the builder loads its tables without indexes): rows that may exist already are
+ * deleted and written again. The change log keeps the newest `retain` positions only.
+ */
+export async function saveRebuiltActivity(
+  tx: EntityManager,
+  t: ActivityTables,
+  model: ActivityModel,
+  changes: readonly TickerChangeRecord[],
+  causes: readonly string[],
+  touched: ReadonlyMap<string, number>,
+  retain: number,
+): Promise<void> {
+  const dirty = model.takeDirty();
+  await tx.query(`DELETE FROM ${t.changes} WHERE position <= $1`, [model.position - retain]);
+  const keep = Math.max(0, changes.length - retain);
+  if (changes.length > keep) {
+    await tx.query(
+      `INSERT INTO ${t.changes}
+         (position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at, event_id)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::int[], $10::bigint[], $11::timestamptz[], $12::uuid[])`,
+      changeColumns(changes.slice(keep), causes.slice(keep)),
+    );
+  }
+  // Deleted by a hash join over the batch's ids (the tables may have no index yet), then inserted.
+  if (dirty.items.length > 0) {
+    const i = dirty.items;
+    await tx.query(`DELETE FROM ${t.items} x USING unnest($1::uuid[]) d(id) WHERE x.id = d.id`, [
+      i.map((x) => x.id),
+    ]);
+    await tx.query(
+      `INSERT INTO ${t.items}
+         (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
+                            $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])`,
+      [
+        i.map((x) => x.id),
+        i.map((x) => x.kind),
+        i.map((x) => x.portal),
+        i.map((x) => x.region),
+        i.map((x) => x.category),
+        i.map((x) => x.count),
+        i.map((x) => x.order),
+        i.map((x) => x.position),
+        i.map((x) => x.at),
+        i.map((x) => x.startedAt),
+        i.map((x) => x.retracted),
+      ],
+    );
+  }
+  if (dirty.slots.length > 0) {
+    await tx.query(`DELETE FROM ${t.slots} WHERE slot = ANY($1::text[])`, [dirty.slots.map((s) => s[0])]);
+    const set = dirty.slots.filter((s): s is [string, string] => s[1] !== null);
+    await tx.query(`INSERT INTO ${t.slots} (slot, item_id) SELECT * FROM unnest($1::text[], $2::uuid[])`, [
+      set.map((s) => s[0]),
+      set.map((s) => s[1]),
+    ]);
+  }
+  if (dirty.members.length > 0) {
+    await tx.query(
+      `DELETE FROM ${t.members} x USING unnest($1::text[]) d(member) WHERE x.member = d.member`,
+      [dirty.members.map((m) => m[0])],
+    );
+    const kept = dirty.members.filter(
+      (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
+    );
+    await tx.query(
+      `INSERT INTO ${t.members} (member, item_id, subject) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])`,
+      [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
+    );
+  }
+  if (touched.size > 0) {
+    await tx.query(
+      `INSERT INTO projection_streams (projection, stream_id, version)
+       SELECT $1, * FROM unnest($2::text[], $3::int[])
+       ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+      [t.name, [...touched.keys()], [...touched.values()]],
+    );
+  }
+  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
+    t.name,
+    model.position,
+  ]);
+}
+
+const changeColumns = (changes: readonly TickerChangeRecord[], causes: readonly string[]): unknown[] => [
+  changes.map((c) => c.position),
+  changes.map((c) => c.op),
+  changes.map((c) => c.item.id),
+  changes.map((c) => c.item.kind),
+  changes.map((c) => c.previousKind),
+  changes.map((c) => c.item.portal),
+  changes.map((c) => c.item.region),
+  changes.map((c) => c.item.category),
+  changes.map((c) => c.item.count),
+  changes.map((c) => c.item.order),
+  changes.map((c) => c.item.at),
+  causes,
+];

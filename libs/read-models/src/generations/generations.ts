@@ -90,17 +90,23 @@ export async function liveGeneration(
   return rows[0].generation;
 }
 
-/** Creates generation `generation`'s empty tables beside the live ones (idempotent). */
+/**
+ * Creates generation `generation`'s empty tables beside the live ones (idempotent). With
+ * `withoutIndexes`, the tables get no indexes (and so no primary keys or unique constraints) yet: a
+ * bulk load is several times cheaper without them; `addGenerationIndexes` adds them afterwards.
+ */
 export async function createGeneration(
   tx: EntityManager,
   projection: GenerationalProjection,
   live: number,
   generation: number,
+  withoutIndexes = false,
 ): Promise<void> {
   const from = tablesOf(projection, live).tables;
   const to = tablesOf(projection, generation);
+  const like = withoutIndexes ? 'INCLUDING ALL EXCLUDING INDEXES' : 'INCLUDING ALL';
   for (const [i, table] of to.tables.entries()) {
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE ${from[i]!} INCLUDING ALL)`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE ${from[i]!} ${like})`);
   }
   if (projection === 'activity') {
     await tx.query(
@@ -108,6 +114,50 @@ export async function createGeneration(
        ON CONFLICT (projection) DO UPDATE SET feed_position = 0, published_position = 0, updated_at = now()`,
       [to.key],
     );
+  }
+}
+
+/**
+ * Gives generation `generation`'s tables the live generation's primary keys, unique constraints
+ * and indexes (copied from the catalog, so the migrations stay the one place they are written).
+ */
+export async function addGenerationIndexes(
+  tx: EntityManager,
+  projection: GenerationalProjection,
+  live: number,
+  generation: number,
+): Promise<void> {
+  const from = tablesOf(projection, live).tables;
+  const to = tablesOf(projection, generation).tables;
+  for (const [i, target] of to.entries()) {
+    const source = from[i]!;
+    const rename = (name: string) =>
+      name.startsWith(source) ? `${target}${name.slice(source.length)}` : `${target}_${name}`;
+    const constraints: { name: string; definition: string }[] = await tx.query(
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+        WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname`,
+      [source],
+    );
+    for (const c of constraints) {
+      await tx.query(`ALTER TABLE ${target} ADD CONSTRAINT ${rename(c.name)} ${c.definition}`);
+    }
+    const indexes: { name: string; definition: string }[] = await tx.query(
+      `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = $1::regclass
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        ORDER BY i.relname`,
+      [source],
+    );
+    for (const index of indexes) {
+      const statement = index.definition.replace(
+        /^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ /,
+        (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX ${rename(index.name)} ON ${target} `,
+      );
+      if (statement === index.definition)
+        throw new Error(`cannot copy index ${index.name}: ${index.definition}`);
+      await tx.query(statement);
+    }
   }
 }
 

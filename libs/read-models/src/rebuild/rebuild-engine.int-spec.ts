@@ -11,6 +11,7 @@ import {
   jobsTables,
   RebuildEngine,
   RebuildRunningError,
+  tablesOf,
 } from '@feedwerk/read-models';
 import {
   appendEmployerRegistered,
@@ -75,6 +76,20 @@ function expectedContent(events: readonly FeedEvent[]) {
       .map((i) => ({ id: i.id, kind: i.kind, count: i.count, retracted: i.retracted, position: i.position }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
+}
+
+/** Each table's index definitions (without index and table names). */
+async function indexesOf(db: DataSource, generation: number): Promise<string[][]> {
+  const result: string[][] = [];
+  for (const table of tablesOf('activity', generation).tables) {
+    const rows: { definition: string }[] = await db.query(
+      `SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') AS definition
+         FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1`,
+      [table],
+    );
+    result.push(rows.map((r) => r.definition));
+  }
+  return result;
 }
 
 async function tableExists(db: DataSource, table: string): Promise<boolean> {
@@ -178,10 +193,14 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
 
   it('resumes from its checkpoint after the builder stopped mid-build; the next rebuild drops retired tables', async () => {
     await live.handle(await appendMixed(10));
-    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    // Checkpoints every 2 batches: step 1 writes (4), step 2 folds in memory, step 3 writes (12).
+    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(3);
     for (let i = 0; i < 3; i += 1) expect(await first.step(rebuild.id)).toBe('continue');
+    expect((await first.find(rebuild.id))?.done).toBe(12);
+    // Step 4 folds 4 more events in memory only: the process "dies" with them unwritten.
+    expect(await first.step(rebuild.id)).toBe('continue');
     const halfway = await first.find(rebuild.id);
     expect(halfway?.done).toBe(12);
     // Generation 1 is retired and not live: dropped when this rebuild started; 2 stays live.
@@ -287,5 +306,38 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
       `SELECT (SELECT count(*) FROM ${jobsTables(2).jobs}) - (SELECT count(*) FROM ${jobsTables(1).jobs}) AS n`,
     );
     expect(Number(counts[0]!.n)).toBe(0);
+  });
+
+  it('keeps only the newest changes of the rebuilt log; items, head and counters equal the full fold', async () => {
+    await live.handle(await appendMixed(6));
+    const before = await liveGeneration('activity');
+    const engine = new RebuildEngine(db.dataSource, store, {
+      ...OPTIONS,
+      batchSize: 6,
+      checkpointEvery: 18,
+      retainChanges: 5,
+    });
+    const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
+    expect(await engine.run(rebuild.id)).toBe('live');
+    const expected = expectedContent(await history(store));
+    const actual = await generationContent(db.dataSource, rebuild.generation);
+    expect(expected.changes.length).toBeGreaterThan(5);
+    expect(actual.changes).toEqual(expected.changes.slice(-5));
+    expect(actual.items).toEqual(expected.items);
+    const feed = new ActivityFeed(db.dataSource);
+    const head = expected.changes.length;
+    expect(await feed.state()).toEqual({ generation: rebuild.generation, head, published: head });
+    // Within the retained tail a client catches up exactly; before it, it gets the box.
+    const recent = await feed.open({ portal: 'muenchen' }, 50, head - 5);
+    expect(recent).toMatchObject({ mode: 'changes', head });
+    expect(recent.mode === 'changes' && recent.changes.map((c) => c.position)).toEqual(
+      expected.changes.slice(-5).map((c) => c.position),
+    );
+    expect(await feed.open({ portal: 'muenchen' }, 50, head - 6)).toMatchObject({ mode: 'snapshot', head });
+    // Built without indexes, switched with the same keys and indexes as the generation before.
+    expect(await indexesOf(db.dataSource, rebuild.generation)).toEqual(
+      await indexesOf(db.dataSource, before),
+    );
+    expect((await indexesOf(db.dataSource, before)).flat()).toHaveLength(7);
   });
 });

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
+import { type FeedEvent, type TickerChangeRecord, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
 import { ActivityModel, type ActivityOptions, DEFAULT_BURST_WINDOW_MS } from '../activity/activity.fold';
 import {
-  foldBatch,
   loadWholeActivityState,
   pruneActivityModel,
-  saveActivityBatch,
+  saveRebuiltActivity,
 } from '../activity/activity.projection';
 import {
   activityTables,
+  addGenerationIndexes,
   createGeneration,
   dropGeneration,
   type GenerationalProjection,
@@ -85,18 +85,54 @@ export class RebuildRunningError extends Error {
 export type StepOutcome = 'continue' | 'live' | 'cancelled' | 'busy' | 'gone';
 
 export interface RebuildEngineOptions extends Partial<ActivityOptions> {
-  /** Events per batch transaction (effect + checkpoint + progress commit together). */
+  /** Events read from the store per batch (jobs: per transaction). */
   readonly batchSize?: number;
+  /**
+   * Activity: events folded in memory between two checkpoints (one transaction writes the state,
+   * the checkpoint and the progress; a crash redoes at most this many events).
+   */
+  readonly checkpointEvery?: number;
+  /**
+   * Activity: the newest changes a rebuilt generation keeps in its change log (older ones are
+   * never served: ActivityFeed.open answers a `since` before the retained log with a snapshot).
+   */
+  readonly retainChanges?: number;
 }
 
-/** The builder's memory of a rebuild between batches; valid only at exactly `checkpoint`. */
+/** Folded in memory after the builder's last checkpoint, not yet written. */
+interface Unflushed {
+  /** Where the fold stands (the next checkpoint). */
+  end: StoreCheckpoint;
+  /** Stored events folded since the checkpoint. */
+  count: number;
+  /** The last batch read was short: the fold reached the readable frontier. */
+  atFrontier: boolean;
+  /** The newest changes since the checkpoint (at most retainChanges), with their causes. */
+  changes: TickerChangeRecord[];
+  causes: string[];
+  /** Each touched stream's last folded version. */
+  touched: Map<string, number>;
+}
+
+/** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
 interface BuilderState {
   readonly checkpoint: StoreCheckpoint;
+  readonly done: number;
   readonly model: ActivityModel | null;
   readonly samples: { at: number; done: number }[];
-  /** The next batch, read (and decoded) while the previous one was being written. */
-  readonly next?: Promise<Decoded>;
+  /** The next batch, read (and decoded) while the previous one was being folded or written. */
+  next?: Promise<Decoded>;
+  readonly unflushed: Unflushed;
 }
+
+const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
+  end,
+  count: 0,
+  atFrontier: false,
+  changes: [],
+  causes: [],
+  touched: new Map(),
+});
 
 interface Decoded {
   /** Stored events read, decodable or not (they all advance the checkpoint). */
@@ -128,6 +164,8 @@ const sameCheckpoint = (a: StoreCheckpoint, b: StoreCheckpoint) =>
 export class RebuildEngine {
   private readonly options: ActivityOptions;
   private readonly batchSize: number;
+  private readonly checkpointEvery: number;
+  private readonly retainChanges: number;
   private readonly states = new Map<string, BuilderState>();
   private readonly jobs: JobsProjection;
   /** This builder's identity for the lease (several admin processes may run builders). */
@@ -139,7 +177,9 @@ export class RebuildEngine {
     options: RebuildEngineOptions = {},
   ) {
     this.options = { burstWindowMs: options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS };
-    this.batchSize = options.batchSize ?? 5_000;
+    this.batchSize = options.batchSize ?? 10_000;
+    this.checkpointEvery = options.checkpointEvery ?? 200_000;
+    this.retainChanges = options.retainChanges ?? 10_000;
     this.jobs = new JobsProjection(db, store);
   }
 
@@ -242,12 +282,20 @@ export class RebuildEngine {
   }
 
   /**
-   * One batch transaction: cancel if asked; on the first batch drop older retired generations and
-   * create the new tables; fold the next batch from the store; when that reached the readable
-   * frontier, switch over in the same transaction.
+   * One step. Activity, between checkpoints: reads the next batch and folds it in memory only (the
+   * builder is its generation's only writer until the switch). Otherwise one transaction: cancel if
+   * asked; on the first batch drop older retired generations and create the new tables; write what
+   * was folded since the last checkpoint (activity) or fold the next batch (jobs), with the
+   * checkpoint and the progress; when the fold reached the readable frontier, switch over in the
+   * same transaction.
    */
   async step(id: string): Promise<StepOutcome> {
     try {
+      const state = this.states.get(id);
+      if (state?.model && !state.unflushed.atFrontier && state.unflushed.count < this.checkpointEvery) {
+        const outcome = await this.foldInMemory(id, state);
+        if (outcome) return outcome;
+      }
       return await this.stepOnce(id);
     } catch (error) {
       // The fold mutated the memory before the batch rolled back: rebuild it from the tables.
@@ -256,8 +304,61 @@ export class RebuildEngine {
     }
   }
 
+  /**
+   * Folds the next batch into the builder's memory, no transaction; undefined when a checkpoint is
+   * due (enough folded, the frontier reached, or a cancel asked), which `stepOnce` then writes.
+   */
+  private async foldInMemory(id: string, state: BuilderState): Promise<StepOutcome | undefined> {
+    // Keeps this builder's lease between checkpoints (they can be further apart than the lease) and
+    // looks at the status and the cancel flag; the checkpoint transaction checks both again under lock.
+    const updated: [{ status: RebuildStatus; cancel_requested: boolean }[], number] = await this.db.query(
+      `UPDATE projection_rebuilds SET heartbeat_at = now() WHERE id = $1 AND builder = $2
+       RETURNING status, cancel_requested`,
+      [id, this.builderId],
+    );
+    const rows = updated[0];
+    if (!rows[0] || (rows[0].status !== 'building' && rows[0].status !== 'switching')) {
+      // Gone, finished, or another builder holds the rebuild now: the checkpoint transaction decides.
+      this.states.delete(id);
+      return undefined;
+    }
+    if (rows[0].cancel_requested) return undefined;
+    const batch = await (state.next ?? this.readDecoded(state.unflushed.end));
+    this.foldIntoMemory(state, batch);
+    if (state.unflushed.atFrontier || state.unflushed.count >= this.checkpointEvery) {
+      state.next = undefined;
+      return undefined;
+    }
+    state.next = this.readDecoded(state.unflushed.end);
+    state.next.catch(() => undefined);
+    return 'continue';
+  }
+
+  private foldIntoMemory(state: BuilderState, batch: Decoded): void {
+    const u = state.unflushed;
+    u.end = batch.end;
+    u.count += batch.count;
+    u.atFrontier = batch.count < this.batchSize;
+    for (const event of batch.events) {
+      const changes = state.model!.apply(event);
+      for (const change of changes) {
+        u.changes.push(change);
+        u.causes.push(event.id);
+      }
+      u.touched.set(event.streamId, event.streamPosition);
+    }
+    // Only the newest changes are written: drop older ones now and then (amortised).
+    if (u.changes.length > 2 * this.retainChanges) {
+      u.changes.splice(0, u.changes.length - this.retainChanges);
+      u.causes.splice(0, u.causes.length - this.retainChanges);
+    }
+  }
+
   private async stepOnce(id: string): Promise<StepOutcome> {
+    let committed: BuilderState | undefined;
     const outcome = await this.db.transaction('READ COMMITTED', async (tx): Promise<StepOutcome> => {
+      // Safe to lose on a server crash: the checkpoint commits with the effect, so a lost tail is redone.
+      await tx.query(`SET LOCAL synchronous_commit = off`);
       const row = await this.lockRow(tx, id);
       if (!row) return 'gone';
       if (row.status !== 'building' && row.status !== 'switching') return 'gone';
@@ -283,36 +384,56 @@ export class RebuildEngine {
       );
       if (lease[0]?.fresh && lease[0].builder !== this.builderId) return 'busy';
       let state = this.states.get(id);
-      if (!state || !sameCheckpoint(state.checkpoint, row.checkpoint)) {
+      if (!state || !sameCheckpoint(state.checkpoint, row.checkpoint) || state.done !== row.done) {
         state = await this.prepare(tx, row);
       }
-      let checkpoint = row.checkpoint;
-      let done = row.done;
-      const fold = async (events: readonly FeedEvent[]) => {
-        if (row.projection === 'activity') await this.foldActivity(tx, row, state.model!, events);
-        else await this.jobs.applyIn(tx, jobsTables(row.generation), events);
-      };
-      const read = async (prefetched?: Promise<Decoded>) => {
-        const decoded = await (prefetched ?? this.readDecoded(checkpoint, tx));
-        checkpoint = decoded.end;
-        done += decoded.count;
-        return decoded;
-      };
-      const batch = await read(state.next);
-      await fold(batch.events);
+      const activity = row.projection === 'activity';
+      const u = state.unflushed;
+      if (activity) {
+        // Nothing folded yet (just prepared, or a cancel check came first): fold one batch here.
+        if (u.count === 0) this.foldIntoMemory(state, await (state.next ?? this.readDecoded(u.end, tx)));
+      } else {
+        const batch = await (state.next ?? this.readDecoded(u.end, tx));
+        u.end = batch.end;
+        u.count = batch.count;
+        u.atFrontier = batch.count < this.batchSize;
+        await this.jobs.applyIn(tx, jobsTables(row.generation), batch.events);
+      }
       let status: RebuildStatus = 'building';
-      if (batch.count < this.batchSize) {
+      if (u.atFrontier) {
+        if (activity) {
+          // The bulk is written, and indexed, before the live row is locked: the live projector
+          // waits only for the catch-up below.
+          await this.writeActivity(tx, row, state);
+          const live: { generation: number }[] = await tx.query(
+            `SELECT generation FROM projection_live WHERE projection = $1`,
+            [row.projection],
+          );
+          await addGenerationIndexes(tx, row.projection, live[0]!.generation, row.generation);
+        }
         await this.switchOver(tx, row, async () => {
           for (;;) {
-            const more = await read();
-            await fold(more.events);
-            if (more.count < this.batchSize) return;
+            const more = await this.readDecoded(u.end, tx);
+            if (activity) this.foldIntoMemory(state, more);
+            else {
+              u.end = more.end;
+              u.count += more.count;
+              await this.jobs.applyIn(tx, jobsTables(row.generation), more.events);
+            }
+            if (more.count < this.batchSize) break;
           }
+          if (activity) await this.writeActivity(tx, row, state);
         });
         status = 'live';
+      } else if (activity) {
+        await this.writeActivity(tx, row, state);
       }
+      const done = row.done + u.count;
       const now = Date.now();
-      const samples = [...state.samples, { at: now, done }].filter((s) => now - s.at <= RATE_WINDOW_MS);
+      // Checkpoints can be further apart than the window: then the rate is since the previous one.
+      const all = [...state.samples, { at: now, done }];
+      const recent = all.filter((s) => now - s.at <= RATE_WINDOW_MS);
+      const samples = recent.length >= 2 ? recent : all.slice(-2);
       const first = samples[0]!;
       const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
       await tx.query(
@@ -321,27 +442,53 @@ export class RebuildEngine {
            finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now(),
            builder = $7, heartbeat_at = now()
          WHERE id = $1`,
-        [id, checkpoint.transactionId, checkpoint.globalPosition, done, rate, status, this.builderId],
+        [id, u.end.transactionId, u.end.globalPosition, done, rate, status, this.builderId],
       );
-      if (state.model) pruneActivityModel(state.model);
-      // Read the next batch on another connection while this one commits: the store's rows are
-      // immutable and the read is a commit-ordered prefix after `checkpoint`, so it is the same
-      // batch the next step would read (the next step uses it only if its row is at `checkpoint`).
-      const next = status === 'building' ? this.readDecoded(checkpoint) : undefined;
-      next?.catch(() => undefined);
-      this.states.set(id, { checkpoint, model: state.model, samples, ...(next ? { next } : {}) });
+      committed = { checkpoint: u.end, done, model: state.model, samples, unflushed: emptyUnflushed(u.end) };
       return status === 'live' ? 'live' : 'continue';
     });
-    if (outcome !== 'continue' && outcome !== 'busy') this.states.delete(id);
+    if (outcome === 'continue' && committed) {
+      if (committed.model) pruneActivityModel(committed.model);
+      // Read the next batch while this one is folded or written: the store's rows are immutable and
+      // the read is a commit-ordered prefix after the checkpoint, so it is the batch the next step reads.
+      committed.next = this.readDecoded(committed.checkpoint);
+      committed.next.catch(() => undefined);
+      this.states.set(id, committed);
+    } else {
+      // Done, or someone else holds the rebuild (whatever this builder folded is not its to write).
+      this.states.delete(id);
+    }
     return outcome;
+  }
+
+  /**
+   * Writes what the builder folded since its checkpoint: the changed items, slots and members, the
+   * touched streams' versions, the feed position, and the newest `retainChanges` changes of the log
+   * (older ones are deleted, so the retained log stays gapless up to the head).
+   */
+  private async writeActivity(tx: EntityManager, row: RebuildRecord, state: BuilderState): Promise<void> {
+    const u = state.unflushed;
+    await saveRebuiltActivity(
+      tx,
+      activityTables(row.generation),
+      state.model!,
+      u.changes,
+      u.causes,
+      u.touched,
+      this.retainChanges,
+    );
+    // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
+    u.changes = [];
+    u.causes = [];
+    u.touched = new Map();
   }
 
   /**
    * Points the live generation at the new one, atomically. Locking the projection_live row FOR
    * UPDATE waits for the live projector's in-flight batch (it holds the row FOR SHARE) and holds
-   * back its next one; `catchUp` then folds every event up to the readable frontier. The new
-   * feed's history is not published again (ticker clients resync instead), and the previous live
-   * generation is retired (its tables stay until the next rebuild of the projection starts).
+   * back its next one; `catchUp` then folds (and writes) every event up to the readable frontier.
+   * The new feed's history is not published again (ticker clients resync instead), and the previous
+   * live generation is retired (its tables stay until the next rebuild of the projection starts).
    */
   private async switchOver(
     tx: EntityManager,
@@ -383,9 +530,22 @@ export class RebuildEngine {
         if (g !== liveGeneration) await dropGeneration(tx, row.projection, g);
       }
       await dropGeneration(tx, row.projection, row.generation);
-      await createGeneration(tx, row.projection, liveGeneration, row.generation);
+      // Activity loads its tables in bulk: indexes are added just before the switch.
+      await createGeneration(
+        tx,
+        row.projection,
+        liveGeneration,
+        row.generation,
+        row.projection === 'activity',
+      );
     }
-    if (row.projection !== 'activity') return { checkpoint: row.checkpoint, model: null, samples: [] };
+    const base = {
+      checkpoint: row.checkpoint,
+      done: row.done,
+      samples: [],
+      unflushed: emptyUnflushed(row.checkpoint),
+    };
+    if (row.projection !== 'activity') return { ...base, model: null };
     const t = activityTables(row.generation);
     const position: { feed_position: string }[] = await tx.query(
       `SELECT feed_position FROM projection_state WHERE projection = $1`,
@@ -393,20 +553,7 @@ export class RebuildEngine {
     );
     const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
     if (!fresh) await loadWholeActivityState(tx, t, model);
-    return { checkpoint: row.checkpoint, model, samples: [] };
-  }
-
-  private async foldActivity(
-    tx: EntityManager,
-    row: RebuildRecord,
-    model: ActivityModel,
-    events: readonly FeedEvent[],
-  ): Promise<void> {
-    if (events.length === 0) return;
-    const touched = new Map<string, number>();
-    for (const event of events) touched.set(event.streamId, event.streamPosition);
-    const { changes, causes } = foldBatch(model, events);
-    await saveActivityBatch(tx, activityTables(row.generation), model, changes, causes, touched);
+    return { ...base, model };
   }
 
   private async readDecoded(from: StoreCheckpoint, tx?: EntityManager): Promise<Decoded> {
