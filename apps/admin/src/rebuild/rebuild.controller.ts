@@ -43,9 +43,14 @@ export class RebuildController {
   /** GET /admin/projections: each rebuildable projection, its live generation and running rebuild. */
   @Get(AdminRoutes.projections)
   async projections(): Promise<ProjectionView[]> {
-    const live: { projection: RebuildableProjection; generation: number; since: Date }[] =
-      await this.db.query(`SELECT projection, generation, since FROM projection_live`);
-    const running = await this.engine.pending();
+    // One snapshot: read apart, a switch committing in between would show neither the new
+    // generation nor the rebuild that made it (and the page would stop polling too early).
+    const { live, running } = await this.db.transaction('REPEATABLE READ', async (tx) => ({
+      live: await tx.query<{ projection: RebuildableProjection; generation: number; since: Date }[]>(
+        `SELECT projection, generation, since FROM projection_live`,
+      ),
+      running: await this.engine.pending(tx),
+    }));
     return Promise.all(
       REBUILDABLE_PROJECTIONS.map(async (name) => {
         const current = live.find((l) => l.projection === name);

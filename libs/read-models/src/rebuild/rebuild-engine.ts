@@ -240,8 +240,8 @@ export class RebuildEngine {
   }
 
   /** Rebuilds a builder should work on, oldest first. */
-  async pending(): Promise<RebuildRecord[]> {
-    const rows: RebuildDbRow[] = await this.db.query(
+  async pending(manager: EntityManager = this.db.manager): Promise<RebuildRecord[]> {
+    const rows: RebuildDbRow[] = await manager.query(
       `SELECT ${REBUILD_COLUMNS} FROM projection_rebuilds
         WHERE status IN ('building', 'switching') ORDER BY requested_at`,
     );
