@@ -302,6 +302,16 @@ export async function saveActivityBatch(
       [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
     );
   }
+  await saveVersionsAndHead(tx, t, touched, model.position);
+}
+
+/** Each touched stream's applied version and the feed's head: written with the batch's effect. */
+async function saveVersionsAndHead(
+  tx: EntityManager,
+  t: ActivityTables,
+  touched: ReadonlyMap<string, number>,
+  position: number,
+): Promise<void> {
   if (touched.size > 0) {
     await tx.query(
       `INSERT INTO projection_streams (projection, stream_id, version)
@@ -312,7 +322,7 @@ export async function saveActivityBatch(
   }
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
-    model.position,
+    position,
   ]);
 }
 
@@ -612,18 +622,7 @@ export async function saveRebuiltActivity(
       [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
     );
   }
-  if (touched.size > 0) {
-    await tx.query(
-      `INSERT INTO projection_streams (projection, stream_id, version)
-       SELECT $1, * FROM unnest($2::text[], $3::int[])
-       ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
-      [t.name, [...touched.keys()], [...touched.values()]],
-    );
-  }
-  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
-    t.name,
-    model.position,
-  ]);
+  await saveVersionsAndHead(tx, t, touched, model.position);
 }
 
 const changeColumns = (changes: readonly TickerChangeRecord[], causes: readonly string[]): unknown[] => [
