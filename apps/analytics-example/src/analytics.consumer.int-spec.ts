@@ -69,6 +69,7 @@ describe('analytics-example: counts public records and resumes from its committe
   }).admin();
   let dir: string;
   let consumer: AnalyticsConsumer | null = null;
+  const logs: string[] = [];
 
   const start = async () => {
     consumer = new AnalyticsConsumer({
@@ -76,6 +77,7 @@ describe('analytics-example: counts public records and resumes from its committe
       groupId,
       topics: [topic],
       stateFile: join(dir, 'state.json'),
+      log: (line) => logs.push(line),
     });
     await consumer.start();
     return consumer;
@@ -83,6 +85,21 @@ describe('analytics-example: counts public records and resumes from its committe
   const stop = async () => {
     await consumer?.stop();
     consumer = null;
+  };
+  /**
+   * Done when the offsets stored with the counts reach the end of every partition. Waiting for a
+   * count instead would hang when Kafka redelivers records (they are skipped, so a sum overshoots).
+   */
+  const caughtUp = (c: AnalyticsConsumer) => async () => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const stored = c.offsets();
+    const behind = ends.filter((p) => (stored[`${topic}:${p.partition}`] ?? '0') !== p.high);
+    if (behind.length > 0) {
+      throw new Error(
+        `counted ${c.counted}, skipped ${c.skipped}; stored ${JSON.stringify(stored)}, ends ${JSON.stringify(ends)}; kafkajs: ${logs.slice(-5).join(' | ')}`,
+      );
+    }
+    return true;
   };
   const count = (c: AnalyticsConsumer, type: string, portal: string) =>
     c
@@ -115,7 +132,8 @@ describe('analytics-example: counts public records and resumes from its committe
     );
 
     const a = await start();
-    await waitFor('the first four records counted', () => a.counted === 4, { timeoutMs: 120_000 });
+    await waitFor('the first four records counted', caughtUp(a), { timeoutMs: 120_000 });
+    expect(a.counted).toBe(4);
     expect(a.rows()).toEqual(
       expect.arrayContaining([
         { type: 'JobPosted', portal: 'berlin', region: 'BE', hour: '2026-11-27T07:00Z', count: 2 },
@@ -134,10 +152,10 @@ describe('analytics-example: counts public records and resumes from its committe
       encodePublicRecord(again),
     ]);
     const b = await start();
-    await waitFor('the three new messages handled', () => b.counted + b.skipped === 3, {
-      timeoutMs: 120_000,
-    });
-    expect({ counted: b.counted, skipped: b.skipped }).toEqual({ counted: 2, skipped: 1 });
+    await waitFor('the three new messages handled', caughtUp(b), { timeoutMs: 120_000 });
+    // The record published again is skipped by its ce_id; anything Kafka redelivers is skipped too.
+    expect(b.counted).toBe(2);
+    expect(b.skipped).toBeGreaterThanOrEqual(1);
     expect(count(b, 'JobPosted', 'berlin')).toBe(4);
     expect(count(b, 'JobPosted', 'koeln')).toBe(1);
     await stop();
@@ -149,11 +167,13 @@ describe('analytics-example: counts public records and resumes from its committe
     // next run: Kafka hands out records whose counts are already stored.
     await admin.resetOffsets({ groupId, topic, earliest: true });
     const c = await start();
-    await waitFor('every redelivered record to be skipped', () => c.skipped === 7, { timeoutMs: 120_000 });
+    await waitFor('every redelivered record to be skipped', () => c.skipped >= 7, { timeoutMs: 120_000 });
+    expect(c.counted).toBe(0);
     // A fresh record after the redelivered ones proves the consumer went past them.
     await relay.publish(PublicTopics.jobs, [encodePublicRecord(jobPosted('koeln', 'NW'))]);
-    await waitFor('the fresh record counted', () => c.counted === 1, { timeoutMs: 120_000 });
-    expect(c.skipped).toBe(7);
+    await waitFor('the fresh record counted', caughtUp(c), { timeoutMs: 120_000 });
+    expect(c.counted).toBe(1);
+    expect(c.skipped).toBeGreaterThanOrEqual(7);
     expect(count(c, 'JobPosted', 'berlin')).toBe(4);
     expect(count(c, 'JobPosted', 'koeln')).toBe(2);
   }, 300_000);

@@ -48,6 +48,11 @@ export class AnalyticsConsumer {
     return this.state ? toRows(this.state.counts) : [];
   }
 
+  /** `topic:partition` → the next offset not yet counted, as stored with the counts. */
+  offsets(): Readonly<Record<string, string>> {
+    return { ...(this.state?.offsets ?? {}) };
+  }
+
   async start(): Promise<void> {
     this.state = await loadState(this.options.stateFile);
     this.recent = new Set(this.state.recentIds);
