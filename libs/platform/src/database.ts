@@ -82,6 +82,14 @@ export async function openDatabase(
     applicationName,
     poolSize: embedded ? EMBEDDED_POOL : config.DATABASE_POOL_SIZE,
     connectTimeoutMS: 5_000,
+    // An idle pooled connection that the server drops (restart, crash, failover) emits 'error': without a
+    // handler that kills the process (node-postgres #1324). The pool discards that client and opens new
+    // ones on demand; clients checked out by a query runner are released as broken by TypeORM itself.
+    poolErrorHandler: (error: unknown) =>
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'a pooled PostgreSQL connection failed; the pool replaces it',
+      ),
     extra: {
       statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
       // One stuck transaction must not stall the outbox relay for long (it reads below the oldest one).
