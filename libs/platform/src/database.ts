@@ -18,6 +18,7 @@ import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
 import { Republishes1764232200000 } from './migrations/1764232200000-republishes';
+import { DeadLetters1764232600000 } from './migrations/1764232600000-dead-letters';
 import { type Logger } from 'pino';
 
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   Generations1764232000000,
   Republishes1764232200000,
   HistoryIndexes1764232500000,
+  DeadLetters1764232600000,
 ];
 
 /**
