@@ -164,10 +164,16 @@ export interface DeadLetterList {
  * Body of POST /admin/dead-letters/replay: the ids to replay (replayed again even if they were
  * before), or `all: true` for every pending one (at most `limit` per request, oldest first).
  */
-export const DeadLetterReplayRequest = z.union([
-  z.strictObject({ ids: z.array(z.number().int().min(1)).min(1).max(1000) }),
-  z.strictObject({ all: z.literal(true), limit: z.number().int().min(1).max(1000).default(1000) }),
-]);
+export const DeadLetterReplayRequest = z
+  .strictObject({
+    ids: z.array(z.number().int().min(1)).min(1).max(1000).optional(),
+    all: z.literal(true, { message: 'must be true (or leave it out and give ids)' }).optional(),
+    limit: z.number().int().min(1).max(1000).default(1000),
+  })
+  .refine((r) => (r.ids === undefined) !== (r.all === undefined), {
+    message: 'give either ids or all: true',
+    path: ['ids'],
+  });
 export type DeadLetterReplayRequest = z.output<typeof DeadLetterReplayRequest>;
 
 export interface DeadLetterReplayResult {
