@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { Module } from '@nestjs/common';
 import { AdminRoutes, type DeadLetterList, StreamIds, Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
@@ -7,6 +8,8 @@ import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } 
 import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
 import { ProjectorModule } from '../../../projector/src/projector.module';
 import { AdminModule } from '../admin.module';
+import { ExitCode } from '../cli/admin-client';
+import { runCli } from '../cli/program';
 import { ReplayedDeadLetterHeaders } from './dead-letters.service';
 
 const ADMIN_TOKEN = 'dead-letter-test-admin-token-0123456789';
@@ -224,5 +227,44 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
       expect((await call('GET', `${AdminRoutes.deadLetters}${query}`)).status).toBe(400);
     }
     expect((await list('?status=all')).items.map((d) => d.replayCount)).toEqual(before);
+  });
+
+  it('npm run admin -- dead-letters / dead-letters:replay against the service', async () => {
+    const cli = async (...argv: string[]) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = '';
+      let err = '';
+      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const code = await runCli(argv, {
+        stdout,
+        stderr,
+        stdin: new PassThrough(),
+        env: { FEEDWERK_URL: app.url, FEEDWERK_ADMIN_TOKEN: ADMIN_TOKEN },
+      });
+      return { code, out, err };
+    };
+    const pending = (await list()).items;
+    expect(pending.length).toBeGreaterThan(0);
+    const listed = await cli('dead-letters');
+    expect(listed.code).toBe(ExitCode.ok);
+    expect(listed.out.trim().split('\n')).toEqual(
+      pending.map(
+        (d) => `${d.id}\t${d.deadLetteredAt}\t${d.group}\t${d.topic}/${d.partition}@${d.offset}\t${d.reason}`,
+      ),
+    );
+    const replayed = await cli('dead-letters:replay', String(pending[0]!.id));
+    expect(replayed.code).toBe(ExitCode.ok);
+    expect(replayed.out).toMatch(/^replayed 1 dead letter\(s\) \(audit action [0-9a-f-]{36}\)\n$/);
+    expect((await cli('dead-letters', '--status', 'replayed')).out).toContain(`${pending[0]!.id}\t`);
+    expect((await cli('dead-letters:replay')).code).toBe(ExitCode.usage);
+    expect((await cli('dead-letters:replay', '1', '--all')).code).toBe(ExitCode.usage);
+    expect((await cli('dead-letters:replay', 'x1')).code).toBe(ExitCode.usage);
+    const unknown = await cli('dead-letters:replay', '987654');
+    expect([unknown.code, unknown.err]).toEqual([
+      ExitCode.failed,
+      'error: no dead letters with ids 987654\n',
+    ]);
   });
 });
