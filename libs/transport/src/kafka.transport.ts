@@ -227,7 +227,10 @@ export class KafkaTransport implements MessageTransport {
     });
     let running = true;
     await consumer.run({
-      autoCommit: false,
+      // kafkajs commits what is resolved after every batch, on a rebalance and on stop; a batch is
+      // resolved below only once its handler returned. (With autoCommit off, commitOffsetsIfNecessary()
+      // never commits: offsets stayed at -1 and every restart re-read the topics from the beginning.)
+      autoCommit: true,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
@@ -263,7 +266,6 @@ export class KafkaTransport implements MessageTransport {
         }
         const last = batch.messages.at(-1);
         if (last) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
       },
     });
     return {
