@@ -128,8 +128,11 @@ describe('Kafka transport on a real broker', () => {
         timeoutMs: 30_000,
       },
     );
-    // Only what came after: nothing of the history before the stop is delivered again.
-    expect(second.map((m) => decodeEnvelope(m).id)).toEqual(after.map((e) => e.id));
+    // Only what came after: nothing handled before the stop is delivered again. (The topic holds other
+    // tests' records too, on other partitions, which the first member may not have reached: not compared.)
+    expect(second.filter((m) => m.key === 'job:resume').map((m) => decodeEnvelope(m).id)).toEqual(
+      after.map((e) => e.id),
+    );
   });
 
   it('keeps the consumer groups of deployments with different prefixes apart', async () => {
