@@ -14,9 +14,9 @@ describe('dead letters in the embedded default (PGlite, in-process transport)', 
 
   beforeAll(async () => {
     deployment = await startEmbedded();
-  });
+  }, 180_000);
   afterAll(async () => {
-    await deployment.stop();
+    await deployment?.stop();
   });
 
   it('parks a poison record, lists it, replays it (parked again), and the good record after it is applied', async () => {

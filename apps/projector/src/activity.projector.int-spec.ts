@@ -170,7 +170,7 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
     await projector.onModuleInit();
   });
   afterAll(async () => {
-    await projector.onModuleDestroy();
+    await projector?.onModuleDestroy();
     await kafka.close();
     await db.close();
   });
