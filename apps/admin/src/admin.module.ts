@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AdminGuard } from '@feedwerk/platform';
 import { AuditModule } from './audit/audit.module';
+import { DeadLetterModule } from './dead-letters/dead-letters.module';
 import { HistoryModule } from './history/history.module';
 import { RebuildModule } from './rebuild/rebuild.module';
 import { RepublishModule } from './republish/republish.module';
 
 /**
  * Admins: browse and export the event history, travel in time, rebuild projections blue/green,
- * republish history for analytics backfill. Every route needs the admin credential; every action
+ * republish history for analytics backfill, list and replay dead letters. Every route needs the admin credential; every action
  * is recorded as an event (AdminAudit). Runs as its own app (`apps/admin`), or inside the
  * standalone process.
  */
 @Module({
-  imports: [AuditModule, HistoryModule, RebuildModule, RepublishModule],
+  imports: [AuditModule, HistoryModule, RebuildModule, RepublishModule, DeadLetterModule],
   providers: [AdminGuard],
   exports: [AdminGuard],
 })

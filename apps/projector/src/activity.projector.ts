@@ -7,6 +7,7 @@ import {
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
+import { DeadLetterOffice } from '@feedwerk/platform';
 import { decodeOrDeadLetter } from './dead-letter';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
@@ -26,6 +27,7 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
     private readonly projection: ActivityProjection,
     private readonly publisher: TickerItemPublisher,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    private readonly deadLetters: DeadLetterOffice,
   ) {}
 
   /** Subscribes before any producer starts (onModuleInit precedes every onApplicationBootstrap). */
@@ -43,7 +45,7 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(batch: readonly IncomingMessage[]): Promise<void> {
-    const events = await decodeOrDeadLetter(this.transport, ACTIVITY_GROUP, batch, this.log);
+    const events = await decodeOrDeadLetter(this.deadLetters, ACTIVITY_GROUP, batch, this.log);
     const result = await this.projection.handle(events);
     if (result.changes.length > 0) this.publisher.wakeUp();
   }

@@ -1,5 +1,6 @@
 import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
+import { DeadLetterOffice } from '@feedwerk/platform';
 import { JobsProjection, JobsReadModel } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
@@ -27,7 +28,11 @@ describe('jobs projector on Kafka: its own consumer group, duplicates change not
         replicationFactor: 1,
       })),
     );
-    projector = new JobsProjector(new JobsProjection(db.dataSource, store), transport);
+    projector = new JobsProjector(
+      new JobsProjection(db.dataSource, store),
+      transport,
+      new DeadLetterOffice(transport, db.dataSource),
+    );
     await projector.onModuleInit();
     dlt = await transport.subscribe({
       groupId: uniqueName('dlt-reader-'),

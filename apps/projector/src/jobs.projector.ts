@@ -7,6 +7,7 @@ import {
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
+import { DeadLetterOffice } from '@feedwerk/platform';
 import { decodeOrDeadLetter } from './dead-letter';
 
 export const JOBS_GROUP = 'projector.jobs';
@@ -24,6 +25,7 @@ export class JobsProjector implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly projection: JobsProjection,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    private readonly deadLetters: DeadLetterOffice,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -40,6 +42,6 @@ export class JobsProjector implements OnModuleInit, OnModuleDestroy {
   }
 
   async handle(batch: readonly IncomingMessage[]): Promise<void> {
-    await this.projection.handle(await decodeOrDeadLetter(this.transport, JOBS_GROUP, batch, this.log));
+    await this.projection.handle(await decodeOrDeadLetter(this.deadLetters, JOBS_GROUP, batch, this.log));
   }
 }

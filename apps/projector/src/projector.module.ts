@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
-import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { DeadLetterOffice, FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
 import { JobsProjector } from './jobs.projector';
@@ -22,6 +22,7 @@ import { TickerItemPublisher } from './ticker-item.publisher';
       useFactory: (db: DataSource, store: EventStore) => new JobsProjection(db, store),
       inject: [DataSource, EventStore],
     },
+    DeadLetterOffice,
     ActivityProjector,
     JobsProjector,
     TickerItemPublisher,

@@ -15,6 +15,7 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import {
+  DeadLetterHeaders,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
   OPENED_DATABASE,
@@ -157,7 +158,20 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const event of batch) {
       // Only known types are ever appended; anything else is kept for inspection, not dropped.
       if (!isEventType(event.type)) {
-        add(Topics.deadLetter, encodeEnvelope(event));
+        const envelope = encodeEnvelope(event);
+        // Same headers as a consumer's dead letter; the source is the store (no topic to replay it to).
+        add(Topics.deadLetter, {
+          ...envelope,
+          headers: {
+            ...envelope.headers,
+            [DeadLetterHeaders.reason]: `unknown event type "${event.type}" in the store`,
+            [DeadLetterHeaders.topic]: 'event-store',
+            [DeadLetterHeaders.partition]: '0',
+            [DeadLetterHeaders.offset]: String(event.globalPosition),
+            [DeadLetterHeaders.group]: RELAY_CHECKPOINT,
+            [DeadLetterHeaders.at]: new Date().toISOString(),
+          },
+        });
         continue;
       }
       add(Topics.events(categoryOf(event.type)), encodeEnvelope(event));

@@ -26,6 +26,10 @@ export const AdminRoutes = {
   republishes: '/admin/republishes',
   /** GET: one republish's progress; DELETE: cancel it. */
   republish: '/admin/republishes/:republishId',
+  /** GET ?status=pending|replayed|all&after=<id>&limit: records the consumers parked, oldest first. */
+  deadLetters: '/admin/dead-letters',
+  /** POST DeadLetterReplayRequest: re-publish dead letters to their source topics (audited). */
+  deadLettersReplay: '/admin/dead-letters/replay',
 } as const;
 
 /** The projections an admin can rebuild. */
@@ -114,4 +118,68 @@ export interface RepublishView {
   readonly finishedAt: string | null;
   readonly progress: AdminJobProgress;
   readonly error: string | null;
+}
+
+export const DEAD_LETTER_STATUSES = ['pending', 'replayed', 'all'] as const;
+
+/** Query of GET /admin/dead-letters. */
+export const DeadLetterQuery = z.strictObject({
+  status: z.enum(DEAD_LETTER_STATUSES).default('pending'),
+  /** Cursor: the last id of the previous page. */
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type DeadLetterQuery = z.output<typeof DeadLetterQuery>;
+
+/** A record a consumer could never process, as it was parked (value shown as text, cut at 4 KiB). */
+export interface DeadLetterView {
+  readonly id: number;
+  readonly reason: string;
+  /** Where it came from: the topic (without the deployment's prefix), partition and offset. */
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The consumer group that parked it. */
+  readonly group: string;
+  readonly key: string | null;
+  /** null for a tombstone. */
+  readonly value: string | null;
+  readonly valueTruncated: boolean;
+  /** The record's headers as it arrived (CloudEvents `ce_*` and any others). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly deadLetteredAt: string;
+  /** The last replay (null: never replayed) and the audit action that did it. */
+  readonly replayedAt: string | null;
+  readonly replayActionId: string | null;
+  readonly replayCount: number;
+}
+
+export interface DeadLetterList {
+  readonly items: readonly DeadLetterView[];
+  /** Pass as `after` for the next page; null on the last page. */
+  readonly nextAfter: number | null;
+}
+
+/**
+ * Body of POST /admin/dead-letters/replay: the ids to replay (replayed again even if they were
+ * before), or `all: true` for every pending one (at most `limit` per request, oldest first).
+ */
+export const DeadLetterReplayRequest = z
+  .strictObject({
+    ids: z.array(z.number().int().min(1)).min(1).max(1000).optional(),
+    all: z.literal(true, { message: 'must be true (or leave it out and give ids)' }).optional(),
+    limit: z.number().int().min(1).max(1000).default(1000),
+  })
+  .refine((r) => (r.ids === undefined) !== (r.all === undefined), {
+    message: 'give either ids or all: true',
+    path: ['ids'],
+  });
+export type DeadLetterReplayRequest = z.output<typeof DeadLetterReplayRequest>;
+
+export interface DeadLetterReplayResult {
+  /** The audit record (AdminActionRecorded `dead-letter.replayed`); also on every replayed record. */
+  readonly actionId: string;
+  readonly replayed: number;
+  /** Requested ids that do not exist. */
+  readonly unknownIds: readonly number[];
 }

@@ -18,6 +18,7 @@ import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
 import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
 import { Republishes1764232200000 } from './migrations/1764232200000-republishes';
+import { DeadLetters1764232600000 } from './migrations/1764232600000-dead-letters';
 import { type Logger } from 'pino';
 
 /** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   Generations1764232000000,
   Republishes1764232200000,
   HistoryIndexes1764232500000,
+  DeadLetters1764232600000,
 ];
 
 /**
@@ -82,6 +84,14 @@ export async function openDatabase(
     applicationName,
     poolSize: embedded ? EMBEDDED_POOL : config.DATABASE_POOL_SIZE,
     connectTimeoutMS: 5_000,
+    // An idle pooled connection that the server drops (restart, crash, failover) emits 'error': without a
+    // handler that kills the process (node-postgres #1324). The pool discards that client and opens new
+    // ones on demand; clients checked out by a query runner are released as broken by TypeORM itself.
+    poolErrorHandler: (error: unknown) =>
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'a pooled PostgreSQL connection failed; the pool replaces it',
+      ),
     extra: {
       statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
       // One stuck transaction must not stall the outbox relay for long (it reads below the oldest one).

@@ -69,6 +69,7 @@ export class KafkaTransport implements MessageTransport {
   private producerReady: Promise<Producer> | null = null;
   private readonly consumers = new Set<Consumer>();
   private admin: Admin | null = null;
+  private closed = false;
 
   constructor(private readonly options: KafkaTransportOptions) {
     this.prefix = options.topicPrefix ?? '';
@@ -208,67 +209,122 @@ export class KafkaTransport implements MessageTransport {
     });
   }
 
+  /**
+   * Consumes in a group under a supervisor (reliability.md row 14). kafkajs restarts a consumer
+   * itself after a retriable crash; after any other crash (an authorization error, say) it has
+   * disconnected for good, and nothing would consume any more while the process looks healthy. The
+   * supervisor then builds a new consumer in the same group, after a jittered back-off that grows
+   * with consecutive crashes, until the subscription is stopped. Failing to connect or subscribe the
+   * first time fails `subscribe` (the app's start) instead.
+   */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({
-      // The prefix namespaces groups as it does topics: deployments (and test runs) sharing one cluster
-      // must not join each other's groups, where partitions of one would be assigned to members of another.
-      groupId: this.groupName(options.groupId),
-      allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 250,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
-    this.consumers.add(consumer);
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: options.topics.map((t) => this.topicName(t)),
-      fromBeginning: options.fromBeginning,
-    });
-    let running = true;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        const heartbeat = () => payload.heartbeat();
-        if (batch.messages.length === 0) return;
-        const topic = batch.topic.startsWith(this.prefix)
-          ? batch.topic.slice(this.prefix.length)
-          : batch.topic;
-        const messages: IncomingMessage[] = batch.messages.map((m) => ({
-          topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString() : null,
-          value: m.value,
-          headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, headerValue(v)])),
-        }));
-        for (let attempt = 0; ; attempt += 1) {
-          if (!running || !payload.isRunning() || payload.isStale()) return;
-          try {
-            await options.handle(messages, { heartbeat });
-            break;
-          } catch (error) {
-            // Transient failure (e.g. PostgreSQL down): keep the partition's place, back off, retry.
-            this.options.log?.('warn', `consumer ${options.groupId}: batch failed, retrying`, {
+    const supervisor = {
+      running: true,
+      consumer: null as Consumer | null,
+      timer: null as NodeJS.Timeout | null,
+      /** Consecutive crashes without a handled batch in between (the back-off's exponent). */
+      crashes: 0,
+    };
+    const rebuildLater = (reason: string) => {
+      if (!supervisor.running || supervisor.timer || this.closed) return;
+      const delay = backoff(supervisor.crashes);
+      supervisor.crashes += 1;
+      this.options.log?.('error', `consumer ${options.groupId} stopped (${reason}); rebuilding it`, {
+        groupId: options.groupId,
+        attempt: supervisor.crashes,
+        delayMs: Math.round(delay),
+      });
+      supervisor.timer = setTimeout(() => {
+        supervisor.timer = null;
+        if (!supervisor.running || this.closed) return;
+        start().catch((error: unknown) =>
+          rebuildLater(`rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, delay);
+    };
+    const start = async (): Promise<void> => {
+      const consumer = this.kafka.consumer({
+        // The prefix namespaces groups as it does topics: deployments (and test runs) sharing one cluster
+        // must not join each other's groups, where partitions of one would be assigned to members of another.
+        groupId: this.groupName(options.groupId),
+        allowAutoTopicCreation: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        maxWaitTimeInMs: 250,
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+      });
+      supervisor.consumer = consumer;
+      this.consumers.add(consumer);
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || supervisor.consumer !== consumer) return;
+        this.consumers.delete(consumer);
+        rebuildLater(payload.error.message);
+      });
+      try {
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: options.topics.map((t) => this.topicName(t)),
+          fromBeginning: options.fromBeginning,
+        });
+        await consumer.run({
+          // kafkajs commits what is resolved after every batch, on a rebalance and on stop; a batch is
+          // resolved below only once its handler returned. (With autoCommit off, commitOffsetsIfNecessary()
+          // never commits: offsets stayed at -1 and every restart re-read the topics from the beginning.)
+          autoCommit: true,
+          eachBatchAutoResolve: false,
+          eachBatch: async (payload) => {
+            const { batch } = payload;
+            const heartbeat = () => payload.heartbeat();
+            if (batch.messages.length === 0) return;
+            const topic = batch.topic.startsWith(this.prefix)
+              ? batch.topic.slice(this.prefix.length)
+              : batch.topic;
+            const messages: IncomingMessage[] = batch.messages.map((m) => ({
               topic,
               partition: batch.partition,
-              attempt,
-              error: error instanceof Error ? error.message : String(error),
-            });
-            await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
-            await heartbeat().catch(() => undefined);
-          }
-        }
-        const last = batch.messages.at(-1);
-        if (last) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
-      },
-    });
+              offset: m.offset,
+              key: m.key ? m.key.toString() : null,
+              value: m.value,
+              headers: Object.fromEntries(
+                Object.entries(m.headers ?? {}).map(([k, v]) => [k, headerValue(v)]),
+              ),
+            }));
+            for (let attempt = 0; ; attempt += 1) {
+              if (!supervisor.running || !payload.isRunning() || payload.isStale()) return;
+              try {
+                await options.handle(messages, { heartbeat });
+                break;
+              } catch (error) {
+                // Transient failure (e.g. PostgreSQL down): keep the partition's place, back off, retry.
+                this.options.log?.('warn', `consumer ${options.groupId}: batch failed, retrying`, {
+                  topic,
+                  partition: batch.partition,
+                  attempt,
+                  error: error instanceof Error ? error.message : String(error),
+                });
+                await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+                await heartbeat().catch(() => undefined);
+              }
+            }
+            const last = batch.messages.at(-1);
+            if (last) payload.resolveOffset(last.offset);
+            supervisor.crashes = 0;
+          },
+        });
+      } catch (error) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    };
+    await start();
     return {
       stop: async () => {
-        running = false;
+        supervisor.running = false;
+        if (supervisor.timer) clearTimeout(supervisor.timer);
+        const consumer = supervisor.consumer;
+        supervisor.consumer = null;
+        if (!consumer) return;
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
@@ -286,6 +342,7 @@ export class KafkaTransport implements MessageTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     await this.producer?.disconnect().catch(() => undefined);

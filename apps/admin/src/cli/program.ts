@@ -3,6 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { type ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   AdminRoutes,
+  type DeadLetterList,
+  type DeadLetterReplayResult,
   type ProjectionView,
   type RebuildView,
   type RepublishView,
@@ -310,6 +312,58 @@ export function buildProgram(io: CliIo): Command {
         AdminClient.path(AdminRoutes.republish, { republishId }),
       );
       out(`republish ${view.id}: ${view.status}`);
+    });
+
+  program
+    .command('dead-letters')
+    .description('records the consumers could not process: id, when, group, source, reason')
+    .addOption(
+      new Option('--status <status>', 'pending (not replayed), replayed or all')
+        .choices(['pending', 'replayed', 'all'])
+        .default('pending'),
+    )
+    .option('--after <id>', 'page after this id', positiveInt)
+    .option('--limit <n>', 'page size (at most 500)', positiveInt)
+    .action(async (o: { status: string; after?: number; limit?: number }) => {
+      const page = await client().json<DeadLetterList>('GET', AdminRoutes.deadLetters, o);
+      for (const d of page.items) {
+        const replayed = d.replayedAt ? `\treplayed ${d.replayCount}x, last ${d.replayedAt}` : '';
+        out(
+          `${d.id}\t${d.deadLetteredAt}\t${d.group}\t${d.topic}/${d.partition}@${d.offset}\t${d.reason}${replayed}`,
+        );
+      }
+      if (page.nextAfter !== null) io.stderr.write(`more: --after ${page.nextAfter}\n`);
+    });
+
+  program
+    .command('dead-letters:replay [ids...]')
+    .description('re-publish dead letters to their source topics (the given ids, or --all pending ones)')
+    .option('--all', 'every pending dead letter (up to 1000 per call)')
+    .action(async (ids: string[], o: { all?: boolean }) => {
+      if (ids.length > 0 === Boolean(o.all)) {
+        throw new CliError('give dead-letter ids or --all (not both)', ExitCode.usage);
+      }
+      const body = o.all
+        ? { all: true }
+        : {
+            ids: ids.map((id) => {
+              try {
+                return positiveInt(id);
+              } catch {
+                throw new CliError(`not a dead-letter id: ${id}`, ExitCode.usage);
+              }
+            }),
+          };
+      const result = await client().json<DeadLetterReplayResult>(
+        'POST',
+        AdminRoutes.deadLettersReplay,
+        {},
+        body,
+      );
+      out(`replayed ${result.replayed} dead letter(s) (audit action ${result.actionId})`);
+      if (result.unknownIds.length > 0) {
+        throw new CliError(`no dead letters with ids ${result.unknownIds.join(', ')}`, ExitCode.failed);
+      }
     });
 
   return program;

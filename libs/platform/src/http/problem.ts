@@ -126,7 +126,11 @@ export function toProblem(
     };
   }
   const driverCode = (error as { driverError?: { code?: string }; code?: string } | null)?.driverError?.code;
-  if (isDatabaseUnavailable(error) || driverCode === '57014') {
+  // 57014 statement timeout; 57P01-57P03 shutdown/crash/starting up; class 08 connection exceptions.
+  if (
+    isDatabaseUnavailable(error) ||
+    (driverCode !== undefined && /^(57014|57P0[123]|08)/.test(driverCode))
+  ) {
     return {
       problem: problem(503, 'the database is unavailable, retry later', { code: 'unavailable' }),
       headers: { 'retry-after': '2' },
