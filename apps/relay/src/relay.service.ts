@@ -15,6 +15,7 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import {
+  crashPoint,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
   OPENED_DATABASE,
@@ -124,6 +125,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
           continue;
         }
         await this.publish(batch);
+        crashPoint('relay.afterSend');
         const last = batch[batch.length - 1]!;
         checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
         await this.store.saveCheckpoint(RELAY_CHECKPOINT, checkpoint);

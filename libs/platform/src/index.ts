@@ -12,3 +12,4 @@ export { Credentials1764230600000 } from './migrations/1764230600000-credentials
 export * from './main';
 export * from './app';
 export * from './wake-signal';
+export * from './crash-point';
