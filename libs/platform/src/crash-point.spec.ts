@@ -23,6 +23,8 @@ describe('crash points', () => {
     expect(signals).toEqual([]);
     crash('relay.afterSend');
     expect(signals).toEqual(['SIGKILL']);
+    crash('relay.afterSend');
+    expect(signals).toEqual(['SIGKILL']);
   });
 
   it('stop instead of kill when CRASH_ACTION=stop', () => {

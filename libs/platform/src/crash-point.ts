@@ -1,8 +1,8 @@
 /**
  * Crash points for the fault harness (docs/faults.md): `CRASH_AT=relay.afterSend` makes the process
  * SIGKILL itself when it reaches that window, so a test can hit "sent but not yet checkpointed"
- * exactly instead of hoping a random kill lands there. `CRASH_AT_COUNT=N` waits for the Nth hit
- * (default 1); `CRASH_ACTION=stop` sends SIGSTOP instead (a process frozen mid-window, e.g. inside
+ * exactly instead of hoping a random kill lands there. `CRASH_AT_COUNT=N` fires on the Nth hit
+ * only (default 1); `CRASH_ACTION=stop` sends SIGSTOP instead (a process frozen mid-window, e.g. inside
  * an open append transaction). Unset, a crash point is one comparison with a constant.
  */
 export const CRASH_POINTS = [
@@ -37,7 +37,8 @@ export function crashPointsFrom(
   return (name) => {
     if (!armed.has(name)) return;
     hits += 1;
-    if (hits < after) return;
+    // Only the Nth hit: a process frozen with CRASH_ACTION=stop and then continued must run on.
+    if (hits !== after) return;
     process.stderr.write(`feedwerk: crash point ${name} reached (hit ${hits}): ${action}\n`);
     signal(action);
   };
