@@ -44,8 +44,15 @@ export async function dumpTopics(brokers, tag) {
     eachMessage: async ({ topic, partition, message }) => {
       const k = `${topic}/${partition}`;
       const headers = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value?.toString('utf8');
-      records.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString('utf8') ?? null, headers });
+      for (const [name, value] of Object.entries(message.headers ?? {}))
+        headers[name] = value?.toString('utf8');
+      records.push({
+        topic,
+        partition,
+        offset: Number(message.offset),
+        key: message.key?.toString('utf8') ?? null,
+        headers,
+      });
       if (Number(message.offset) + 1 >= ends.get(k)) {
         pending.delete(k);
         if (pending.size === 0) done();
@@ -93,7 +100,18 @@ const inc = (map, key, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
  * Counts. `ops`: this phase's op log; `clients`: its ticker clients; `cluster`: exits and logs.
  * Returns { metrics, failures }: failures lists every metric that broke its bound.
  */
-export async function check({ db, brokers, ops, clients, cluster, tag, expectDlt = 0, dltBefore = 0, since = 0, problemsBefore = {} }) {
+export async function check({
+  db,
+  brokers,
+  ops,
+  clients,
+  cluster,
+  tag,
+  expectDlt = 0,
+  dltBefore = 0,
+  since = 0,
+  problemsBefore = {},
+}) {
   const m = {};
   // --- the store, by marker (every command's payload carries its op key)
   const rows = (
@@ -122,7 +140,9 @@ export async function check({ db, brokers, ops, clients, cluster, tag, expectDlt
   const storeIds = new Set(rows.map((r) => r.event_id));
   // Partition by partition in offset order (a stream's key keeps it on one partition); injected poison is not counted.
   const eventRecords = records.filter((x) => EVENT_TOPIC.test(x.topic) && storeIds.has(x.headers.ce_id));
-  eventRecords.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset);
+  eventRecords.sort(
+    (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset,
+  );
   for (const r of eventRecords) {
     const id = r.headers.ce_id;
     const first = !seen.has(id);
@@ -187,7 +207,8 @@ export async function check({ db, brokers, ops, clients, cluster, tag, expectDlt
   // --- the processes
   const unplanned = [];
   for (const [name, app] of cluster.apps)
-    for (const e of app.exits) if (!e.planned && e.t >= since) unplanned.push(`${name}:${e.signal ?? e.code}`);
+    for (const e of app.exits)
+      if (!e.planned && e.t >= since) unplanned.push(`${name}:${e.signal ?? e.code}`);
   const problems = {};
   for (const [k, n] of Object.entries(await cluster.logProblems()))
     if (n > (problemsBefore[k] ?? 0)) problems[k] = n - (problemsBefore[k] ?? 0);
@@ -195,9 +216,21 @@ export async function check({ db, brokers, ops, clients, cluster, tag, expectDlt
   m.crash_detail = [...unplanned, ...Object.entries(problems).map(([k, n]) => `${k}: ${n} in log`)];
 
   const failures = [];
-  const zero = ['lost_acked', 'dup_store', 'fail_stored', 'kafka_missing', 'rm_missing', 'rm_dups', 'ticker_gaps', 'ticker_dups', 'clients_behind_head', 'crashes'];
+  const zero = [
+    'lost_acked',
+    'dup_store',
+    'fail_stored',
+    'kafka_missing',
+    'rm_missing',
+    'rm_dups',
+    'ticker_gaps',
+    'ticker_dups',
+    'clients_behind_head',
+    'crashes',
+  ];
   for (const k of zero) if (m[k] !== 0) failures.push(`${k}=${m[k]}`);
-  for (const [k, v] of Object.entries(m.order_violations)) if (v !== 0) failures.push(`order_violations.${k}=${v}`);
+  for (const [k, v] of Object.entries(m.order_violations))
+    if (v !== 0) failures.push(`order_violations.${k}=${v}`);
   if (m.dlt !== expectDlt) failures.push(`dlt=${m.dlt} (expected ${expectDlt})`);
   return { metrics: m, failures };
 }

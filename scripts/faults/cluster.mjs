@@ -64,6 +64,7 @@ class AppProcess {
 
   start() {
     const log = createWriteStream(join(this.cluster.logDir, `${this.name}.log`), { flags: 'a' });
+    const childEnv = { ...this.extraEnv };
     const child = spawn(process.execPath, [join(REPO, this.script)], {
       cwd: REPO,
       env: { ...process.env, ...this.cluster.baseEnv, ...this.env, ...this.extraEnv },
@@ -75,9 +76,17 @@ class AppProcess {
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     child.on('exit', (code, signal) => {
-      const crashPoint = !this.planned && this.extraEnv.CRASH_AT !== undefined && signal === 'SIGKILL';
+      // A SIGKILL we did not send, in a process started with a crash point armed: the crash point fired.
+      const crashPoint = !this.planned && childEnv.CRASH_AT !== undefined && signal === 'SIGKILL';
       const planned = this.planned || crashPoint;
-      this.exits.push({ t: Date.now(), code, signal, planned, crashPoint, ranMs: Date.now() - this.startedAt });
+      this.exits.push({
+        t: Date.now(),
+        code,
+        signal,
+        planned,
+        crashPoint,
+        ranMs: Date.now() - this.startedAt,
+      });
       this.planned = false;
       if (crashPoint && --this.crashesLeft <= 0) this.extraEnv = {};
       if (this.child === child) this.child = null;
@@ -94,6 +103,15 @@ class AppProcess {
 
   disarm() {
     this.extraEnv = {};
+  }
+
+  /** Waits until the armed crashes have all happened and the process runs again (bounded). */
+  async crashesDone(timeoutMs = 40_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.crashesLeft > 0 && Date.now() < deadline) await sleep(200);
+    this.disarm();
+    while (!this.child && Date.now() < deadline) await sleep(200);
+    if (this.child) await this.waitReady(Math.max(1_000, deadline - Date.now())).catch(() => undefined);
   }
 
   /** Kills it and keeps it down until release(). */
@@ -124,7 +142,9 @@ class AppProcess {
       }
       await sleep(250);
     }
-    throw new Error(`${this.name} not up within ${timeoutMs} ms (log: ${this.cluster.logDir}/${this.name}.log)`);
+    throw new Error(
+      `${this.name} not up within ${timeoutMs} ms (log: ${this.cluster.logDir}/${this.name}.log)`,
+    );
   }
 
   /** Sends `signal`; the exit that follows is planned. */
@@ -192,7 +212,9 @@ export class Cluster {
         });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
-        child.on('exit', (code) => (code === 0 ? resolveOut(out) : reject(new Error('kafka.sh start failed'))));
+        child.on('exit', (code) =>
+          code === 0 ? resolveOut(out) : reject(new Error('kafka.sh start failed')),
+        );
       }),
     ]);
     this.directDatabaseUrl = /DATABASE_URL=(\S+)/.exec(pgOut)[1];
@@ -235,7 +257,8 @@ export class Cluster {
   }
 
   asPostgres(args) {
-    const cmd = process.getuid() === 0 ? ['runuser', ['-u', 'postgres', '--', ...args]] : [args[0], args.slice(1)];
+    const cmd =
+      process.getuid() === 0 ? ['runuser', ['-u', 'postgres', '--', ...args]] : [args[0], args.slice(1)];
     execFileSync(cmd[0], cmd[1], { stdio: 'ignore' });
   }
 
@@ -286,6 +309,28 @@ export class Cluster {
     const child = spawn(java, args, { detached: true, stdio: ['ignore', fd, fd], cwd: REPO });
     child.unref();
     writeFileSync(join(this.infraDir, 'kafka/pid'), `${child.pid}\n`);
+    // Back = it answers metadata through the proxy again (a JVM start takes 5–30 s on a busy machine).
+    const { Kafka, logLevel } = (await import('node:module')).createRequire(import.meta.url)('kafkajs');
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const admin = new Kafka({
+        clientId: 'faults-probe',
+        brokers: [this.brokers],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        await admin.disconnect();
+        return;
+      } catch (error) {
+        await admin.disconnect().catch(() => undefined);
+        if (Date.now() > deadline)
+          throw new Error(`the restarted broker did not answer within 90 s: ${error}`);
+        await sleep(500);
+      }
+    }
   }
 
   kafkaSignal(signal) {
@@ -307,7 +352,8 @@ export class Cluster {
     // Two relays: one leads (advisory lock), the other stands by.
     add('relay-1', 'relay', { PORT: String(await freePort()) });
     add('relay-2', 'relay', { PORT: String(await freePort()) });
-    for (let i = 1; i <= projectors; i++) add(`projector-${i}`, 'projector', { PORT: String(await freePort()) });
+    for (let i = 1; i <= projectors; i++)
+      add(`projector-${i}`, 'projector', { PORT: String(await freePort()) });
     for (let i = 1; i <= tickers; i++)
       add(`ticker-${i}`, 'ticker', { PORT: String(await freePort()), TICKER_NODE_ID: `ticker-${i}` });
     const rest = [...this.apps.values()].filter((a) => a !== first);
@@ -346,7 +392,8 @@ export class Cluster {
     const problems = {};
     for (const file of await readdir(this.logDir)) {
       const text = readFileSync(join(this.logDir, file), 'utf8');
-      const n = (text.match(/unhandled rejection|uncaughtException|FATAL ERROR|heap out of memory/gi) ?? []).length;
+      const n = (text.match(/unhandled rejection|uncaughtException|FATAL ERROR|heap out of memory/gi) ?? [])
+        .length;
       if (n > 0) problems[file.replace(/\.log$/, '')] = n;
     }
     return problems;

@@ -92,7 +92,11 @@ export class CommandLoad {
       await sleep(Math.min(2_000, 100 * 2 ** tries) * (0.5 + Math.random() / 2));
     }
     const outcome =
-      last.status !== null && last.status >= 200 && last.status < 300 ? 'ok' : definite(last) ? 'fail' : 'info';
+      last.status !== null && last.status >= 200 && last.status < 300
+        ? 'ok'
+        : definite(last)
+          ? 'fail'
+          : 'info';
     this.counts[outcome] += 1;
     this.log.write({ op, key, marker, outcome, status: last.status, tries, error: last.error });
     return { outcome, body: last.body, marker };
@@ -129,7 +133,8 @@ export class CommandLoad {
       }),
       { authorization: `Bearer ${employer.apiKey}` },
     );
-    if (r.outcome === 'ok') this.jobs.push({ id: r.body.jobId, version: r.body.version, employer, busy: false });
+    if (r.outcome === 'ok')
+      this.jobs.push({ id: r.body.jobId, version: r.body.version, employer, busy: false });
   }
 
   async updateJob() {
@@ -165,7 +170,9 @@ export class CommandLoad {
       while (this.running) {
         // Bounded: when answers stall, at most 4 s worth of commands wait.
         if (this.inFlight.size < this.ratePerSec * 4) {
-          const p = this.one().catch((error) => this.log.write({ op: 'harness', outcome: 'info', error: String(error) }));
+          const p = this.one().catch((error) =>
+            this.log.write({ op: 'harness', outcome: 'info', error: String(error) }),
+          );
           this.inFlight.add(p);
           void p.finally(() => this.inFlight.delete(p));
         }
