@@ -188,6 +188,13 @@ export class Cluster {
     });
   }
 
+  /** Kafka's partition data on a tmpfs of `size` (F18 fills it); needs root for mount(2). */
+  mountKafkaTmpfs(size) {
+    this.kafkaLogDir = join(this.stateDir, 'kafka-logs');
+    mkdirSync(this.kafkaLogDir, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', this.kafkaLogDir]);
+  }
+
   async startInfra() {
     // The proxies listen first: the broker advertises the Kafka proxy's port, and its readiness probe goes through it.
     this.pgProxy = new FaultProxy({ name: 'pg', target: () => this.pgPort });
@@ -207,6 +214,7 @@ export class Cluster {
             FEEDWERK_INFRA_DIR: this.infraDir,
             KAFKA_ADVERTISED_PORT: String(this.kafkaProxy.port),
             KAFKA_HEAP_OPTS: '-Xmx384m',
+            ...(this.kafkaLogDir ? { KAFKA_LOG_DIR: this.kafkaLogDir } : {}),
           },
           stdio: ['ignore', 'pipe', 'inherit'],
         });
@@ -297,9 +305,21 @@ export class Cluster {
 
   /** kill -9 the broker; remembers its command line so that kafkaRestart() brings the same broker back. */
   kafkaKill() {
-    const pid = this.kafkaPid();
-    this.kafkaArgv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    process.kill(pid, 'SIGKILL');
+    this.rememberKafka();
+    process.kill(this.kafkaPid(), 'SIGKILL');
+  }
+
+  rememberKafka() {
+    this.kafkaArgv = readFileSync(`/proc/${this.kafkaPid()}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  }
+
+  kafkaAlive() {
+    try {
+      process.kill(this.kafkaPid(), 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async kafkaRestart() {
@@ -425,5 +445,6 @@ export class Cluster {
       this.infra('kafka.sh', ['stop']);
     }
     if (existsSync(join(this.infraDir, 'pg'))) this.infra('pg.sh', ['stop']);
+    if (this.kafkaLogDir) execFileSync('umount', [this.kafkaLogDir]);
   }
 }

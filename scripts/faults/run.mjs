@@ -209,6 +209,32 @@ const FAULTS = {
     },
     heal: () => undefined,
   },
+  F18: {
+    title: "Kafka's log dir (a 64 MiB tmpfs) fills up; freed and the broker restarted at the heal",
+    inject: async (c) => {
+      c.cluster.rememberKafka();
+      const { openSync, writeSync, closeSync } = await import('node:fs');
+      const fd = openSync(join(c.cluster.kafkaLogDir, 'filler'), 'w');
+      const chunk = Buffer.alloc(1 << 20);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch {
+        /* ENOSPC: full */
+      } finally {
+        closeSync(fd);
+      }
+    },
+    heal: async (c) => {
+      rmSync(join(c.cluster.kafkaLogDir, 'filler'));
+      // A broker whose only log dir failed stops itself; one that is still up had nothing to write yet.
+      c.brokerDied = !c.cluster.kafkaAlive();
+      if (!c.cluster.kafkaAlive()) await c.cluster.kafkaRestart();
+      else {
+        c.cluster.kafkaKill();
+        await c.cluster.kafkaRestart();
+      }
+    },
+  },
   F19: {
     title: 'SIGTERM each process under load (one after the other)',
     inject: async (c) => {
@@ -234,7 +260,6 @@ const FAULTS = {
 const NOT_HERE = {
   F15: 'clients that stop reading need control of the client socket buffers; not built in the time box',
   F17: 'a blue/green rebuild switches the live tables; the checker reads generation 1 only (not built in the time box)',
-  F18: 'tmpfs needs mount(2) (CAP_SYS_ADMIN); see docs/faults.md',
 };
 
 /** Waits until every consumer is at the head; `blocking` names what caught up last, and when. */
@@ -381,6 +406,7 @@ async function main() {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
     console.error(`faults: starting PostgreSQL, Kafka and the apps (state and logs in ${dir})`);
+    if (ids.includes('F18')) cluster.mountKafkaTmpfs('64m');
     await cluster.startInfra();
     await cluster.startApps();
     console.error(`faults: cluster up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
