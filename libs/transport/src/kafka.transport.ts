@@ -263,7 +263,10 @@ export class KafkaTransport implements MessageTransport {
         }
         const last = batch.messages.at(-1);
         if (last) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
+        // With autoCommit off, commitOffsetsIfNecessary() without offsets never commits (kafkajs commits
+        // only on an auto-commit interval or threshold): every restart re-read each topic from the start
+        // and dead-lettered every poison record again (found by the fault harness). Commit explicitly.
+        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
       },
     });
     return {
