@@ -18,7 +18,17 @@ const deepImportBan = {
 const APPS = ['api', 'relay', 'projector', 'ticker', 'standalone'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', '.infra/**', 'apps/*/public/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'data/**',
+      '.infra/**',
+      '.faults/**',
+      'apps/*/public/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

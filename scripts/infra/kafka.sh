@@ -16,7 +16,10 @@
 # State (config, data, logs, pid) lives in ${FEEDWERK_INFRA_DIR:-<repo>/.infra}/kafka.
 # Only the KAFKA_BROKERS line goes to stdout so callers can capture it with $(...); the rest goes to stderr.
 # Env: KAFKA_VERSION (default below), KAFKA_START_TIMEOUT (s, default 60), KAFKA_HEAP_OPTS (default -Xmx512m),
-#      JAVA_HOME.
+#      JAVA_HOME, KAFKA_ADVERTISED_PORT (plaintext broker only: the port clients are told to use, e.g. a fault
+#      proxy's in front of the broker; it must be listening before start, since readiness goes through it),
+#      KAFKA_LOG_DIR (plaintext broker only: an empty directory for the partitions' data instead of <state>/data,
+#      e.g. a small tmpfs to fill up; it is not deleted by stop).
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -257,11 +260,11 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cp
 listeners=PLAINTEXT://127.0.0.1:$p,CONTROLLER://127.0.0.1:$cp
-advertised.listeners=PLAINTEXT://127.0.0.1:$p
+advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_ADVERTISED_PORT:-$p}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$KAFKA_DIR/data
+log.dirs=${KAFKA_LOG_DIR:-$KAFKA_DIR/data}
 num.partitions=3
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=5

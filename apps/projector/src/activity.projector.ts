@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ALL_EVENT_CATEGORIES, Topics } from '@feedwerk/contracts';
+import { crashPoint } from '@feedwerk/platform';
 import { ActivityProjection } from '@feedwerk/read-models';
 import {
   type IncomingMessage,
@@ -47,6 +48,8 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
   async handle(batch: readonly IncomingMessage[]): Promise<void> {
     const events = await decodeOrDeadLetter(this.deadLetters, ACTIVITY_GROUP, batch, this.log);
     const result = await this.projection.handle(events);
+    // Applied and committed, offsets not yet committed: the window that must not double an effect.
+    crashPoint('projector.afterApply');
     if (result.changes.length > 0) this.publisher.wakeUp();
   }
 }

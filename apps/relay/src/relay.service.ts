@@ -16,6 +16,7 @@ import {
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import {
   DeadLetterHeaders,
+  crashPoint,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
   OPENED_DATABASE,
@@ -125,6 +126,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
           continue;
         }
         await this.publish(batch);
+        crashPoint('relay.afterSend');
         const last = batch[batch.length - 1]!;
         checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
         await this.store.saveCheckpoint(RELAY_CHECKPOINT, checkpoint);

@@ -129,7 +129,11 @@ export class EventStore {
   /** Fires after an append commits, so in-process readers (the relay) can wake up at once. */
   readonly appended = new EventEmitter();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Called inside the append transaction after the insert, and after the commit (crash points). */
+    private readonly hooks: { inTransaction?(): void; committed?(): void } = {},
+  ) {}
 
   async append<TResult>(request: AppendRequest<TResult>): Promise<AppendOutcome<TResult>> {
     const { streamId, expectedVersion, events, ...common } = request;
@@ -162,6 +166,7 @@ export class EventStore {
         // The event insert must be the transaction's first write: that is where its transaction id
         // is assigned, which keeps (transaction_id, global_position) order consistent with stream order.
         const appended = await this.insert(tx, request, current);
+        this.hooks.inTransaction?.();
         if (request.idempotency) await this.claimKey(tx, request.idempotency);
         if (request.alsoWrite) await request.alsoWrite(tx, appended);
         const result = request.respond(appended);
@@ -175,6 +180,7 @@ export class EventStore {
         await tx.query(`SELECT pg_notify('feedwerk_events', $1)`, [String(appended.at(-1)?.globalPosition)]);
         return { kind: 'appended' as const, result, events: appended };
       });
+      this.hooks.committed?.();
       this.appended.emit('appended', outcome.events);
       return outcome;
     } catch (error) {

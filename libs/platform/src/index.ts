@@ -13,3 +13,4 @@ export * from './main';
 export * from './app';
 export * from './wake-signal';
 export * from './dead-letters';
+export * from './crash-point';

@@ -14,6 +14,7 @@ import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } from './config';
 import { openDatabase, type OpenedDatabase } from './database';
+import { crashPoint } from './crash-point';
 import { createLogger } from './logger';
 import { HealthController } from './http/health.controller';
 import { createTransport, topicSpecs } from './transport';
@@ -99,7 +100,16 @@ export class PlatformModule {
           useFactory: (db: OpenedDatabase) => db.dataSource,
           inject: [OPENED_DATABASE],
         },
-        { provide: EventStore, useFactory: (db: DataSource) => new EventStore(db), inject: [DataSource] },
+        {
+          provide: EventStore,
+          // The append path's crash points (fault harness); no-ops unless CRASH_AT names them.
+          useFactory: (db: DataSource) =>
+            new EventStore(db, {
+              inTransaction: () => crashPoint('api.inAppendTx'),
+              committed: () => crashPoint('api.afterAppend'),
+            }),
+          inject: [DataSource],
+        },
         ...(usesTransport
           ? [
               {

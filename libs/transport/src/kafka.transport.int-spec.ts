@@ -135,6 +135,49 @@ describe('Kafka transport on a real broker', () => {
     );
   });
 
+  it('commits the offsets of handled batches, so a restarted consumer does not read them again', async () => {
+    const group = uniqueName('group-commit-');
+    const first: IncomingMessage[] = [];
+    await collect(group, first);
+    const sent = [1, 2, 3].map((v) => envelope(`job:${randomUUID()}`, v));
+    await transport.publish('events', sent.map(encodeEnvelope));
+    await waitFor(
+      'the three messages',
+      () => sent.every((e) => first.some((m) => m.headers.ce_id === e.id)),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const kafka = new Kafka({ clientId: 'test-admin', brokers: kafkaBrokers() });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(`${prefix}events`);
+      const committed = await waitFor(
+        'the group to commit up to the end of every partition',
+        async () => {
+          const [offsets] = await admin.fetchOffsets({
+            groupId: transport.groupName(group),
+            topics: [`${prefix}events`],
+          });
+          const all = offsets!.partitions.map((p) => ({ partition: p.partition, offset: p.offset }));
+          const done = ends.every(
+            (e) => e.high === '0' || all.find((p) => p.partition === e.partition)?.offset === e.high,
+          );
+          return done ? all : false;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(committed.sort((x, y) => x.partition - y.partition)).toEqual(
+        ends
+          .sort((x, y) => x.partition - y.partition)
+          .map((e) => ({ partition: e.partition, offset: e.high === '0' ? '-1' : e.high })),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('keeps the consumer groups of deployments with different prefixes apart', async () => {
     const other = new KafkaTransport({
       brokers: kafkaBrokers(),

@@ -14,3 +14,25 @@ export async function replayIfRetried<T>(store: EventStore, context: CommandCont
     throw new IdempotencyKeyReusedError(context.idempotency.key);
   return known.result as T;
 }
+
+/**
+ * Runs a command's checks and its append; when they refuse it (a stale If-Match, a job already
+ * closed) and the request carries an Idempotency-Key, looks for an answer once more before
+ * refusing. A first attempt with the same key may have committed between the fast-path look-up
+ * above and the read of the aggregate, and then its own change is what makes the retry look stale:
+ * the retry must get that attempt's answer, not a 412 (found by the fault harness: a retry after a
+ * client timeout was told 412 although its update had been applied).
+ */
+export async function orLateReplay<T>(
+  store: EventStore,
+  context: CommandContext,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const late = await replayIfRetried<T>(store, context);
+    if (late) return late;
+    throw error;
+  }
+}

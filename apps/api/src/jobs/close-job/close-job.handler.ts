@@ -4,7 +4,7 @@ import { jobDecider, requireOwnJob } from '@feedwerk/domain';
 import { EventStore } from '@feedwerk/event-store';
 import { loadJob } from '../../shared/aggregate-streams';
 import { metadataOf } from '../../shared/command-context';
-import { replayIfRetried } from '../../shared/idempotency';
+import { orLateReplay, replayIfRetried } from '../../shared/idempotency';
 import { staleVersion } from '../../shared/if-match';
 import { type JobVersionResult } from '../../shared/parse';
 import { CloseJobCommand } from './close-job.command';
@@ -17,24 +17,26 @@ export class CloseJobHandler implements ICommandHandler<CloseJobCommand> {
     const replayed = await replayIfRetried<JobVersionResult>(this.store, context);
     if (replayed) return replayed;
 
-    const { state, version } = await loadJob(this.store, jobId);
-    requireOwnJob(state, jobId, employerId);
-    if (ifMatch !== null && ifMatch !== version) throw staleVersion(ifMatch, version);
-    const events = jobDecider.decide(
-      { type: 'CloseJob', data: { jobId, employerId, reason: input.reason } },
-      state,
-      { now: context.now },
-    );
-    // A concurrent change surfaces as 409 (version-conflict): the caller re-reads and decides again.
-    const outcome = await this.store.append({
-      streamId: StreamIds.job(jobId),
-      expectedVersion: version,
-      events: events.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })),
-      metadata: metadataOf(context),
-      now: context.now,
-      idempotency: context.idempotency,
-      respond: (appended) => ({ jobId, version: appended.at(-1)?.streamPosition ?? version }),
+    return orLateReplay(this.store, context, async () => {
+      const { state, version } = await loadJob(this.store, jobId);
+      requireOwnJob(state, jobId, employerId);
+      if (ifMatch !== null && ifMatch !== version) throw staleVersion(ifMatch, version);
+      const events = jobDecider.decide(
+        { type: 'CloseJob', data: { jobId, employerId, reason: input.reason } },
+        state,
+        { now: context.now },
+      );
+      // A concurrent change surfaces as 409 (version-conflict): the caller re-reads and decides again.
+      const outcome = await this.store.append({
+        streamId: StreamIds.job(jobId),
+        expectedVersion: version,
+        events: events.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })),
+        metadata: metadataOf(context),
+        now: context.now,
+        idempotency: context.idempotency,
+        respond: (appended) => ({ jobId, version: appended.at(-1)?.streamPosition ?? version }),
+      });
+      return outcome.result;
     });
-    return outcome.result;
   }
 }
