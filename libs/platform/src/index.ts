@@ -12,3 +12,7 @@ export { Credentials1764230600000 } from './migrations/1764230600000-credentials
 export * from './main';
 export * from './app';
 export * from './wake-signal';
+export * from './ops/metrics';
+export * from './ops/consumer-health';
+export * from './ops/monitored-transport';
+export * from './ops/ops-monitor';

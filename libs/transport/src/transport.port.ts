@@ -75,6 +75,12 @@ export interface MessageTransport {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True while the transport can publish (readiness). */
   isHealthy(): Promise<boolean>;
+  /**
+   * Messages not yet handled per consumer group (the sum over its partitions of the topic's end
+   * minus the group's committed offset; a partition without a committed offset counts 0). With
+   * `groupIds`, those groups; without, every group of this deployment that has live members.
+   */
+  consumerLags(groupIds?: readonly string[]): Promise<ReadonlyMap<string, number>>;
   close(): Promise<void>;
 }
 
