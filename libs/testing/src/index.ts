@@ -6,3 +6,4 @@ export * from './cv-fixtures';
 export * from './ticker';
 export * from './secure-kafka';
 export * from './generations';
+export * from './own-kafka';
