@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminGuard } from '@feedwerk/platform';
 import { AuditModule } from './audit/audit.module';
 import { HistoryModule } from './history/history.module';
+import { OpsController } from './ops/ops.controller';
 import { RebuildModule } from './rebuild/rebuild.module';
 import { RepublishModule } from './republish/republish.module';
 
@@ -13,6 +14,7 @@ import { RepublishModule } from './republish/republish.module';
  */
 @Module({
   imports: [AuditModule, HistoryModule, RebuildModule, RepublishModule],
+  controllers: [OpsController],
   providers: [AdminGuard],
   exports: [AdminGuard],
 })
