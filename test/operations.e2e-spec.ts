@@ -32,7 +32,7 @@ describe('operations of the built apps', () => {
       expect(output).not.toContain('listening on');
       // One clear message, not a stack trace.
       expect(output).not.toMatch(/\n\s+at /);
-    }, 60_000);
+    }, 120_000);
 
     it('names a setting the app requires that is missing', async () => {
       const database = await createTestDatabase();
@@ -43,7 +43,7 @@ describe('operations of the built apps', () => {
       } finally {
         await database.drop();
       }
-    }, 60_000);
+    }, 120_000);
   });
 
   describe('one correlation id from the HTTP request through relay, projector and ticker', () => {

@@ -82,14 +82,19 @@ export class InProcessTransport implements MessageTransport {
     return !this.closed;
   }
 
-  async consumerLags(groupIds?: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  async consumerLags(
+    topics: readonly string[],
+    groupIds?: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
     const lags = new Map<string, number>();
     for (const groups of this.groups.values()) {
       for (const group of groups) {
         const id = group.options.groupId;
         if (lags.has(id) || (groupIds && !groupIds.includes(id))) continue;
         let lag = 0;
-        for (const [topic, handled] of group.handled) lag += (this.offsets.get(topic) ?? 0) - handled;
+        for (const [topic, handled] of group.handled) {
+          if (topics.includes(topic)) lag += (this.offsets.get(topic) ?? 0) - handled;
+        }
         lags.set(id, lag);
       }
     }

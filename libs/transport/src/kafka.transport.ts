@@ -262,8 +262,19 @@ export class KafkaTransport implements MessageTransport {
           }
         }
         const last = batch.messages.at(-1);
-        if (last) payload.resolveOffset(last.offset);
-        await payload.commitOffsetsIfNecessary();
+        if (last) {
+          payload.resolveOffset(last.offset);
+          // Explicit offsets: with autoCommit off and no interval or threshold, the argument-less
+          // commitOffsetsIfNecessary() never commits, and every restart would read the topics again.
+          await payload.commitOffsetsIfNecessary({
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+              },
+            ],
+          });
+        }
       },
     });
     return {
@@ -285,7 +296,10 @@ export class KafkaTransport implements MessageTransport {
     }
   }
 
-  async consumerLags(groupIds?: readonly string[]): Promise<ReadonlyMap<string, number>> {
+  async consumerLags(
+    topics: readonly string[],
+    groupIds?: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
     const admin = await this.getAdmin();
     let groups: string[];
     if (groupIds) {
@@ -311,7 +325,12 @@ export class KafkaTransport implements MessageTransport {
     const lags = new Map<string, number>();
     for (const group of groups) {
       let lag = 0;
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: group })) {
+      // Topics must be named: without them the broker answers no offsets at all.
+      const offsets = await admin.fetchOffsets({
+        groupId: group,
+        topics: topics.map((t) => this.topicName(t)),
+      });
+      for (const { topic, partitions } of offsets) {
         let end = ends.get(topic);
         if (!end) {
           end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));

@@ -105,8 +105,11 @@ export class MonitoredTransport implements MessageTransport {
     return this.inner.isHealthy();
   }
 
-  consumerLags(groupIds?: readonly string[]): Promise<ReadonlyMap<string, number>> {
-    return this.inner.consumerLags(groupIds);
+  consumerLags(
+    topics: readonly string[],
+    groupIds?: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
+    return this.inner.consumerLags(topics, groupIds);
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '../config';
+import { topicSpecs } from '../transport';
 import { ConsumerHealth } from './consumer-health';
 import { FeedwerkMetrics } from './metrics';
 
@@ -185,12 +186,18 @@ export class OpsMonitor implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async readLags(transportUp: boolean): Promise<ReadonlyMap<string, number> | null> {
     if (!this.transport || !transportUp) return null;
-    const own = this.health.verdicts().map((v) => v.group);
-    if (own.length === 0 && !this.deployment) return new Map();
+    const verdicts = this.health.verdicts();
+    if (verdicts.length === 0 && !this.deployment) return new Map();
     try {
-      const lags = new Map(await this.transport.consumerLags(own));
-      if (this.deployment)
-        for (const [group, lag] of await this.transport.consumerLags()) lags.set(group, lag);
+      const own = verdicts.map((v) => v.group);
+      const lags = new Map(
+        await this.transport.consumerLags([...new Set(verdicts.flatMap((v) => v.topics))], own),
+      );
+      if (this.deployment) {
+        // Other processes' groups: whichever of Feedwerk's topics they read.
+        const topics = topicSpecs(this.config).map((spec) => spec.topic);
+        for (const [group, lag] of await this.transport.consumerLags(topics)) lags.set(group, lag);
+      }
       return lags;
     } catch (error) {
       this.log.warn({ err: error }, 'could not read the consumer lags');
