@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { buildWidget, describeWidget } from './build-widget.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+// FEEDWERK_BUILD_OUT: another folder (inside the repository, so node_modules resolves), for tests that
+// run built apps without racing a test that rebuilds dist/.
+const out = process.env.FEEDWERK_BUILD_OUT ? resolve(process.env.FEEDWERK_BUILD_OUT) : join(root, 'dist');
 const tsconfig = JSON.parse(await readFile(join(root, 'tsconfig.json'), 'utf8'));
 const swcrc = JSON.parse(await readFile(join(root, '.swcrc'), 'utf8'));
 const paths = Object.fromEntries(
@@ -64,5 +66,5 @@ for (const top of ['apps', 'libs']) {
     }
   }
 }
-console.error(`built ${compiled} files into dist/ in ${Date.now() - started} ms`);
+console.error(`built ${compiled} files into ${relative(root, out)}/ in ${Date.now() - started} ms`);
 console.error(describeWidget(await buildWidget(join(out, 'apps/ticker/public'))));

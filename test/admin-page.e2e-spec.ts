@@ -245,6 +245,52 @@ describe('the admin page in Chromium: history', () => {
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it("charts the feed's health live: events/s and the lag of the relay and of every consumer group", async () => {
+    const employers = await Promise.all(
+      [1, 2, 3].map(() => post(deployment.apiUrl, '/employers', employerBody())),
+    );
+    expect(employers.map((e) => e.status)).toEqual([201, 201, 201]);
+    // The service samples every METRICS_REFRESH_MS (5 s): events/s needs two samples around the posts.
+    const rate = await waitFor(
+      'a positive events/s on the page',
+      async () => {
+        const text = (await page.textContent('#health-events-now')) ?? '';
+        const value = /^(\d+(?:\.\d)?) events\/s$/.exec(text)?.[1];
+        return value !== undefined && Number(value) > 0 ? Number(value) : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(rate).toBeGreaterThan(0);
+    await page.waitForSelector('#health-status[data-kind=ok]');
+    expect(await page.textContent('#health-status')).toMatch(/^Healthy \(/);
+    // One line per series, drawn as SVG (no HTML from strings), the newest sample at the right edge.
+    expect(await page.locator('#health-events-chart polyline').count()).toBe(1);
+    const series = await page
+      .locator('#health-lag-chart polyline')
+      .evaluateAll((lines) => lines.map((l) => l.getAttribute('data-series') ?? ''));
+    expect(series).toEqual(
+      expect.arrayContaining(['relay (outbox)', 'projector.activity', 'projector.jobs']),
+    );
+    expect(series.some((name) => name.startsWith('ticker.'))).toBe(true);
+    const lastX = await page
+      .locator('#health-lag-chart polyline[data-series="projector.activity"]')
+      .evaluate((l) => Number(l.getAttribute('points')?.split(' ').at(-1)?.split(',')[0]));
+    expect(lastX).toBe(300);
+    // A sample may fall between an append and its relay; the next ones show every lag drained.
+    const legend = await waitFor(
+      'every lag at 0 in the legend',
+      async () => {
+        const lines = await page.locator('#health-consumers li').allTextContents();
+        return lines.length >= 4 && lines.every((line) => line.endsWith(': 0')) ? lines : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(legend).toEqual(
+      expect.arrayContaining(['relay (outbox): 0', 'projector.activity: 0', 'projector.jobs: 0']),
+    );
+    expect(await page.textContent('#health-lag-now')).toBe('0 in total');
+  });
+
   it('rebuilds the activity projection against the real service until the new generation is live', async () => {
     const before = await call(deployment.apiUrl, 'GET', '/admin/projections', undefined, {
       authorization: `Bearer ${TEST_ADMIN_TOKEN}`,

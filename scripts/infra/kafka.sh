@@ -5,6 +5,8 @@
 #   scripts/infra/kafka.sh status   prints KAFKA_BROKERS=... and exits 0 if running, exits 1 if not
 #   scripts/infra/kafka.sh stop     TERM (KILL after 10 s), then deletes the state dir
 #   scripts/infra/kafka.sh classpath   prints the classpath (to run Kafka's own tools, e.g. ConsoleProducer)
+#   scripts/infra/kafka.sh pause    stops the broker but keeps its state dir (an outage, for tests)
+#   scripts/infra/kafka.sh resume   restarts a paused broker on the same port with the same data
 #
 # KAFKA_SECURE=1: a second, separate broker (state in <infra>/kafka-secure) with SASL_PLAINTEXT on loopback,
 # SCRAM-SHA-512 users created at format time, the StandardAuthorizer, allow.everyone.if.no.acl.found=false and
@@ -378,6 +380,14 @@ cmd_start() {
   tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
     "${scram[@]}" >"$KAFKA_DIR/format.log" 2>&1 || { cat "$KAFKA_DIR/format.log" >&2; die "StorageTool format failed"; }
 
+  printf '%s\n' "$p" >"$KAFKA_DIR/port"
+  launch
+  log "kafka $VERSION ready in $(elapsed "$t0")s (port $p, controller $cp, state $KAFKA_DIR)"
+  brokers
+}
+
+# Runs the broker of the formatted state dir on its recorded port and waits until it is ready.
+launch() {
   # setsid: the broker must outlive this script and not get the terminal's/CI step's Ctrl-C or SIGHUP.
   # All its output goes to files, so a caller's $(...) does not wait for the broker to close our stdout.
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
@@ -385,13 +395,32 @@ cmd_start() {
     -Djava.awt.headless=true "$MARKER" \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
     -cp "$LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >"$KAFKA_DIR/broker.out" 2>&1 </dev/null 9>&- &
+    >>"$KAFKA_DIR/broker.out" 2>&1 </dev/null 9>&- &
   local pid=$!
   printf '%s\n' "$pid" >"$KAFKA_DIR/pid"
-  printf '%s\n' "$p" >"$KAFKA_DIR/port"
+  wait_ready "$pid" "$(port)"
+}
 
-  wait_ready "$pid" "$p"
-  log "kafka $VERSION ready in $(elapsed "$t0")s (port $p, controller $cp, state $KAFKA_DIR)"
+# An outage for tests: the broker stops (TERM, KILL after 10 s) and keeps its state dir, ports and data.
+cmd_pause() {
+  kill_ours
+  log "kafka paused (state kept in $KAFKA_DIR; resume restarts it on port $(port))"
+}
+
+# Restarts a paused broker from its state dir: same port, same topics, offsets and committed positions.
+cmd_resume() {
+  local t0
+  t0="$(now_ms)"
+  if is_running; then
+    brokers
+    return
+  fi
+  [[ -f "$KAFKA_DIR/server.properties" && -n "$(port)" ]] || die "no paused broker in $KAFKA_DIR (start one first)"
+  find_java
+  ensure_libs
+  tool_cmd
+  launch
+  log "kafka resumed in $(elapsed "$t0")s (port $(port))"
   brokers
 }
 
@@ -417,14 +446,14 @@ cmd_status() {
 main() {
   local cmd="${1:-}"
   case "$cmd" in
-  start | stop | status) ;;
+  start | stop | status | pause | resume) ;;
   classpath)
     [[ -f "$LIBS/kafka_2.13-$VERSION.jar" ]] || die "Kafka $VERSION jars not cached yet; run: $0 start"
     printf '%s\n' "$LIBS/*"
     return
     ;;
   *)
-    echo "usage: $0 start|stop|status|classpath" >&2
+    echo "usage: $0 start|stop|status|pause|resume|classpath" >&2
     exit 2
     ;;
   esac

@@ -455,4 +455,130 @@
       await loadRepublishes();
     }),
   );
+
+  // ------------------------------------------------------------------ health
+
+  // The service samples every few seconds (METRICS_REFRESH_MS); polling faster only repeats a sample.
+  const HEALTH_POLL_MS = 2000;
+  /** Samples the service keeps: the charts' width, so the newest sample is always at the right edge. */
+  const HEALTH_SAMPLES = 90;
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const COLORS = ['#00586f', '#b3261e', '#2e7d32', '#6a1b9a', '#a05a00', '#37474f'];
+  let healthTimer = null;
+
+  function svg(tag, attrs, text) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+  const formatRate = (n) =>
+    typeof n !== 'number' ? '–' : n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
+
+  /** Each series (one value or null per sample) as a polyline; the chart's <title> stays for screen readers. */
+  function drawChart(id, series) {
+    const chart = byId(id);
+    const title = chart.querySelector('title');
+    const values = series.flatMap((s) => s.values).filter((v) => typeof v === 'number');
+    const max = Math.max(1, ...values);
+    const step = 300 / (HEALTH_SAMPLES - 1);
+    const parts = [
+      svg('line', { x1: 0, y1: 78, x2: 300, y2: 78, stroke: '#c8d0d9' }),
+      svg('text', { x: 4, y: 12, 'font-size': 10, fill: '#5b6775' }, `max ${formatRate(max)}`),
+    ];
+    for (const s of series) {
+      const points = [];
+      s.values.forEach((v, i) => {
+        if (typeof v !== 'number') return;
+        const x = 300 - (s.values.length - 1 - i) * step;
+        points.push(`${x.toFixed(1)},${(78 - (v / max) * 62).toFixed(1)}`);
+      });
+      if (points.length === 0) continue;
+      parts.push(
+        svg('polyline', {
+          points: points.join(' '),
+          fill: 'none',
+          stroke: s.color,
+          'stroke-width': 2,
+          'data-series': s.name,
+        }),
+      );
+    }
+    chart.replaceChildren(...(title ? [title] : []), ...parts);
+  }
+
+  async function loadHealth() {
+    const { samples } = await getJson('/admin/metrics');
+    const last = samples[samples.length - 1];
+    if (!last) {
+      say('health-status', 'No measurement yet; the service samples every few seconds.', 'info');
+      return;
+    }
+    const groups = [...new Set(samples.flatMap((s) => s.consumers.map((c) => c.group)))].sort();
+    const lagOf = (sample, group) => {
+      const consumer = sample.consumers.find((c) => c.group === group);
+      return consumer ? consumer.lag : null;
+    };
+    const lagSeries = [
+      {
+        name: 'relay (outbox)',
+        color: COLORS[0],
+        values: samples.map((s) => s.relayLag),
+        now: last.relayLag,
+      },
+      ...groups.map((group, i) => ({
+        name: group,
+        color: COLORS[(i + 1) % COLORS.length],
+        values: samples.map((s) => lagOf(s, group)),
+        now: lagOf(last, group),
+        keepingUp: (last.consumers.find((c) => c.group === group) || { keepingUp: true }).keepingUp,
+      })),
+    ];
+    drawChart('health-events-chart', [
+      { name: 'events/s', color: COLORS[0], values: samples.map((s) => s.eventsPerSecond) },
+    ]);
+    drawChart('health-lag-chart', lagSeries);
+    byId('health-events-now').textContent = `${formatRate(last.eventsPerSecond)} events/s`;
+    const total = lagSeries.reduce((sum, s) => sum + (typeof s.now === 'number' ? s.now : 0), 0);
+    byId('health-lag-now').textContent = `${total} in total`;
+    byId('health-consumers').replaceChildren(
+      ...lagSeries.map((s) =>
+        h(
+          'li',
+          { 'data-series': s.name },
+          (() => {
+            const swatch = svg('svg', { width: 12, height: 12, viewBox: '0 0 12 12', 'aria-hidden': 'true' });
+            swatch.append(svg('circle', { cx: 6, cy: 6, r: 5, fill: s.color }));
+            return swatch;
+          })(),
+          `${s.name}: ${typeof s.now === 'number' ? s.now : 'unknown'}`,
+          s.keepingUp === false ? ' — not keeping up' : '',
+        ),
+      ),
+    );
+    const problems = [
+      last.transportUp === false ? 'Kafka does not answer' : null,
+      ...lagSeries.filter((s) => s.keepingUp === false).map((s) => `${s.name} is not keeping up`),
+    ].filter(Boolean);
+    const at = new Date(last.at).toLocaleTimeString();
+    say(
+      'health-status',
+      problems.length ? `Unhealthy (${at}): ${problems.join('; ')}.` : `Healthy (${at}).`,
+      problems.length ? 'error' : 'ok',
+    );
+  }
+
+  function pollHealth() {
+    clearTimeout(healthTimer);
+    if (!token()) return;
+    loadHealth()
+      .catch((error) => say('health-status', error instanceof Error ? error.message : String(error), 'error'))
+      .finally(() => {
+        clearTimeout(healthTimer);
+        if (token()) healthTimer = setTimeout(pollHealth, HEALTH_POLL_MS);
+      });
+  }
+  byId('token-form').addEventListener('submit', pollHealth);
+  byId('token-forget').addEventListener('click', pollHealth);
+  pollHealth();
 })();

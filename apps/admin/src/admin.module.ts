@@ -3,6 +3,7 @@ import { AdminGuard } from '@feedwerk/platform';
 import { AuditModule } from './audit/audit.module';
 import { DeadLetterModule } from './dead-letters/dead-letters.module';
 import { HistoryModule } from './history/history.module';
+import { OpsController } from './ops/ops.controller';
 import { RebuildModule } from './rebuild/rebuild.module';
 import { RepublishModule } from './republish/republish.module';
 
@@ -14,6 +15,7 @@ import { RepublishModule } from './republish/republish.module';
  */
 @Module({
   imports: [AuditModule, HistoryModule, RebuildModule, RepublishModule, DeadLetterModule],
+  controllers: [OpsController],
   providers: [AdminGuard],
   exports: [AdminGuard],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CandidatesModule } from './candidates/candidates.module';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
@@ -25,6 +26,7 @@ import { ContractController } from './contract/contract.controller';
 import { DocsController } from './openapi/docs.controller';
 import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
+import { CommandMetricsInterceptor } from './shared/command-metrics.interceptor';
 import { IdempotencyPurger } from './shared/idempotency-purger';
 import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
 
@@ -68,6 +70,7 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     AdminGuard,
     RateLimitGuard,
     IdempotencyPurger,
+    { provide: APP_INTERCEPTOR, useClass: CommandMetricsInterceptor },
   ],
 })
 export class ApiModule {}

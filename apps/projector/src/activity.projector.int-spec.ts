@@ -148,6 +148,7 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
       await kafka.publish(topic, messages);
     },
     subscribe: (options) => kafka.subscribe(options),
+    consumerLags: (topics, groupIds) => kafka.consumerLags(topics, groupIds),
     isHealthy: () => kafka.isHealthy(),
     close: () => kafka.close(),
   };

@@ -95,13 +95,21 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
     const changes = await this.feed.between(published, head, BATCH, generation);
     const last = changes[changes.length - 1];
     if (!last) return false;
-    await this.transport.publish(
-      Topics.tickerChanges,
-      changes.map((change) => encodeTickerChange(change, generation)),
-    );
     const causes = await this.feed.causes(
       changes.map((c) => c.position),
       generation,
+    );
+    const publishedAt = new Date();
+    await this.transport.publish(
+      Topics.tickerChanges,
+      changes.map((change) =>
+        encodeTickerChange(change, generation, {
+          // A CV item is not traced back to the upload (its id is derived for the same reason).
+          correlationId:
+            change.item.kind === 'cv.uploaded' ? null : (causes.get(change.position)?.correlationId ?? null),
+          publishedAt,
+        }),
+      ),
     );
     await this.transport.publish(
       PublicTopics.activity,

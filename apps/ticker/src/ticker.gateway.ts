@@ -8,7 +8,7 @@ import {
   type TickerSubscribeAck,
   TickerSubscribeRequest,
 } from '@feedwerk/contracts';
-import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, FeedwerkMetrics } from '@feedwerk/platform';
 import { type Namespace, type Socket } from 'socket.io';
 import { headerValue, TickerAccess } from './ticker.access';
 import { TickerHub, type TickerSink } from './ticker.hub';
@@ -55,14 +55,17 @@ const SUBSCRIBE_WINDOW_MS = 10_000;
 export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket> {
   private readonly log = new Logger(TickerGateway.name);
   ignoredEvents = 0;
+  private namespace: Namespace | null = null;
 
   constructor(
     private readonly hub: TickerHub,
     private readonly access: TickerAccess,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
+    private readonly metrics: FeedwerkMetrics = new FeedwerkMetrics('ticker'),
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
     const engine = namespace.server.engine as unknown as EngineInternals;
     engine.opts.pingInterval = this.config.TICKER_PING_INTERVAL_MS;
     engine.opts.pingTimeout = this.config.TICKER_PING_TIMEOUT_MS;
@@ -97,7 +100,11 @@ export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
 
   handleConnection(socket: Socket): void {
     const sink = socketSink(socket, this.config.TICKER_CLIENT_BUFFER);
-    socket.on('disconnect', () => this.hub.remove(sink));
+    this.metrics.socketsConnected.set(this.namespace?.sockets.size ?? 0);
+    socket.on('disconnect', () => {
+      this.hub.remove(sink);
+      this.metrics.socketsConnected.set(this.namespace?.sockets.size ?? 0);
+    });
     socket.onAny((event: unknown) => {
       if (event !== TickerProtocol.subscribe) this.ignoredEvents += 1;
     });

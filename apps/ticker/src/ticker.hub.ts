@@ -10,10 +10,11 @@ import {
   type TickerFilter,
   type TickerItemV1,
   type TickerLang,
+  KafkaHeaders,
   type TickerResync,
   Topics,
 } from '@feedwerk/contracts';
-import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, FeedwerkMetrics, ROOT_LOGGER } from '@feedwerk/platform';
 import { ActivityFeed } from '@feedwerk/read-models';
 import {
   decodeTickerRecord,
@@ -21,7 +22,9 @@ import {
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
+  TICKER_PUBLISHED_AT_HEADER,
 } from '@feedwerk/transport';
+import pino, { type Logger as PinoLogger } from 'pino';
 
 const SAFETY_NET_MS = 2_000;
 
@@ -98,12 +101,19 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   private chain: Promise<unknown> = Promise.resolve();
   delivered = 0;
   resyncs = 0;
+  /** Per-change trace lines (debug): the correlation id of the request behind each delivered change. */
+  private readonly trace: PinoLogger;
 
   constructor(
     private readonly feed: ActivityFeed,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
-  ) {}
+    // Defaults for hubs built by hand (tests); the app injects its own.
+    private readonly metrics: FeedwerkMetrics = new FeedwerkMetrics('ticker'),
+    @Inject(ROOT_LOGGER) root: PinoLogger = pino({ level: 'silent' }),
+  ) {
+    this.trace = root.child({ component: 'ticker-hub', node: config.TICKER_NODE_ID });
+  }
 
   async onModuleInit(): Promise<void> {
     // A node that starts after a switch reads the live generation, never an older one.
@@ -171,6 +181,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       if (!sink.isOpen()) return;
       const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
       this.subscribers.set(sink, subscriber);
+      this.metrics.subscribers.set(this.subscribers.size);
       const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
       peers.add(subscriber);
       this.byPortal.set(request.filter.portal, peers);
@@ -237,6 +248,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     const subscriber = this.subscribers.get(sink);
     if (!subscriber) return;
     this.subscribers.delete(sink);
+    this.metrics.subscribers.set(this.subscribers.size);
     const peers = this.byPortal.get(subscriber.filter.portal);
     peers?.delete(subscriber);
     if (peers?.size === 0) this.byPortal.delete(subscriber.filter.portal);
@@ -264,7 +276,24 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       if (generation > this.generation) this.adopt(generation, change.position - 1, 0);
       if (change.position <= this.head) continue;
       if (change.position > this.head + 1) await this.fill(change.position - 1);
-      this.deliver(change);
+      const sent = this.deliver(change);
+      const publishedAt = Number(message.headers[TICKER_PUBLISHED_AT_HEADER]);
+      if (Number.isFinite(publishedAt) && publishedAt > 0) {
+        this.metrics.deliveryLatency.observe(Math.max(0, Date.now() - publishedAt) / 1000);
+      }
+      if (this.trace.isLevelEnabled('debug')) {
+        this.trace.debug(
+          {
+            correlationId: message.headers[KafkaHeaders.correlationId],
+            generation,
+            position: change.position,
+            itemId: change.item.id,
+            op: change.op,
+            clients: sent,
+          },
+          'ticker change delivered',
+        );
+      }
     }
   }
 
@@ -300,7 +329,8 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private deliver(change: TickerChangeRecord): void {
+  /** Sends the change to every matching subscriber; returns to how many. */
+  private deliver(change: TickerChangeRecord): number {
     this.head = change.position;
     this.delivered += 1;
     const portal = change.item.portal;
@@ -308,6 +338,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     // Rendered at most once per language and outcome, then shared by every matching subscriber.
     const rendered = new Map<string, TickerChangeV1>();
     const overflowed: Subscriber[] = [];
+    let sent = 0;
     for (const subscriber of targets) {
       if (change.position <= subscriber.cursor) continue;
       subscriber.cursor = change.position;
@@ -319,13 +350,16 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         message = renderChange(change, op, subscriber.lang);
         rendered.set(key, message);
       }
-      if (!subscriber.sink.send(message)) overflowed.push(subscriber);
+      if (subscriber.sink.send(message)) sent += 1;
+      else overflowed.push(subscriber);
     }
     for (const subscriber of overflowed) {
       this.remove(subscriber.sink);
       this.resyncs += 1;
       subscriber.sink.resync({ reason: 'slow-client', head: this.head, generation: this.generation });
     }
+    this.metrics.deliveries.inc(sent);
+    return sent;
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -30,7 +30,31 @@ export const AdminRoutes = {
   deadLetters: '/admin/dead-letters',
   /** POST DeadLetterReplayRequest: re-publish dead letters to their source topics (audited). */
   deadLettersReplay: '/admin/dead-letters/replay',
+  /** GET: the feed's health over the last minutes (AdminOpsView): events/s and the lag of every consumer group. */
+  metrics: '/admin/metrics',
 } as const;
+
+/** One measurement of the feed's health (taken every METRICS_REFRESH_MS by the serving app). */
+export interface AdminOpsSample {
+  /** ms since the epoch */
+  readonly at: number;
+  readonly storeHead: number | null;
+  /** Store positions not yet published by the relay (the outbox). */
+  readonly relayLag: number | null;
+  readonly eventsPerSecond: number | null;
+  /** null: this app has no transport of its own. */
+  readonly transportUp: boolean | null;
+  readonly consumers: readonly {
+    readonly group: string;
+    readonly lag: number | null;
+    readonly keepingUp: boolean;
+  }[];
+}
+
+export interface AdminOpsView {
+  /** Oldest first, at most the last 90. */
+  readonly samples: readonly AdminOpsSample[];
+}
 
 /** The projections an admin can rebuild. */
 export const REBUILDABLE_PROJECTIONS = ['activity', 'jobs'] as const;

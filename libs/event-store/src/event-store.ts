@@ -125,8 +125,17 @@ class ReplayInstead extends Error {
  * - `readAll` returns every committed event exactly once in a stable commit order and never skips
  *   an event whose transaction commits late (it reads only below the oldest running transaction).
  */
+/** Emitted as `timed` on `EventStore.appended` after every append, whatever its outcome (metrics). */
+export interface AppendTiming {
+  readonly seconds: number;
+  readonly outcome: 'appended' | 'replayed' | 'conflict' | 'failed';
+}
+
 export class EventStore {
-  /** Fires after an append commits, so in-process readers (the relay) can wake up at once. */
+  /**
+   * Fires `appended` after an append commits, so in-process readers (the relay) can wake up at
+   * once, and `timed` (AppendTiming) after every append.
+   */
   readonly appended = new EventEmitter();
 
   constructor(
@@ -146,6 +155,22 @@ export class EventStore {
    * multi-row event insert is the transaction's first write.
    */
   async appendMany<TResult>(request: AppendManyRequest<TResult>): Promise<AppendOutcome<TResult>> {
+    const started = performance.now();
+    let outcome: AppendTiming['outcome'] = 'failed';
+    try {
+      const appended = await this.appendOnce(request);
+      outcome = appended.kind;
+      return appended;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) outcome = 'conflict';
+      throw error;
+    } finally {
+      const timing: AppendTiming = { seconds: (performance.now() - started) / 1000, outcome };
+      this.appended.emit('timed', timing);
+    }
+  }
+
+  private async appendOnce<TResult>(request: AppendManyRequest<TResult>): Promise<AppendOutcome<TResult>> {
     const { streams } = request;
     if (streams.length === 0 || streams.some((s) => s.events.length === 0))
       throw new Error('append needs at least one event per stream');

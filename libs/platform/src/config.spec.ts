@@ -60,4 +60,15 @@ describe('public topic settings', () => {
     );
     expect(() => loadConfig({ PUBLIC_TOPIC_PARTITIONS: '0' })).toThrow(/PUBLIC_TOPIC_PARTITIONS/);
   });
+
+  it('says how a number is wrong: not a number, not whole, or out of range', () => {
+    expect(() => loadConfig({ HEALTH_CONSUMER_STALL_MS: '5' })).toThrow(
+      /HEALTH_CONSUMER_STALL_MS: must be at least 1000/,
+    );
+    expect(() => loadConfig({ METRICS_REFRESH_MS: '1500.5' })).toThrow(
+      /METRICS_REFRESH_MS: must be a whole number/,
+    );
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be at most 65535/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: must be a number/);
+  });
 });

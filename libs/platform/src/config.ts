@@ -4,8 +4,13 @@ import { z } from 'zod';
 const flag = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
+// Each check its own message: a schema-wide one would call 5 "not a number" when it is below the minimum.
 const int = (min: number, max: number) =>
-  z.coerce.number({ message: 'must be a number' }).int().min(min).max(max);
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
 
 /**
  * Every setting Feedwerk reads, validated at start-up. A wrong or missing setting stops the process
@@ -137,6 +142,10 @@ export const configSchema = z.object({
   REBUILD_BATCH_SIZE: int(1, 1_000_000).default(5_000),
   /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
   WIDGET_DIR: z.string().min(1).optional(),
+  /** How often lags, the store head and the transport's health are measured for /metrics and readiness. */
+  METRICS_REFRESH_MS: int(500, 600_000).default(5_000),
+  /** A consumer group that fails, or has lag without handling a batch, this long is not ready. */
+  HEALTH_CONSUMER_STALL_MS: int(1_000, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,3 +14,7 @@ export * from './app';
 export * from './wake-signal';
 export * from './dead-letters';
 export * from './crash-point';
+export * from './ops/metrics';
+export * from './ops/consumer-health';
+export * from './ops/monitored-transport';
+export * from './ops/ops-monitor';

@@ -7,8 +7,9 @@ import {
   type OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
-import { EventStore } from '@feedwerk/event-store';
+import { type AppendTiming, EventStore } from '@feedwerk/event-store';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+import { ConfigModule } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -16,7 +17,11 @@ import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } 
 import { openDatabase, type OpenedDatabase } from './database';
 import { crashPoint } from './crash-point';
 import { createLogger } from './logger';
-import { HealthController } from './http/health.controller';
+import { HealthController, MetricsController } from './http/health.controller';
+import { ConsumerHealth } from './ops/consumer-health';
+import { FeedwerkMetrics } from './ops/metrics';
+import { MonitoredTransport } from './ops/monitored-transport';
+import { OPS_LOGGER, OpsMonitor } from './ops/ops-monitor';
 import { createTransport, topicSpecs } from './transport';
 
 export const OPENED_DATABASE = Symbol('OpenedDatabase');
@@ -51,7 +56,29 @@ class PlatformLifecycle implements OnApplicationShutdown {
 }
 
 export function resolveConfig(options: PlatformOptions): FeedwerkConfig {
-  const config = loadConfig({ ...process.env, ...options.env });
+  return validateFor(options, { ...process.env, ...options.env });
+}
+
+/**
+ * @nestjs/config copies every enumerable key of the validated config into process.env. Several
+ * apps share a process (the standalone app, tests with their own DATA_DIR or DATABASE_URL), so one
+ * app's settings must not become the next one's environment: the keys stay readable through
+ * ConfigService but are not enumerable.
+ */
+function hiddenFromProcessEnv(config: FeedwerkConfig): FeedwerkConfig {
+  const hidden = {};
+  for (const [name, value] of Object.entries(config)) {
+    Object.defineProperty(hidden, name, { value, enumerable: false });
+  }
+  return hidden as FeedwerkConfig;
+}
+
+/** The schema check plus what this app requires; @nestjs/config's `validate` runs exactly this. */
+function validateFor(options: PlatformOptions, env: Readonly<Record<string, unknown>>): FeedwerkConfig {
+  const strings = Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [name, typeof value === 'string' ? value : undefined]),
+  );
+  const config = loadConfig(strings);
   const missing = [
     options.requires.includes('postgres') && !config.DATABASE_URL ? 'DATABASE_URL' : null,
     options.requires.includes('kafka') && !config.KAFKA_BROKERS ? 'KAFKA_BROKERS' : null,
@@ -76,9 +103,18 @@ export class PlatformModule {
   static forRoot(options: PlatformOptions, config: FeedwerkConfig = resolveConfig(options)): DynamicModule {
     const logger = createLogger(config, options.app);
     const usesTransport = options.transport ?? true;
+    const metrics = new FeedwerkMetrics(options.app);
+    const consumers = new ConsumerHealth(config.HEALTH_CONSUMER_STALL_MS);
     return {
       module: PlatformModule,
       imports: [
+        // ConfigService<FeedwerkConfig> for modules that prefer it; the same schema validates. No .env
+        // file is read: settings come from the environment (compose's env_file, the orchestrator).
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          validate: (env) => hiddenFromProcessEnv(validateFor(options, { ...env, ...options.env })),
+        }),
         LoggerModule.forRoot({
           pinoHttp: {
             logger,
@@ -87,10 +123,14 @@ export class PlatformModule {
           },
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: FEEDWERK_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
+        { provide: OPS_LOGGER, useValue: logger.child({ component: 'ops' }) },
+        { provide: FeedwerkMetrics, useValue: metrics },
+        { provide: ConsumerHealth, useValue: consumers },
+        OpsMonitor,
         {
           provide: OPENED_DATABASE,
           useFactory: () => openDatabase(config, logger, `feedwerk-${options.app}`),
@@ -102,12 +142,17 @@ export class PlatformModule {
         },
         {
           provide: EventStore,
-          // The append path's crash points (fault harness); no-ops unless CRASH_AT names them.
-          useFactory: (db: DataSource) =>
-            new EventStore(db, {
+          // The append path's crash points (fault harness) are no-ops unless CRASH_AT names them.
+          useFactory: (db: DataSource) => {
+            const store = new EventStore(db, {
               inTransaction: () => crashPoint('api.inAppendTx'),
               committed: () => crashPoint('api.afterAppend'),
-            }),
+            });
+            store.appended.on('timed', (timing: AppendTiming) =>
+              metrics.appendDuration.observe({ outcome: timing.outcome }, timing.seconds),
+            );
+            return store;
+          },
           inject: [DataSource],
         },
         ...(usesTransport
@@ -115,7 +160,12 @@ export class PlatformModule {
               {
                 provide: MESSAGE_TRANSPORT,
                 useFactory: async (log: Logger) => {
-                  const transport = createTransport(config, log);
+                  const transport = new MonitoredTransport(
+                    createTransport(config, log),
+                    metrics,
+                    consumers,
+                    log,
+                  );
                   await transport.ensureTopics(topicSpecs(config));
                   return transport;
                 },
@@ -131,6 +181,9 @@ export class PlatformModule {
         OPENED_DATABASE,
         DataSource,
         EventStore,
+        FeedwerkMetrics,
+        ConsumerHealth,
+        OpsMonitor,
         ...(usesTransport ? [MESSAGE_TRANSPORT] : []),
       ],
     };

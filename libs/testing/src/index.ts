@@ -7,3 +7,4 @@ export * from './ticker';
 export * from './secure-kafka';
 export * from './generations';
 export * from './own-postgres';
+export * from './own-kafka';

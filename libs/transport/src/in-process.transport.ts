@@ -13,6 +13,8 @@ interface Group {
   /** Deliveries to one group never overlap: each waits for the one before (one consumer per group). */
   tail: Promise<void>;
   stopped: boolean;
+  /** Per topic: the offset after the last message this group handled (its lag is the topic's end minus this). */
+  readonly handled: Map<string, number>;
 }
 
 /**
@@ -52,7 +54,9 @@ export class InProcessTransport implements MessageTransport {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const group: Group = { options, tail: Promise.resolve(), stopped: false };
+    // A group joins at the topic's end (nothing is kept in memory to start from the beginning).
+    const handled = new Map(options.topics.map((topic) => [topic, this.offsets.get(topic) ?? 0]));
+    const group: Group = { options, tail: Promise.resolve(), stopped: false, handled };
     for (const topic of options.topics) {
       const groups = this.groups.get(topic) ?? [];
       if (groups.some((g) => g.options.groupId === options.groupId)) {
@@ -78,6 +82,25 @@ export class InProcessTransport implements MessageTransport {
     return !this.closed;
   }
 
+  async consumerLags(
+    topics: readonly string[],
+    groupIds?: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
+    const lags = new Map<string, number>();
+    for (const groups of this.groups.values()) {
+      for (const group of groups) {
+        const id = group.options.groupId;
+        if (lags.has(id) || (groupIds && !groupIds.includes(id))) continue;
+        let lag = 0;
+        for (const [topic, handled] of group.handled) {
+          if (topics.includes(topic)) lag += (this.offsets.get(topic) ?? 0) - handled;
+        }
+        lags.set(id, lag);
+      }
+    }
+    return lags;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }
@@ -87,6 +110,8 @@ export class InProcessTransport implements MessageTransport {
       // A stopped group must not count as delivered: the publisher would move past messages nobody handled.
       if (group.stopped) throw new Error(`consumer group ${group.options.groupId} has stopped`);
       await group.options.handle(batch, { heartbeat: async () => undefined });
+      const last = batch.at(-1);
+      if (last) group.handled.set(last.topic, Number(last.offset) + 1);
     });
     group.tail = run.catch(() => undefined);
     return run;

@@ -341,6 +341,56 @@ export class KafkaTransport implements MessageTransport {
     }
   }
 
+  async consumerLags(
+    topics: readonly string[],
+    groupIds?: readonly string[],
+  ): Promise<ReadonlyMap<string, number>> {
+    const admin = await this.getAdmin();
+    let groups: string[];
+    if (groupIds) {
+      groups = groupIds.map((id) => this.groupName(id));
+    } else {
+      const listed = (await admin.listGroups()).groups
+        .map((g) => g.groupId)
+        .filter((id) => id.startsWith(this.prefix));
+      // Groups of nodes that are gone (a ticker node's group per node id) keep their offsets: only live ones count.
+      groups =
+        listed.length === 0
+          ? []
+          : (await admin.describeGroups(listed)).groups
+              .filter(
+                (g) =>
+                  g.state === 'Stable' ||
+                  g.state === 'PreparingRebalance' ||
+                  g.state === 'CompletingRebalance',
+              )
+              .map((g) => g.groupId);
+    }
+    const ends = new Map<string, Map<number, number>>();
+    const lags = new Map<string, number>();
+    for (const group of groups) {
+      let lag = 0;
+      // Topics must be named: without them the broker answers no offsets at all.
+      const offsets = await admin.fetchOffsets({
+        groupId: group,
+        topics: topics.map((t) => this.topicName(t)),
+      });
+      for (const { topic, partitions } of offsets) {
+        let end = ends.get(topic);
+        if (!end) {
+          end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+          ends.set(topic, end);
+        }
+        for (const { partition, offset } of partitions) {
+          const committed = Number(offset);
+          if (committed >= 0) lag += Math.max(0, (end.get(partition) ?? committed) - committed);
+        }
+      }
+      lags.set(group.slice(this.prefix.length), lag);
+    }
+    return lags;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));

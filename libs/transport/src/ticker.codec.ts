@@ -28,19 +28,32 @@ const headersOf = (id: string, type: string, time: string, generation: number, p
   [TICKER_POSITION_HEADER]: String(position),
 });
 
+/** When the projector published a change (ms since the epoch): ticker nodes measure their delivery latency from it. */
+export const TICKER_PUBLISHED_AT_HEADER = 'feedwerk_publishedat';
+
+/** What lets a ticker node's logs and metrics follow a change: the request behind it, when it left the projector. */
+export interface TickerChangeTrace {
+  /** The causing event's correlation id; null where the change must not be traced (CV uploads). */
+  readonly correlationId: string | null;
+  readonly publishedAt: Date;
+}
+
 /** A change on the ticker-changes topic. Its identity is (generation, position): one item changes several times. */
-export function encodeTickerChange(change: TickerChangeRecord, generation: number): OutgoingMessage {
-  return {
-    key: FEED_KEY,
-    value: JSON.stringify(change),
-    headers: headersOf(
-      `${change.item.id}@${generation}:${change.position}`,
-      TICKER_CHANGE_TYPE,
-      change.item.at,
-      generation,
-      change.position,
-    ),
-  };
+export function encodeTickerChange(
+  change: TickerChangeRecord,
+  generation: number,
+  trace?: TickerChangeTrace,
+): OutgoingMessage {
+  const headers: Record<string, string> = headersOf(
+    `${change.item.id}@${generation}:${change.position}`,
+    TICKER_CHANGE_TYPE,
+    change.item.at,
+    generation,
+    change.position,
+  );
+  if (trace?.correlationId) headers[KafkaHeaders.correlationId] = trace.correlationId;
+  if (trace) headers[TICKER_PUBLISHED_AT_HEADER] = String(trace.publishedAt.getTime());
+  return { key: FEED_KEY, value: JSON.stringify(change), headers };
 }
 
 /** A generation marker on the ticker-changes topic, before any change of its generation. */

@@ -75,6 +75,13 @@ export interface MessageTransport {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True while the transport can publish (readiness). */
   isHealthy(): Promise<boolean>;
+  /**
+   * Messages on `topics` not yet handled per consumer group (the sum over the partitions of the
+   * topic's end minus the group's committed offset; a partition without a committed offset counts
+   * 0, as does a topic the group does not read). With `groupIds`, those groups; without, every group
+   * of this deployment that has live members.
+   */
+  consumerLags(topics: readonly string[], groupIds?: readonly string[]): Promise<ReadonlyMap<string, number>>;
   close(): Promise<void>;
 }
 

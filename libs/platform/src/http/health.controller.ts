@@ -2,15 +2,25 @@ import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { type FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { ConsumerHealth } from '../ops/consumer-health';
+import { FeedwerkMetrics } from '../ops/metrics';
+import { OpsMonitor } from '../ops/ops-monitor';
+
+/** A readiness probe's PostgreSQL check gives up after this long (a stalled server must not hang probes). */
+const POSTGRES_PROBE_MS = 3_000;
 
 /**
- * Liveness: the process serves HTTP. Readiness: PostgreSQL answers and the transport can publish.
- * An app without a transport (the api: it only appends to the outbox) is ready while Kafka is down.
+ * Liveness: the process serves HTTP. Readiness: PostgreSQL answers, the transport answers, and
+ * every consumer group of this process keeps up (see ConsumerHealth). An app without a transport
+ * (the api: it only appends to the outbox) stays ready while Kafka is down. The body lists every
+ * check: `checks` the booleans, `consumers` each group's lag and, when it is not keeping up, why.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly db: DataSource,
+    private readonly monitor: OpsMonitor,
+    private readonly consumers: ConsumerHealth,
     @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
   ) {}
 
@@ -21,17 +31,52 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const [postgres, transport] = await Promise.all([
-      this.db
-        .query('SELECT 1')
-        .then(() => true)
-        .catch(() => false),
-      this.transport ? this.transport.isHealthy().catch(() => false) : true,
-    ]);
-    const ok = postgres && transport;
-    await reply.status(ok ? 200 : 503).send({
-      status: ok ? 'ok' : 'unavailable',
-      checks: this.transport ? { postgres, [this.transport.kind]: transport } : { postgres },
+    const [postgres, transport] = await Promise.all([this.postgres(), this.monitor.probeTransport()]);
+    const checks: Record<string, boolean> = { postgres };
+    if (this.transport) checks[this.transport.kind] = transport;
+    const consumers: Record<string, { keepingUp: boolean; lag: number | null; reason: string | null }> = {};
+    for (const verdict of this.consumers.verdicts()) {
+      checks[`consumer:${verdict.group}`] = verdict.keepingUp;
+      consumers[verdict.group] = { keepingUp: verdict.keepingUp, lag: verdict.lag, reason: verdict.reason };
+    }
+    const ok = Object.values(checks).every(Boolean);
+    await reply
+      .status(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({
+        status: ok ? 'ok' : 'unavailable',
+        checks,
+        ...(Object.keys(consumers).length > 0 ? { consumers } : {}),
+      });
+  }
+
+  private postgres(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timeout = setTimeout(() => resolve(false), POSTGRES_PROBE_MS);
+      this.db.query('SELECT 1').then(
+        () => {
+          clearTimeout(timeout);
+          resolve(true);
+        },
+        () => {
+          clearTimeout(timeout);
+          resolve(false);
+        },
+      );
     });
+  }
+}
+
+/** Prometheus text format: this app instance's registry (default process metrics included). */
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: FeedwerkMetrics) {}
+
+  @Get('metrics')
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
+    await reply
+      .header('content-type', this.metrics.registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(await this.metrics.text());
   }
 }
