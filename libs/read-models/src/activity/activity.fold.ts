@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   type EventData,
   type EventType,
-  type FeedEvent,
   type TickerChangeRecord,
   type TickerItemRecord,
   type TickerKind,
@@ -322,7 +321,7 @@ export function deriveId(eventId: string, index: number): string {
 
 /** Folds a whole history from scratch: the reference a rebuild is compared with. */
 export function foldActivity(
-  events: Iterable<FeedEvent>,
+  events: Iterable<ActivityEvent>,
   options: ActivityOptions,
 ): { changes: TickerChangeRecord[]; model: ActivityModel } {
   const model = new ActivityModel(options);

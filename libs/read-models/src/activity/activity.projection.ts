@@ -6,7 +6,7 @@ import {
   type TickerItemRecord,
   type TickerKind,
 } from '@feedwerk/contracts';
-import { type EventStore, type StoreCheckpoint } from '@feedwerk/event-store';
+import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
 import {
   activityTables,
@@ -312,6 +312,18 @@ async function saveVersionsAndHead(
   touched: ReadonlyMap<string, number>,
   position: number,
 ): Promise<void> {
+  await saveVersions(tx, t, touched);
+  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
+    t.name,
+    position,
+  ]);
+}
+
+async function saveVersions(
+  tx: EntityManager,
+  t: ActivityTables,
+  touched: ReadonlyMap<string, number>,
+): Promise<void> {
   if (touched.size > 0) {
     await tx.query(
       `INSERT INTO projection_streams (projection, stream_id, version)
@@ -320,10 +332,6 @@ async function saveVersionsAndHead(
       [t.name, [...touched.keys()], [...touched.values()]],
     );
   }
-  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
-    t.name,
-    position,
-  ]);
 }
 
 async function streamVersions(
@@ -549,16 +557,6 @@ export function pruneActivityModel(model: ActivityModel): void {
   for (const id of model.items.keys()) if (!referenced.has(id)) model.items.delete(id);
 }
 
-/** The stored events a rebuild folded since its last write, in commit order. */
-export interface RebuiltRange {
-  /** The checkpoint of the last write (exclusive). */
-  readonly after: StoreCheckpoint;
-  /** Where the fold stands (inclusive). */
-  readonly upTo: StoreCheckpoint;
-  /** Global positions in the range that were not folded (undecodable): they advance no version. */
-  readonly skipped: readonly number[];
-}
-
 /**
  * A rebuild's write of what it folded since its last checkpoint. Unlike `saveActivityBatch` it needs
  * no unique index (the builder loads its tables without indexes): rows that may exist already are
@@ -570,7 +568,7 @@ export async function saveRebuiltActivity(
   model: ActivityModel,
   changes: readonly TickerChangeRecord[],
   causes: readonly string[],
-  range: RebuiltRange,
+  touched: ReadonlyMap<string, number>,
   retain: number,
   versions: 'staged' | 'direct',
 ): Promise<void> {
@@ -646,7 +644,7 @@ export async function saveRebuiltActivity(
       [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
     );
   }
-  await saveRebuiltVersions(tx, t, range, versions);
+  await saveRebuiltVersions(tx, t, touched, versions);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
     model.position,
@@ -654,37 +652,21 @@ export async function saveRebuiltActivity(
 }
 
 /**
- * Each stream's version after the range: its last folded event's. Computed by PostgreSQL from the
- * events the range covers (they are immutable, and every one of them was read by the builder): the
- * same versions the fold saw, without sending every stream id to the server and back. `staged`:
- * appended to the unindexed staging table (`mergeStagedVersions` moves them at the end); `direct`:
- * upserted into projection_streams (the switch's small catch-up).
+ * Each touched stream's folded version. `staged`: appended to the unindexed staging table
+ * (`mergeStagedVersions` moves them into projection_streams once, at the end); `direct`: upserted
+ * into projection_streams (the switch's small catch-up, after the merge).
  */
 async function saveRebuiltVersions(
   tx: EntityManager,
   t: ActivityTables,
-  range: RebuiltRange,
+  touched: ReadonlyMap<string, number>,
   versions: 'staged' | 'direct',
 ): Promise<void> {
-  const select = `SELECT stream_id, max(stream_position) FROM events
-      WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
-        AND (transaction_id, global_position) <= ($3::bigint, $4::bigint)
-        AND global_position <> ALL($5::bigint[])
-      GROUP BY stream_id`;
+  if (versions === 'direct') return saveVersions(tx, t, touched);
+  if (touched.size === 0) return;
   await tx.query(
-    versions === 'staged'
-      ? `INSERT INTO ${t.stagedVersions} (stream_id, version) ${select}`
-      : `INSERT INTO projection_streams (projection, stream_id, version)
-         SELECT $6, * FROM (${select}) v
-         ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
-    [
-      range.after.transactionId,
-      range.after.globalPosition,
-      range.upTo.transactionId,
-      range.upTo.globalPosition,
-      range.skipped,
-      ...(versions === 'staged' ? [] : [t.name]),
-    ],
+    `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,
+    [[...touched.keys()], [...touched.values()]],
   );
 }
 

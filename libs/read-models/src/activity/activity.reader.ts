@@ -7,9 +7,8 @@ import { type ActivityEvent } from './activity.fold';
 export interface ActivityBatch {
   /** Stored events read, foldable or not (they all advance the checkpoint). */
   readonly count: number;
+  /** The foldable ones (an undecodable event is skipped like the live projector's dead letters). */
   readonly events: ActivityEvent[];
-  /** Global positions of the events that cannot be decoded (skipped like the live projector's dead letters). */
-  readonly skipped: number[];
   /** Where the batch ends; unchanged when it is empty. */
   readonly end: StoreCheckpoint;
 }
@@ -170,17 +169,14 @@ export async function readActivityEvents(
 ): Promise<ActivityBatch> {
   const rows = await store.readAllAsArrays(COLUMNS, from, limit, manager);
   const events: ActivityEvent[] = [];
-  const skipped: number[] = [];
   for (const row of rows) {
     const event = toActivityEvent(row);
     if (event) events.push(event);
-    else skipped.push(Number(row[1]));
   }
   const last = rows.at(-1);
   return {
     count: rows.length,
     events,
-    skipped,
     end: last ? { transactionId: String(last[0]), globalPosition: Number(last[1]) } : from,
   };
 }

@@ -109,8 +109,6 @@ export interface RebuildEngineOptions extends Partial<ActivityOptions> {
 
 /** Folded in memory after the builder's last checkpoint, not yet written. */
 interface Unflushed {
-  /** Where the last write stands: the events after it and up to `end` are folded, not yet written. */
-  start: StoreCheckpoint;
   /** Where the fold stands (the next checkpoint). */
   end: StoreCheckpoint;
   /** Stored events folded since the checkpoint. */
@@ -120,8 +118,8 @@ interface Unflushed {
   /** The newest changes since the checkpoint (at most retainChanges), with their causes. */
   changes: TickerChangeRecord[];
   causes: string[];
-  /** Global positions in (start, end] that could not be decoded: they advance no stream's version. */
-  skipped: number[];
+  /** Each touched stream's last folded version. */
+  touched: Map<string, number>;
 }
 
 /** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
@@ -137,13 +135,12 @@ interface BuilderState {
 }
 
 const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
-  start: end,
   end,
   count: 0,
   atFrontier: false,
   changes: [],
   causes: [],
-  skipped: [],
+  touched: new Map(),
 });
 
 /** A batch of the store, decoded for the projection being rebuilt. */
@@ -154,7 +151,6 @@ type Decoded =
       readonly count: number;
       /** Only the fields the activity fold reads (see readActivityEvents). */
       readonly events: ActivityEvent[];
-      readonly skipped: readonly number[];
       /** Where the batch ends; unchanged when it is empty. */
       readonly end: StoreCheckpoint;
     }
@@ -363,7 +359,6 @@ export class RebuildEngine {
     u.end = batch.end;
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
-    u.skipped.push(...batch.skipped);
     const model = state.model!;
     for (const event of batch.events) {
       const changes = model.apply(event);
@@ -371,6 +366,7 @@ export class RebuildEngine {
         u.changes.push(change);
         u.causes.push(event.id);
       }
+      u.touched.set(event.streamId, event.streamPosition);
     }
     // Only the newest changes are written: drop older ones now and then (amortised).
     if (u.changes.length > 2 * this.retainChanges) {
@@ -515,15 +511,14 @@ export class RebuildEngine {
       state.model!,
       u.changes,
       u.causes,
-      { after: u.start, upTo: u.end, skipped: u.skipped },
+      u.touched,
       this.retainChanges,
       versions,
     );
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
-    u.start = u.end;
     u.changes = [];
     u.causes = [];
-    u.skipped = [];
+    u.touched = new Map();
   }
 
   /**
