@@ -1,5 +1,6 @@
 export * from './activity/activity.fold';
 export * from './activity/activity.projection';
+export * from './activity/activity.reader';
 export * from './generations/generations';
 export * from './jobs/jobs.projection';
 export * from './jobs/jobs.queries';

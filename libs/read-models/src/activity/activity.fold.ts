@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  type FeedEvent,
+  type EventData,
+  type EventType,
   type TickerChangeRecord,
   type TickerItemRecord,
   type TickerKind,
@@ -26,6 +27,42 @@ export interface ActivityOptions {
 }
 
 export const DEFAULT_BURST_WINDOW_MS = 60_000;
+
+/** An event as the fold sees it: the envelope fields and the payload fields it reads, nothing else. */
+interface Slim<T extends EventType, D> {
+  readonly id: string;
+  readonly type: T;
+  readonly time: string;
+  readonly streamId: string;
+  readonly streamPosition: number;
+  readonly data: D;
+}
+
+/**
+ * Exactly what `ActivityModel.apply` reads of each event type (every FeedEvent is one). Narrow on
+ * purpose: a rebuild reads only these fields from the store (`readActivityEvents`), so a field the
+ * fold starts to use must be added here, which makes the compiler point at that reader.
+ */
+export type ActivityEvent =
+  | Slim<
+      'JobPosted',
+      Pick<EventData<'JobPosted'>, 'jobId' | 'portal' | 'category' | 'source'> & {
+        readonly location: Pick<EventData<'JobPosted'>['location'], 'region'>;
+      }
+    >
+  | Slim<
+      'CvUploaded',
+      Pick<EventData<'CvUploaded'>, 'cvId' | 'portal'> & {
+        readonly public: Pick<EventData<'CvUploaded'>['public'], 'region' | 'category'>;
+      }
+    >
+  | Slim<'JobUpdated', Pick<EventData<'JobUpdated'>, 'portal' | 'region' | 'category'>>
+  | Slim<'JobsRefreshed', Pick<EventData<'JobsRefreshed'>, 'portals'>>
+  | Slim<'BlogPostPublished', Pick<EventData<'BlogPostPublished'>, 'portal'>>
+  | Slim<'EmployerRegistered', Pick<EventData<'EmployerRegistered'>, never>>
+  | Slim<'JobClosed', Pick<EventData<'JobClosed'>, 'jobId'>>
+  | Slim<'CandidateErased', Pick<EventData<'CandidateErased'>, 'candidateId'>>
+  | Slim<'AdminActionRecorded', Pick<EventData<'AdminActionRecorded'>, never>>;
 
 /**
  * The activity projection's state, and its rule as a pure fold: `apply(event)` turns an event into
@@ -53,7 +90,7 @@ export class ActivityModel {
     public position = 0,
   ) {}
 
-  apply(event: FeedEvent): TickerChangeRecord[] {
+  apply(event: ActivityEvent): TickerChangeRecord[] {
     switch (event.type) {
       case 'JobPosted': {
         const { portal, location, category, jobId } = event.data;
@@ -154,7 +191,7 @@ export class ActivityModel {
    * (by the events' own times) and is still shown; otherwise starts a new item and opens the slot.
    */
   private aggregate(
-    event: FeedEvent,
+    event: ActivityEvent,
     slot: string,
     burstKind: TickerKind,
     member: string,
@@ -201,7 +238,7 @@ export class ActivityModel {
   }
 
   private add(
-    event: FeedEvent,
+    event: ActivityEvent,
     index: number,
     fields: Pick<ActivityItem, 'kind' | 'portal' | 'region' | 'category' | 'count'>,
   ): TickerChangeRecord {
@@ -284,7 +321,7 @@ export function deriveId(eventId: string, index: number): string {
 
 /** Folds a whole history from scratch: the reference a rebuild is compared with. */
 export function foldActivity(
-  events: Iterable<FeedEvent>,
+  events: Iterable<ActivityEvent>,
   options: ActivityOptions,
 ): { changes: TickerChangeRecord[]; model: ActivityModel } {
   const model = new ActivityModel(options);

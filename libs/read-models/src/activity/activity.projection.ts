@@ -312,6 +312,18 @@ async function saveVersionsAndHead(
   touched: ReadonlyMap<string, number>,
   position: number,
 ): Promise<void> {
+  await saveVersions(tx, t, touched);
+  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
+    t.name,
+    position,
+  ]);
+}
+
+async function saveVersions(
+  tx: EntityManager,
+  t: ActivityTables,
+  touched: ReadonlyMap<string, number>,
+): Promise<void> {
   if (touched.size > 0) {
     await tx.query(
       `INSERT INTO projection_streams (projection, stream_id, version)
@@ -320,10 +332,6 @@ async function saveVersionsAndHead(
       [t.name, [...touched.keys()], [...touched.values()]],
     );
   }
-  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
-    t.name,
-    position,
-  ]);
 }
 
 async function streamVersions(
@@ -562,8 +570,16 @@ export async function saveRebuiltActivity(
   causes: readonly string[],
   touched: ReadonlyMap<string, number>,
   retain: number,
+  versions: 'staged' | 'direct',
 ): Promise<void> {
   const dirty = model.takeDirty();
+  // The head of the previous write: an item created after it (its order is its first position) has
+  // no row yet, so only older ones need deleting (a scan of the unindexed table per write).
+  const head: { feed_position: string }[] = await tx.query(
+    `SELECT feed_position FROM projection_state WHERE projection = $1`,
+    [t.name],
+  );
+  const written = Number(head[0]?.feed_position ?? 0);
   await tx.query(`DELETE FROM ${t.changes} WHERE position <= $1`, [model.position - retain]);
   const keep = Math.max(0, changes.length - retain);
   if (changes.length > keep) {
@@ -575,29 +591,34 @@ export async function saveRebuiltActivity(
       changeColumns(changes.slice(keep), causes.slice(keep)),
     );
   }
-  // Deleted by a hash join over the batch's ids (the tables may have no index yet), then inserted.
   if (dirty.items.length > 0) {
-    const i = dirty.items;
-    await tx.query(`DELETE FROM ${t.items} x USING unnest($1::uuid[]) d(id) WHERE x.id = d.id`, [
-      i.map((x) => x.id),
-    ]);
+    const existing = dirty.items.filter((x) => x.order <= written).map((x) => x.id);
+    if (existing.length > 0) {
+      await tx.query(`DELETE FROM ${t.items} x USING unnest($1::uuid[]) d(id) WHERE x.id = d.id`, [existing]);
+    }
+    // One JSON document (see saveActivityBatch): far cheaper to send and parse than eleven arrays.
     await tx.query(
       `INSERT INTO ${t.items}
          (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[],
-                            $8::bigint[], $9::timestamptz[], $10::timestamptz[], $11::boolean[])`,
+       SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
+         FROM json_to_recordset($1::json) AS r(id uuid, kind text, portal text, region text, category text,
+              count int, item_order bigint, position bigint, at timestamptz, started_at timestamptz, retracted boolean)`,
       [
-        i.map((x) => x.id),
-        i.map((x) => x.kind),
-        i.map((x) => x.portal),
-        i.map((x) => x.region),
-        i.map((x) => x.category),
-        i.map((x) => x.count),
-        i.map((x) => x.order),
-        i.map((x) => x.position),
-        i.map((x) => x.at),
-        i.map((x) => x.startedAt),
-        i.map((x) => x.retracted),
+        JSON.stringify(
+          dirty.items.map((x) => ({
+            id: x.id,
+            kind: x.kind,
+            portal: x.portal,
+            region: x.region,
+            category: x.category,
+            count: x.count,
+            item_order: x.order,
+            position: x.position,
+            at: x.at,
+            started_at: x.startedAt,
+            retracted: x.retracted,
+          })),
+        ),
       ],
     );
   }
@@ -618,11 +639,56 @@ export async function saveRebuiltActivity(
       (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
     );
     await tx.query(
-      `INSERT INTO ${t.members} (member, item_id, subject) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])`,
-      [kept.map((m) => m[0]), kept.map((m) => m[1].itemId), kept.map((m) => m[1].subject)],
+      `INSERT INTO ${t.members} (member, item_id, subject)
+       SELECT member, item_id, subject FROM json_to_recordset($1::json) AS r(member text, item_id uuid, subject text)`,
+      [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
     );
   }
-  await saveVersionsAndHead(tx, t, touched, model.position);
+  await saveRebuiltVersions(tx, t, touched, versions);
+  await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
+    t.name,
+    model.position,
+  ]);
+}
+
+/**
+ * Each touched stream's folded version. `staged`: appended to the unindexed staging table
+ * (`mergeStagedVersions` moves them into projection_streams once, at the end); `direct`: upserted
+ * into projection_streams (the switch's small catch-up, after the merge).
+ */
+async function saveRebuiltVersions(
+  tx: EntityManager,
+  t: ActivityTables,
+  touched: ReadonlyMap<string, number>,
+  versions: 'staged' | 'direct',
+): Promise<void> {
+  if (versions === 'direct') return saveVersions(tx, t, touched);
+  if (touched.size === 0) return;
+  await tx.query(
+    `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,
+    [[...touched.keys()], [...touched.values()]],
+  );
+}
+
+/** Creates a rebuild's staging table for stream versions (see ActivityTables.stagedVersions). */
+export async function createStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
+  await tx.query(
+    `CREATE TABLE IF NOT EXISTS ${t.stagedVersions} (stream_id text NOT NULL, version integer NOT NULL)`,
+  );
+}
+
+/**
+ * Moves a rebuild's staged stream versions into projection_streams (each stream's highest) and
+ * drops the staging table: one sorted insert into the index instead of an upsert per checkpoint.
+ */
+export async function mergeStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
+  await tx.query(
+    `INSERT INTO projection_streams (projection, stream_id, version)
+     SELECT $1, stream_id, max(version) FROM ${t.stagedVersions} GROUP BY stream_id ORDER BY stream_id
+     ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+    [t.name],
+  );
+  await tx.query(`DROP TABLE ${t.stagedVersions}`);
 }
 
 const changeColumns = (changes: readonly TickerChangeRecord[], causes: readonly string[]): unknown[] => [

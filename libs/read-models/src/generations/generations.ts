@@ -16,6 +16,11 @@ export interface ActivityTables {
   readonly items: string;
   readonly slots: string;
   readonly members: string;
+  /**
+   * A rebuild's staged stream versions (no index: appended per checkpoint, merged into
+   * projection_streams once, before the switch). Not one of the generation's tables.
+   */
+  readonly stagedVersions: string;
 }
 
 export interface JobsTables {
@@ -51,6 +56,7 @@ export function activityTables(generation: number): ActivityTables {
     items: `rm_activity_v2_items${s}`,
     slots: `rm_activity_v2_slots${s}`,
     members: `rm_activity_v2_members${s}`,
+    stagedVersions: `rm_activity_v2_staged_versions${s}`,
   };
 }
 
@@ -169,6 +175,9 @@ export async function dropGeneration(
 ): Promise<void> {
   const { key, tables } = tablesOf(projection, generation);
   for (const table of [...tables].reverse()) await tx.query(`DROP TABLE IF EXISTS ${table}`);
+  if (projection === 'activity') {
+    await tx.query(`DROP TABLE IF EXISTS ${activityTables(generation).stagedVersions}`);
+  }
   await tx.query(`DELETE FROM projection_streams WHERE projection = $1`, [key]);
   await tx.query(`DELETE FROM projection_state WHERE projection = $1`, [key]);
 }

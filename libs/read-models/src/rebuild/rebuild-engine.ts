@@ -2,12 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEvent, type TickerChangeRecord, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { ActivityModel, type ActivityOptions, DEFAULT_BURST_WINDOW_MS } from '../activity/activity.fold';
 import {
+  type ActivityEvent,
+  ActivityModel,
+  type ActivityOptions,
+  DEFAULT_BURST_WINDOW_MS,
+} from '../activity/activity.fold';
+import {
+  createStagedVersions,
   loadWholeActivityState,
+  mergeStagedVersions,
   pruneActivityModel,
   saveRebuiltActivity,
 } from '../activity/activity.projection';
+import { readActivityEvents } from '../activity/activity.reader';
 import {
   activityTables,
   addGenerationIndexes,
@@ -116,6 +124,7 @@ interface Unflushed {
 
 /** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
 interface BuilderState {
+  readonly projection: GenerationalProjection;
   readonly checkpoint: StoreCheckpoint;
   readonly done: number;
   readonly model: ActivityModel | null;
@@ -134,13 +143,23 @@ const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
   touched: new Map(),
 });
 
-interface Decoded {
-  /** Stored events read, decodable or not (they all advance the checkpoint). */
-  readonly count: number;
-  readonly events: FeedEvent[];
-  /** Where the batch ends; unchanged when it is empty. */
-  readonly end: StoreCheckpoint;
-}
+/** A batch of the store, decoded for the projection being rebuilt. */
+type Decoded =
+  | {
+      readonly projection: 'activity';
+      /** Stored events read, decodable or not (they all advance the checkpoint). */
+      readonly count: number;
+      /** Only the fields the activity fold reads (see readActivityEvents). */
+      readonly events: ActivityEvent[];
+      /** Where the batch ends; unchanged when it is empty. */
+      readonly end: StoreCheckpoint;
+    }
+  | {
+      readonly projection: 'jobs';
+      readonly count: number;
+      readonly events: FeedEvent[];
+      readonly end: StoreCheckpoint;
+    };
 
 const RATE_WINDOW_MS = 5_000;
 /** A builder that committed a batch within this time keeps the rebuild; others leave it alone. */
@@ -323,24 +342,26 @@ export class RebuildEngine {
       return undefined;
     }
     if (rows[0].cancel_requested) return undefined;
-    const batch = await (state.next ?? this.readDecoded(state.unflushed.end));
+    const batch = await (state.next ?? this.readDecoded(state.projection, state.unflushed.end));
     this.foldIntoMemory(state, batch);
     if (state.unflushed.atFrontier || state.unflushed.count >= this.checkpointEvery) {
       state.next = undefined;
       return undefined;
     }
-    state.next = this.readDecoded(state.unflushed.end);
+    state.next = this.readDecoded(state.projection, state.unflushed.end);
     state.next.catch(() => undefined);
     return 'continue';
   }
 
   private foldIntoMemory(state: BuilderState, batch: Decoded): void {
+    if (batch.projection !== 'activity') throw new Error('only the activity rebuild folds in memory');
     const u = state.unflushed;
     u.end = batch.end;
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
+    const model = state.model!;
     for (const event of batch.events) {
-      const changes = state.model!.apply(event);
+      const changes = model.apply(event);
       for (const change of changes) {
         u.changes.push(change);
         u.causes.push(event.id);
@@ -391,9 +412,12 @@ export class RebuildEngine {
       const u = state.unflushed;
       if (activity) {
         // Nothing folded yet (just prepared, or a cancel check came first): fold one batch here.
-        if (u.count === 0) this.foldIntoMemory(state, await (state.next ?? this.readDecoded(u.end, tx)));
+        if (u.count === 0) {
+          this.foldIntoMemory(state, await (state.next ?? this.readDecoded(row.projection, u.end, tx)));
+        }
       } else {
-        const batch = await (state.next ?? this.readDecoded(u.end, tx));
+        const batch = await (state.next ?? this.readDecoded(row.projection, u.end, tx));
+        if (batch.projection !== 'jobs') throw new Error('a jobs rebuild read an activity batch');
         u.end = batch.end;
         u.count = batch.count;
         u.atFrontier = batch.count < this.batchSize;
@@ -404,7 +428,8 @@ export class RebuildEngine {
         if (activity) {
           // The bulk is written, and indexed, before the live row is locked: the live projector
           // waits only for the catch-up below.
-          await this.writeActivity(tx, row, state);
+          await this.writeActivity(tx, row, state, 'staged');
+          await mergeStagedVersions(tx, activityTables(row.generation));
           const live: { generation: number }[] = await tx.query(
             `SELECT generation FROM projection_live WHERE projection = $1`,
             [row.projection],
@@ -413,8 +438,8 @@ export class RebuildEngine {
         }
         await this.switchOver(tx, row, async () => {
           for (;;) {
-            const more = await this.readDecoded(u.end, tx);
-            if (activity) this.foldIntoMemory(state, more);
+            const more = await this.readDecoded(row.projection, u.end, tx);
+            if (more.projection === 'activity') this.foldIntoMemory(state, more);
             else {
               u.end = more.end;
               u.count += more.count;
@@ -422,11 +447,11 @@ export class RebuildEngine {
             }
             if (more.count < this.batchSize) break;
           }
-          if (activity) await this.writeActivity(tx, row, state);
+          if (activity) await this.writeActivity(tx, row, state, 'direct');
         });
         status = 'live';
       } else if (activity) {
-        await this.writeActivity(tx, row, state);
+        await this.writeActivity(tx, row, state, 'staged');
       }
       const done = row.done + u.count;
       const now = Date.now();
@@ -444,14 +469,21 @@ export class RebuildEngine {
          WHERE id = $1`,
         [id, u.end.transactionId, u.end.globalPosition, done, rate, status, this.builderId],
       );
-      committed = { checkpoint: u.end, done, model: state.model, samples, unflushed: emptyUnflushed(u.end) };
+      committed = {
+        projection: row.projection,
+        checkpoint: u.end,
+        done,
+        model: state.model,
+        samples,
+        unflushed: emptyUnflushed(u.end),
+      };
       return status === 'live' ? 'live' : 'continue';
     });
     if (outcome === 'continue' && committed) {
       if (committed.model) pruneActivityModel(committed.model);
       // Read the next batch while this one is folded or written: the store's rows are immutable and
       // the read is a commit-ordered prefix after the checkpoint, so it is the batch the next step reads.
-      committed.next = this.readDecoded(committed.checkpoint);
+      committed.next = this.readDecoded(committed.projection, committed.checkpoint);
       committed.next.catch(() => undefined);
       this.states.set(id, committed);
     } else {
@@ -463,10 +495,15 @@ export class RebuildEngine {
 
   /**
    * Writes what the builder folded since its checkpoint: the changed items, slots and members, the
-   * touched streams' versions, the feed position, and the newest `retainChanges` changes of the log
+   * versions of the streams read since then, the feed position, and the newest `retainChanges` changes of the log
    * (older ones are deleted, so the retained log stays gapless up to the head).
    */
-  private async writeActivity(tx: EntityManager, row: RebuildRecord, state: BuilderState): Promise<void> {
+  private async writeActivity(
+    tx: EntityManager,
+    row: RebuildRecord,
+    state: BuilderState,
+    versions: 'staged' | 'direct',
+  ): Promise<void> {
     const u = state.unflushed;
     await saveRebuiltActivity(
       tx,
@@ -476,6 +513,7 @@ export class RebuildEngine {
       u.causes,
       u.touched,
       this.retainChanges,
+      versions,
     );
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
     u.changes = [];
@@ -540,6 +578,7 @@ export class RebuildEngine {
       );
     }
     const base = {
+      projection: row.projection,
       checkpoint: row.checkpoint,
       done: row.done,
       samples: [],
@@ -552,14 +591,24 @@ export class RebuildEngine {
       [t.name],
     );
     const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
+    // Also when resuming a generation whose builder ran an older version without it.
+    await createStagedVersions(tx, t);
     if (!fresh) await loadWholeActivityState(tx, t, model);
     return { ...base, model };
   }
 
-  private async readDecoded(from: StoreCheckpoint, tx?: EntityManager): Promise<Decoded> {
+  private async readDecoded(
+    projection: GenerationalProjection,
+    from: StoreCheckpoint,
+    tx?: EntityManager,
+  ): Promise<Decoded> {
+    if (projection === 'activity') {
+      return { projection, ...(await readActivityEvents(this.store, from, this.batchSize, tx)) };
+    }
     const stored = await this.store.readAll(from, this.batchSize, tx);
     const last = stored.at(-1);
     return {
+      projection,
       count: stored.length,
       events: decodable(stored),
       end: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : from,
