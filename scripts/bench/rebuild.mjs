@@ -65,7 +65,7 @@ function plan(total) {
   return { employers, refreshes, jobs };
 }
 
-async function seed(client, total) {
+export async function seed(client, total) {
   const { employers, jobs } = plan(total);
   await client.query(`
     CREATE FUNCTION pg_temp.bench_uuid(t text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
