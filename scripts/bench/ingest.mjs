@@ -10,7 +10,7 @@
 // PostgreSQL, its own fresh database), same load, same pinning, in the same job.
 //
 // Options: --commands=N (per run, default 20000)  --connections=N (default 50)  --runs=N (default 2)
-//          --employers=N (default 20)
+//          --employers=N (default 20)  --profile=1 (writes CPU profiles of api and relay to .bench-profiles/)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import {
   median,
   option,
   require,
+  root,
   runNodeJson,
   SERVER_CORE,
   spawnNode,
@@ -81,7 +82,7 @@ async function bare(commands, connections) {
   }
 }
 
-async function feedwerk(commands, connections, employers) {
+async function feedwerk(commands, connections, employers, profile) {
   require('reflect-metadata');
   const { Topics } = require(dist('libs/contracts/src/index.js'));
   const { Kafka, logLevel } = require('kafkajs');
@@ -100,19 +101,20 @@ async function feedwerk(commands, connections, employers) {
     RATE_LIMIT_PER_IP: '10000000',
     RATE_LIMIT_PER_KEY: '10000000',
   };
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(root, '.bench-profiles')}`] : [];
   const api = await spawnNode(
     SERVER_CORE,
     dist('apps/api/src/main.js'),
     [],
     { ...common, PORT: String(apiPort) },
-    { label: 'api' },
+    { label: 'api', nodeArgs },
   );
   const relay = await spawnNode(
     SERVER_CORE,
     dist('apps/relay/src/main.js'),
     [],
     { ...common, PORT: String(relayPort) },
-    { label: 'relay' },
+    { label: 'relay', nodeArgs },
   );
   const client = new pg.Client({ connectionString: db.url });
   const kafka = new Kafka({
@@ -193,7 +195,7 @@ export async function run(args) {
     console.log(
       `run ${i + 1}: bare fastify+pg ${Math.round(ceiling.rate)} commands/s (p99 ${ceiling.latency.p99} ms)`,
     );
-    const ours = await feedwerk(commands, connections, employers);
+    const ours = await feedwerk(commands, connections, employers, option(args, 'profile', 0) === 1);
     console.log(
       `run ${i + 1}: feedwerk ${Math.round(ours.rate)} commands/s to Kafka (HTTP ${Math.round(ours.httpRate)}/s, ` +
         `relay done ${ours.relayLagSeconds.toFixed(2)} s after the last answer; p99 ${ours.latency.p99} ms)`,
