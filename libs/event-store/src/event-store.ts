@@ -148,7 +148,9 @@ export class EventStore {
     if (new Set(streams.map((s) => s.streamId)).size !== streams.length)
       throw new Error('append lists a stream twice');
     try {
-      const outcome = await this.db.transaction('READ COMMITTED', async (tx) => {
+      // READ COMMITTED, the session default (openDatabase pins it): naming the level here would
+      // cost a SET TRANSACTION round trip on every append.
+      const outcome = await this.db.transaction(async (tx) => {
         if (request.idempotency) await this.holdKey(tx, request.idempotency);
         // New streams (a posting, a sign-up) need no read of their versions: the unique (stream,
         // position) index refuses position 1 of a stream that exists, answered below as a stale
