@@ -26,8 +26,8 @@ describe('openDatabase on PostgreSQL', () => {
       'feedwerk-test',
     );
     try {
-      const level = await database.dataSource.transaction(
-        async (tx) => (await tx.query('SHOW transaction_isolation')) as { transaction_isolation: string }[],
+      const level = await database.dataSource.transaction(async (tx) =>
+        tx.query<{ transaction_isolation: string }[]>('SHOW transaction_isolation'),
       );
       expect(level[0]?.transaction_isolation).toBe('read committed');
       // The store appends without naming a level, and its appends work there.
