@@ -176,6 +176,11 @@ export async function run(args) {
     },
     runs: lat.map((l) => ({ latency: l })),
     extra: { firstStartMs: Math.round(start.first), starts, load },
-    notes: '',
+    notes:
+      'Start: loading the modules (NestJS, Fastify, TypeORM, kafkajs, zod: about 2 s of CPU here) and opening PGlite ' +
+      '(WASM, about 1.2 s) dominate; the contract and OpenAPI documents are now built on their first request instead ' +
+      'of at start (about 0.7 s of CPU). Latency: one process does the HTTP command, the PGlite append, the in-process ' +
+      'relay, the projection and the fan-out to 200 sockets on one core; the load average says how much of that core ' +
+      'it had. Latency figures have no target in the brief.',
   });
 }

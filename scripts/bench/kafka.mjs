@@ -231,6 +231,9 @@ export async function run(args) {
       },
     })),
     extra: { events: total, relayBatchSize: batch },
-    notes: '',
+    notes:
+      'The relay reads a batch, publishes it topic by topic (internal, then public) with the idempotent producer ' +
+      '(acks=all, one request in flight) and saves its checkpoint; the bare loop sends each batch in one sendBatch and ' +
+      'does no reading, encoding or checkpointing.',
   });
 }

@@ -232,7 +232,8 @@ export async function writeResult({
   };
   await mkdir(join(root, 'docs/benchmarks'), { recursive: true });
   const file = join(root, 'docs/benchmarks', `${scenario}-${date.slice(0, 10)}.json`);
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  const { formatted, run: report } = await import('../report.mjs');
+  await writeFile(file, await formatted(file, JSON.stringify(result, null, 2)));
   console.log(`result: ${file}`);
   for (const f of figures) {
     const target = f.target ? JSON.stringify(f.target) : '-';
@@ -242,8 +243,7 @@ export async function writeResult({
         ` target ${target}: ${f.met === null ? '-' : f.met ? 'met' : 'MISSED'}`,
     );
   }
-  const { run } = await import('../report.mjs');
-  await run([]);
+  await report([]);
   return result;
 }
 
