@@ -115,9 +115,19 @@ async function latency({ subscribers, rate, seconds }) {
         job,
       }),
     ]);
+    // Reported, not thrown: an overloaded machine that drops commands is a result too.
     if (result.failures > 0 || result.missing > 0)
-      throw new Error(`${result.failures} commands failed, ${result.missing} items never arrived`);
-    return { ...result.latency, answer: result.answer, rateSent: result.rateSent };
+      console.warn(
+        `${result.failures} commands failed (${result.failureKinds.join('; ')}), ${result.missing} deliveries missing`,
+      );
+    return {
+      ...result.latency,
+      answer: result.answer,
+      rateSent: result.rateSent,
+      failures: result.failures,
+      failureKinds: result.failureKinds,
+      missing: result.missing,
+    };
   } finally {
     await app.proc.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -157,14 +167,17 @@ export async function run(args) {
       figure('bare Node HTTP server → ready (median)', bareHttp, 'ms'),
       figure(
         `command → socket.io item p50 (${load.subscribers} subscribers, ${load.rate}/s)`,
-        chosen.p50,
+        chosen.p50 ?? NaN,
         'ms',
       ),
       figure(
         `command → socket.io item p99 (${load.subscribers} subscribers, ${load.rate}/s)`,
-        chosen.p99,
+        chosen.p99 ?? NaN,
         'ms',
       ),
+      figure('commands failed or deliveries missing (that run)', chosen.failures + chosen.missing, 'count', {
+        target: { max: 0 },
+      }),
     ],
     series: {
       latency: { [`embedded: command → item (${load.subscribers} subscribers)`]: chosen },

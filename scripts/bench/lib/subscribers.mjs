@@ -45,9 +45,9 @@ for (let k = 0; k < commands; k += 1) {
       .then(async (response) => {
         await response.arrayBuffer();
         answered.push(performance.now() - at);
-        if (response.status !== 201) failures.push(response.status);
+        if (response.status !== 201) failures.push(`HTTP ${response.status}`);
       })
-      .catch((error) => failures.push(String(error))),
+      .catch((error) => failures.push(String(error.cause ?? error))),
   );
 }
 await Promise.all(pending);
@@ -79,6 +79,7 @@ console.log(
     answer: pct(answered),
     missing,
     failures: failures.length,
+    failureKinds: [...new Set(failures)].slice(0, 5),
     sendSeconds,
     rateSent: commands / sendSeconds,
   }),
