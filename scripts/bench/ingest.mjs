@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import {
+  deleteTopics,
   dist,
   figure,
   freePort,
@@ -175,6 +176,7 @@ async function feedwerk(commands, connections, employers, profile) {
     };
   } finally {
     await admin.disconnect().catch(() => undefined);
+    await deleteTopics(prefix);
     await client.end().catch(() => undefined);
     await api.stop();
     await relay.stop();

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
+  deleteTopics,
   dist,
   figure,
   freePort,
@@ -86,6 +87,7 @@ async function relayRun(dbUrl, total, batch) {
     return { rate: events / seconds, seconds, events };
   } finally {
     await relay.stop();
+    await deleteTopics(prefix);
     await client.end();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -173,6 +175,7 @@ async function bareRun(dbUrl, batch) {
     };
   } finally {
     await admin.disconnect();
+    await deleteTopics(prefix);
     await rm(dir, { recursive: true, force: true });
   }
 }

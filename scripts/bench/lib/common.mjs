@@ -253,3 +253,23 @@ export const median = (values) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+
+/** Deletes a run's topics (its own prefix) from the broker again: the cluster may be shared. */
+export async function deleteTopics(prefix) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'feedwerk-bench-cleanup',
+    brokers: process.env.KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch (error) {
+    console.warn(`could not delete the topics ${prefix}*: ${error.message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
