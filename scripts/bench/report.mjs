@@ -142,11 +142,11 @@ function chart(results) {
     `<rect width="100%" height="100%" fill="#fff"/>`,
   ];
   // Latency panel: one row per series, dots for p50/p90/p99/p999 on a log axis 0.1 ms … 10 s.
-  const lx = 210;
-  const lw = 300;
+  const lx = 260;
+  const lw = 250;
   const lo = Math.log10(0.1);
-  const hi = Math.log10(10_000);
-  const xOf = (ms) => lx + ((Math.log10(Math.max(0.1, Math.min(10_000, ms))) - lo) / (hi - lo)) * lw;
+  const hi = Math.log10(100_000);
+  const xOf = (ms) => lx + ((Math.log10(Math.max(0.1, Math.min(100_000, ms))) - lo) / (hi - lo)) * lw;
   out.push(
     `<text x="10" y="20" font-size="13" font-weight="bold">Latency percentiles (ms, log scale)</text>`,
   );
@@ -165,7 +165,8 @@ function chart(results) {
   ];
   latency.forEach(({ name, p }, i) => {
     const y = 40 + i * rowH + rowH / 2;
-    out.push(`<text x="${lx - 6}" y="${y + 4}" text-anchor="end">${esc(name)}</text>`);
+    const label = name.length > 42 ? `${name.slice(0, 41)}…` : name;
+    out.push(`<text x="${lx - 6}" y="${y + 4}" text-anchor="end">${esc(label)}</text>`);
     const xs = marks.filter(([k]) => typeof p[k] === 'number').map(([k]) => xOf(p[k]));
     if (xs.length)
       out.push(`<line x1="${Math.min(...xs)}" y1="${y}" x2="${Math.max(...xs)}" y2="${y}" stroke="#999"/>`);
