@@ -14,12 +14,11 @@
 // Options: --events=N  --batch=N (events per read)  --checkpoint=N (events per checkpoint)  --keep
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { figure, writeResult } from './lib/common.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = (path) => join(root, 'dist', path);
@@ -65,7 +64,7 @@ function plan(total) {
   return { employers, refreshes, jobs };
 }
 
-async function seed(client, total) {
+export async function seed(client, total) {
   const { employers, jobs } = plan(total);
   await client.query(`
     CREATE FUNCTION pg_temp.bench_uuid(t text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $$
@@ -247,36 +246,39 @@ export async function run(args) {
       `ratio rebuild / bare = ${ratio.toFixed(3)} (target ≥ 0.5); rebuild target ≥ 50000 events/s: ${rebuildRate >= 50_000 ? 'met' : 'missed'}`,
     );
 
-    const result = {
+    // The shared shape (see report.mjs), with this scenario's own details kept beside it.
+    await writeResult({
       scenario: 'rebuild',
-      at: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        // Other work on the machine skews every rate: the load average when the run ended.
-        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
-        node: process.version,
+      figures: [
+        figure('events/s rebuilt (activity projection)', rebuildRate, '1/s', {
+          ceiling: { name: 'bare SQL fold', value: bareRate },
+          target: { ratio: 0.5, min: 50_000 },
+        }),
+      ],
+      series: {
+        throughput: {
+          'rebuild (RebuildEngine)': [Math.round(rebuildRate)],
+          'rebuild bare SQL fold': [Math.round(bareRate)],
+        },
       },
-      postgres: (await client.query('SHOW server_version')).rows[0].server_version,
-      events: seeded,
-      batchSize,
-      checkpointEvery,
-      rebuild: {
-        seconds,
-        eventsPerSecond: Math.round(rebuildRate),
-        feedHead: size.rows[0].head,
-        changesRetained: size.rows[0].changes,
-        items: size.rows[0].items,
+      notes:
+        'The bare fold is one INSERT … SELECT … GROUP BY inside PostgreSQL (no transfer to a client, no decoding, ' +
+        'no per-item retractions or checkpoints): the ceiling of reading and counting the same events.',
+      extra: {
+        postgres: (await client.query('SHOW server_version')).rows[0].server_version,
+        events: seeded,
+        batchSize,
+        checkpointEvery,
+        rebuild: {
+          seconds,
+          eventsPerSecond: Math.round(rebuildRate),
+          feedHead: size.rows[0].head,
+          changesRetained: size.rows[0].changes,
+          items: size.rows[0].items,
+        },
+        bare: { seconds: bare.seconds, eventsPerSecond: Math.round(bareRate), groups: bare.groups },
       },
-      bare: { seconds: bare.seconds, eventsPerSecond: Math.round(bareRate), groups: bare.groups },
-      ratio: Number(ratio.toFixed(3)),
-      targets: { eventsPerSecond: 50_000, ratio: 0.5 },
-    };
-    await mkdir(join(root, 'docs/benchmarks'), { recursive: true });
-    const file = join(root, 'docs/benchmarks', `rebuild-${result.at.slice(0, 10)}.json`);
-    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`result: ${file}`);
+    });
   } finally {
     await client.end();
     await database.close();

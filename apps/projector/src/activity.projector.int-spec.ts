@@ -147,6 +147,13 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
       }
       await kafka.publish(topic, messages);
     },
+    publishAll: async (batches) => {
+      if (batches.some((b) => b.topic === Topics.deadLetter)) {
+        dltAttempts += 1;
+        if (dltDown) throw new Error('dead-letter topic unavailable (test)');
+      }
+      await kafka.publishAll(batches);
+    },
     subscribe: (options) => kafka.subscribe(options),
     consumerLags: (topics, groupIds) => kafka.consumerLags(topics, groupIds),
     isHealthy: () => kafka.isHealthy(),

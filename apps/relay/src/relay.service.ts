@@ -145,8 +145,8 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Publishes a batch topic by topic; within a topic, in commit order (the producer keeps per-key
-   * order). A public mapping that fails (a bug: the mapping is pure and the stored events are
+   * Publishes a batch, every topic at once; within a topic, in commit order (the producer keeps
+   * per-key order). A public mapping that fails (a bug: the mapping is pure and the stored events are
    * valid) fails the batch, which is retried: the relay stalls loudly rather than leave a hole in
    * the public topics that nobody notices.
    */
@@ -180,7 +180,8 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
       const record = toPublicRecord(toFeedEvent(event));
       if (record) add(PublicTopics[record.family], encodePublicRecord(record));
     }
-    for (const [topic, messages] of byTopic) await this.transport.publish(topic, messages);
+    // All topics of the batch in one go: one Kafka request per broker, not one per topic in turn.
+    await this.transport.publishAll([...byTopic].map(([topic, messages]) => ({ topic, messages })));
   }
 
   /** True while this relay holds the leader lock. In the embedded default there is only one process. */

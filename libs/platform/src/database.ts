@@ -97,6 +97,10 @@ export async function openDatabase(
       // One stuck transaction must not stall the outbox relay for long (it reads below the oldest one).
       idle_in_transaction_session_timeout: 60_000,
       idleTimeoutMillis: 30_000,
+      // Sessions start at READ COMMITTED whatever the server's default: the event store's appends
+      // rely on it without sending SET TRANSACTION (a round trip) on every command. A startup option
+      // wins over a default set with ALTER DATABASE/ROLE. (PGlite: our own database, at its default.)
+      ...(embedded ? {} : { options: '-c default_transaction_isolation=read\\ committed' }),
     },
   });
   try {

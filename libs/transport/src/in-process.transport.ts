@@ -5,6 +5,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   type TopicDrift,
+  type TopicMessages,
   type TopicSpec,
 } from './transport.port';
 
@@ -51,6 +52,10 @@ export class InProcessTransport implements MessageTransport {
     const results = await Promise.allSettled(deliveries);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  async publishAll(batches: readonly TopicMessages[]): Promise<void> {
+    for (const { topic, messages } of batches) await this.publish(topic, messages);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -18,6 +18,7 @@ import {
   type Subscription,
   TopicConfigurationError,
   type TopicDrift,
+  type TopicMessages,
   type TopicSpec,
 } from './transport.port';
 
@@ -195,18 +196,24 @@ export class KafkaTransport implements MessageTransport {
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+    await this.publishAll([{ topic, messages }]);
+  }
+
+  async publishAll(batches: readonly TopicMessages[]): Promise<void> {
+    const topicMessages = batches
+      .filter((b) => b.messages.length > 0)
+      .map((b) => ({
+        topic: this.topicName(b.topic),
+        messages: b.messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          headers: { ...m.headers },
+          ...(m.timestamp === undefined ? {} : { timestamp: m.timestamp }),
+        })),
+      }));
+    if (topicMessages.length === 0) return;
     const producer = await this.getProducer();
-    await producer.send({
-      topic: this.topicName(topic),
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: m.value,
-        headers: { ...m.headers },
-        ...(m.timestamp === undefined ? {} : { timestamp: m.timestamp }),
-      })),
-    });
+    await producer.sendBatch({ acks: -1, topicMessages });
   }
 
   /**

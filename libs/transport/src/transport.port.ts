@@ -19,6 +19,11 @@ export interface OutgoingMessage {
   readonly timestamp?: string;
 }
 
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: readonly OutgoingMessage[];
+}
+
 export interface IncomingMessage {
   readonly topic: string;
   readonly partition: number;
@@ -72,6 +77,11 @@ export interface MessageTransport {
   ensureTopics(topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]>;
   /** Resolves once the messages are durable (Kafka: acknowledged by all in-sync replicas). */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Several topics at once (the relay's batch: internal and public topics), with the guarantees of
+   * `publish` for each. Kafka sends them in one request per broker instead of one per topic.
+   */
+  publishAll(batches: readonly TopicMessages[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True while the transport can publish (readiness). */
   isHealthy(): Promise<boolean>;

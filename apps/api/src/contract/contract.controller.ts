@@ -23,26 +23,35 @@ const served = (body: string, type: string): Served => ({
  * that `npm run contract` writes to docs/contract/ (the drift test keeps the two identical), so a
  * deployment serves exactly the contract its code speaks.
  */
+function buildServedFiles(): Map<string, Served> {
+  const files = new Map<string, Served>();
+  for (const [path, body] of buildContractFiles()) {
+    files.set(path, served(body, path === ASYNCAPI_FILE ? 'application/yaml' : 'application/schema+json'));
+  }
+  files.set(
+    'asyncapi.json',
+    served(`${JSON.stringify(buildAsyncApiDocument(), null, 2)}\n`, 'application/json'),
+  );
+  const index = {
+    asyncapi: ['/contract/asyncapi.yaml', '/contract/asyncapi.json'],
+    schemas: [...files.keys()].filter((p) => p.startsWith('schemas/')).map((p) => `/contract/${p}`),
+  };
+  files.set('', served(`${JSON.stringify(index, null, 2)}\n`, 'application/json'));
+  return files;
+}
+
 @Controller('contract')
 export class ContractController {
-  private readonly files = new Map<string, Served>();
+  /**
+   * Built on the first request, not at start-up: building every schema file takes about half a
+   * second of CPU, which every start (the embedded `npm start` most visibly) would pay for a page
+   * few ever open.
+   */
+  private built: Map<string, Served> | null = null;
 
-  constructor() {
-    for (const [path, body] of buildContractFiles()) {
-      this.files.set(
-        path,
-        served(body, path === ASYNCAPI_FILE ? 'application/yaml' : 'application/schema+json'),
-      );
-    }
-    this.files.set(
-      'asyncapi.json',
-      served(`${JSON.stringify(buildAsyncApiDocument(), null, 2)}\n`, 'application/json'),
-    );
-    const index = {
-      asyncapi: ['/contract/asyncapi.yaml', '/contract/asyncapi.json'],
-      schemas: [...this.files.keys()].filter((p) => p.startsWith('schemas/')).map((p) => `/contract/${p}`),
-    };
-    this.files.set('', served(`${JSON.stringify(index, null, 2)}\n`, 'application/json'));
+  private get files(): Map<string, Served> {
+    this.built ??= buildServedFiles();
+    return this.built;
   }
 
   @Get()

@@ -3,6 +3,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ProblemException, type FeedwerkConfig } from '@feedwerk/platform';
 import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import { type FastifyRequest } from 'fastify';
+import { SlidingWindowStorage } from './rate-limit.storage';
 
 const credentialOf = (request: FastifyRequest): string | undefined => {
   const header = request.headers.authorization;
@@ -28,6 +29,7 @@ export const rateLimits = (config: FeedwerkConfig): ThrottlerModuleOptions => ({
           .digest('hex'),
     },
   ],
+  storage: new SlidingWindowStorage(),
   // One budget across all routes (the library's default keys a budget per controller method).
   generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
   // The 429 below carries the one Retry-After header; no per-throttler X-RateLimit-* headers.

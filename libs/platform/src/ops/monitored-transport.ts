@@ -6,6 +6,7 @@ import {
   type SubscribeOptions,
   type Subscription,
   type TopicDrift,
+  type TopicMessages,
   type TopicSpec,
 } from '@feedwerk/transport';
 import { type Logger } from 'pino';
@@ -53,6 +54,15 @@ export class MonitoredTransport implements MessageTransport {
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     await this.inner.publish(topic, messages);
+    this.published(topic, messages);
+  }
+
+  async publishAll(batches: readonly TopicMessages[]): Promise<void> {
+    await this.inner.publishAll(batches);
+    for (const { topic, messages } of batches) this.published(topic, messages);
+  }
+
+  private published(topic: string, messages: readonly OutgoingMessage[]): void {
     this.metrics.published.inc({ topic }, messages.length);
     if (this.log.isLevelEnabled('debug')) {
       for (const message of messages) {
