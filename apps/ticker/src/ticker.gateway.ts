@@ -10,6 +10,7 @@ import {
 } from '@feedwerk/contracts';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { type Namespace, type Socket } from 'socket.io';
+import WebSocket from 'ws';
 import { headerValue, TickerAccess } from './ticker.access';
 import { TickerHub, type TickerSink } from './ticker.hub';
 
@@ -144,6 +145,63 @@ export class TickerGateway implements OnGatewayInit<Namespace>, OnGatewayConnect
   }
 }
 
+/** EVENT in socket.io's protocol (socket.io-parser's PacketType.EVENT). */
+const EVENT_PACKET = 2;
+
+/** socket.io's write options, with the pre-built websocket frame engine.io sends as it is. */
+interface EncodedChange {
+  /** The encoded strings; `_packet` is typed for packet objects but passes these on with `preEncoded`. */
+  readonly packets: Parameters<Socket['client']['_packet']>[0];
+  readonly options: { preEncoded: true; wsPreEncodedFrame?: Buffer[] };
+}
+const encodedChanges = new WeakMap<TickerChangeV1, EncodedChange>();
+
+/** ws's frame builder (untyped in @types/ws); socket.io's broadcast uses the same one. */
+const frameOf = (
+  WebSocket as unknown as {
+    Sender?: {
+      frame?: (
+        data: Buffer,
+        options: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean },
+      ) => Buffer[];
+    };
+  }
+).Sender?.frame;
+
+/**
+ * socket.io's packet for `change`, encoded once and shared by every socket it goes to, as socket.io's
+ * own broadcast does: the hub hands the same rendered change object to all subscribers of one
+ * language and outcome, so its JSON and its websocket frame are built once, not once per socket.
+ */
+function encodedChange(socket: Socket, change: TickerChangeV1): EncodedChange {
+  let encoded = encodedChanges.get(change);
+  if (encoded === undefined) {
+    const packets: unknown[] = socket.nsp.server.encoder.encode({
+      type: EVENT_PACKET,
+      nsp: socket.nsp.name,
+      data: [TickerProtocol.change, change],
+    });
+    const text = packets[0];
+    // "4" is engine.io's message type; one unmasked, uncompressed, final text frame.
+    const frame =
+      frameOf && packets.length === 1 && typeof text === 'string'
+        ? frameOf(Buffer.from(`4${text}`), {
+            readOnly: false,
+            mask: false,
+            rsv1: false,
+            opcode: 1,
+            fin: true,
+          })
+        : undefined;
+    encoded = {
+      packets: packets as EncodedChange['packets'],
+      options: frame ? { preEncoded: true, wsPreEncodedFrame: frame } : { preEncoded: true },
+    };
+    encodedChanges.set(change, encoded);
+  }
+  return encoded;
+}
+
 /**
  * Delivers to one socket. Its buffer is engine.io's write buffer (packets not yet flushed to the
  * transport). Packets queued by the current synchronous burst do not count: a burst of changes is
@@ -157,7 +215,9 @@ function socketSink(socket: Socket, cap: number): TickerSink {
   return {
     send(change: TickerChangeV1): boolean {
       if ((queue()?.length ?? 0) - burst >= cap) return false;
-      socket.emit(TickerProtocol.change, change);
+      // What socket.emit does, minus encoding the same change again for every socket.
+      const { packets, options } = encodedChange(socket, change);
+      socket.client._packet(packets, options);
       if (burst === 0) setImmediate(() => (burst = 0));
       burst += 1;
       return true;
