@@ -202,6 +202,23 @@ function encodedChange(socket: Socket, change: TickerChangeV1): EncodedChange {
   return encoded;
 }
 
+let turn = 0;
+let turnEnds = false;
+/**
+ * The number of the event loop's current turn (it counts up once the loop turned): one timer for
+ * all sockets of a burst, not one per socket.
+ */
+function currentTurn(): number {
+  if (!turnEnds) {
+    turnEnds = true;
+    setImmediate(() => {
+      turn += 1;
+      turnEnds = false;
+    });
+  }
+  return turn;
+}
+
 /**
  * Delivers to one socket. Its buffer is engine.io's write buffer (packets not yet flushed to the
  * transport). Packets queued by the current synchronous burst do not count: a burst of changes is
@@ -212,13 +229,18 @@ function encodedChange(socket: Socket, change: TickerChangeV1): EncodedChange {
 function socketSink(socket: Socket, cap: number): TickerSink {
   const queue = () => (socket.conn as unknown as { writeBuffer?: { type?: string }[] }).writeBuffer;
   let burst = 0;
+  let burstTurn = -1;
   return {
     send(change: TickerChangeV1): boolean {
+      const turn = currentTurn();
+      if (burstTurn !== turn) {
+        burstTurn = turn;
+        burst = 0;
+      }
       if ((queue()?.length ?? 0) - burst >= cap) return false;
       // What socket.emit does, minus encoding the same change again for every socket.
       const { packets, options } = encodedChange(socket, change);
       socket.client._packet(packets, options);
-      if (burst === 0) setImmediate(() => (burst = 0));
       burst += 1;
       return true;
     },
