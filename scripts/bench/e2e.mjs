@@ -34,7 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { enableCommitTimestamps, ensureInfra } from './lib/infra.mjs';
-import { LOAD_CPU, nextLine, percentile, round, startProcess } from './lib/procs.mjs';
+import { LOAD_CPU, percentile, round, startProcess } from './lib/procs.mjs';
 import { writeResult } from './lib/result.mjs';
 import { now, openClients, positionOf } from './lib/thin-client.mjs';
 
@@ -83,7 +83,9 @@ function post(base, path, body, headers = {}) {
           let json = null;
           try {
             json = JSON.parse(text);
-          } catch {}
+          } catch {
+            json = { unparsed: text.slice(0, 200) };
+          }
           resolvePost({ status: res.statusCode, body: json, sent, answered: now() });
         });
       },
@@ -234,6 +236,13 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
       cpuShare: round((a.cpuMs() - cpuBefore[i]) / (took * 1000), 2),
     }));
     const accepted = commands.filter((c) => c.status === 201);
+    const statuses = {};
+    for (const c of commands) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
+    const refused = commands.find((c) => c.status !== 201);
+    if (refused)
+      console.log(
+        `answers by status: ${JSON.stringify(statuses)}; e.g. ${JSON.stringify(refused.body).slice(0, 300)}`,
+      );
     console.log(`sent ${commands.length} commands in ${took.toFixed(1)} s, ${accepted.length} accepted`);
 
     // Wait until every accepted command's change reached its portal's clients (or give up after 60 s).
@@ -328,6 +337,7 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
       achievedPerSecond: round((accepted.length * 1000) / (lastAnswer - firstSent), 1),
       commands: commands.length,
       accepted: accepted.length,
+      statuses,
       undelivered,
       resyncs,
       e2e,

@@ -11,8 +11,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-/** The core the servers run on and the one the load runs on (the same one on a one-core machine). */
-export const SERVER_CPU = '0';
+/**
+ * The core the servers run on and the one the load runs on (the same one on a one-core machine).
+ * BENCH_SERVER_CPUS (a taskset list, e.g. "0-1") overrides the servers' cores for a comparison run.
+ */
+export const SERVER_CPU = process.env.BENCH_SERVER_CPUS ?? '0';
 export const LOAD_CPU = cpus().length > 1 ? '1' : '0';
 
 /** `node args…` pinned to `cpu`, fd limit raised; resolves once it printed a line matching `ready`. */
@@ -22,6 +25,10 @@ export function startProcess(
   { env = {}, cpu = SERVER_CPU, ready = /listening on (\S+)/, timeoutMs = 60_000, probe = false } = {},
 ) {
   if (probe) args = ['--expose-gc', '--require', join(here, 'probe.cjs'), ...args];
+  // BENCH_CPU_PROF=<dir>: every server writes a V8 CPU profile there when it exits (node --cpu-prof).
+  if (process.env.BENCH_CPU_PROF && cpu === SERVER_CPU) {
+    args = ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...args];
+  }
   const command = `ulimit -n "$(ulimit -Hn)"; exec ${hasTaskset ? `taskset -c ${cpu} ` : ''}"$@"`;
   const child = spawn('bash', ['-c', command, 'bash', process.execPath, ...args], {
     env: { ...process.env, ...env },
