@@ -32,6 +32,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { enableCommitTimestamps, ensureInfra } from './lib/infra.mjs';
 import { LOAD_CPU, percentile, round, startProcess } from './lib/procs.mjs';
@@ -227,6 +228,10 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
     await sleep(2_000);
     const warmHead = Math.max(0, ...receipts.keys());
     const cpuBefore = apps.map((a) => a.cpuMs());
+    // The load generator's own health: when it cannot keep up, "api" and "ticker" grow by its backlog.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const loadCpuBefore = process.cpuUsage();
     console.log(`measuring: ${seconds} s at ${rate}/s to ${clientCount} clients`);
     const took = await drive(seconds, true);
     const lastAnswer = Math.max(...commands.map((c) => c.answered));
@@ -235,6 +240,18 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
       app: a.name,
       cpuShare: round((a.cpuMs() - cpuBefore[i]) / (took * 1000), 2),
     }));
+    loopDelay.disable();
+    const loadCpu = process.cpuUsage(loadCpuBefore);
+    cpu.push({
+      app: 'load generator',
+      cpuShare: round((loadCpu.user + loadCpu.system) / 1000 / (took * 1000), 2),
+    });
+    const loadLoopDelayMs = {
+      p50: round(loopDelay.percentile(50) / 1e6),
+      p99: round(loopDelay.percentile(99) / 1e6),
+      max: round(loopDelay.max / 1e6),
+    };
+    console.log(`load generator event-loop delay: ${JSON.stringify(loadLoopDelayMs)} ms`);
     const accepted = commands.filter((c) => c.status === 201);
     const statuses = {};
     for (const c of commands) statuses[c.status] = (statuses[c.status] ?? 0) + 1;
@@ -338,6 +355,7 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
       commands: commands.length,
       accepted: accepted.length,
       statuses,
+      loadLoopDelayMs,
       undelivered,
       resyncs,
       e2e,

@@ -30,7 +30,15 @@ export async function writeResult(scenario, { figures, series = {}, notes = '', 
   };
   await mkdir(join(root, 'docs/benchmarks'), { recursive: true });
   const file = join(root, 'docs/benchmarks', `${scenario}-${date.slice(0, 10)}.json`);
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  let text = `${JSON.stringify(result, null, 2)}\n`;
+  try {
+    // Checked in: formatted as `npm run format:check` expects (prettier is a dev dependency).
+    const prettier = await import('prettier');
+    text = await prettier.format(text, { ...(await prettier.resolveConfig(file)), filepath: file });
+  } catch {
+    // Without prettier the file is still valid JSON.
+  }
+  await writeFile(file, text);
   console.log(`result: ${file}`);
   const report = join(here, 'report.mjs');
   if (existsSync(report)) await (await import(pathToFileURL(report).href)).run([]);
