@@ -102,13 +102,15 @@ describe('Kafka transport: a supervisor rebuilds a consumer that kafkajs does no
 
     // Revoke the consumer's read right: its next fetch fails with TOPIC_AUTHORIZATION_FAILED, which
     // kafkajs treats as a crash it does not restart from.
+    // ACL changes reach the broker's authorizer asynchronously: record 2 is sent only once the
+    // revocation has crashed the consumer (its idle fetches fail), or it might still be read.
     await admin.deleteAcls({ filters: [topicRead] });
-    await send(2);
     await waitFor(
       'the supervisor to see the consumer stop',
       () => logs.some((l) => l.level === 'error' && /rebuilding it/.test(l.message)),
       { timeoutMs: 60_000, intervalMs: 200 },
     );
+    await send(2);
     expect(received.map((m) => m.value?.toString())).toEqual(['1']);
 
     await admin.createAcls({ acl: [topicRead] });
