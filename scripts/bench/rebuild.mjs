@@ -28,24 +28,8 @@ const option = (args, name, fallback) => {
   return found ? Number(found.split('=')[1]) : fallback;
 };
 
-const REGIONS = [
-  'Baden-Württemberg',
-  'Bayern',
-  'Berlin',
-  'Brandenburg',
-  'Bremen',
-  'Hamburg',
-  'Hessen',
-  'Mecklenburg-Vorpommern',
-  'Niedersachsen',
-  'Nordrhein-Westfalen',
-  'Rheinland-Pfalz',
-  'Saarland',
-  'Sachsen',
-  'Sachsen-Anhalt',
-  'Schleswig-Holstein',
-  'Thüringen',
-];
+// The 16 states as the contract defines them (dist/ is CommonJS; `npm run bench` builds first).
+const { REGIONS } = createRequire(import.meta.url)(dist('libs/contracts/src/index.js'));
 const PORTALS = ['berlin', 'hamburg', 'muenchen', 'koeln', 'frankfurt', 'stuttgart', 'leipzig', 'dresden'];
 const CATEGORIES = ['pflege', 'it', 'handwerk', 'logistik', 'vertrieb', 'gastronomie'];
 
