@@ -5,7 +5,7 @@
 // the infrastructure cannot start, the run fails and says what is missing.
 // Extra arguments go to jest, e.g. `npm test -- --selectProjects unit`.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,15 +73,41 @@ const jest = spawn(
     `--outputFile=${resultsFile}`,
     ...process.argv.slice(2),
   ],
-  { cwd: root, env: { ...env, NODE_OPTIONS: nodeOptions }, stdio: 'inherit' },
+  // Its own process group, so that the watchdog below can stop jest together with its workers.
+  { cwd: root, env: { ...env, NODE_OPTIONS: nodeOptions }, stdio: 'inherit', detached: true },
 );
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
+const killJest = (signal) => {
+  try {
+    process.kill(-jest.pid, signal);
+  } catch {
     jest.kill(signal);
-  });
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => killJest(signal));
 }
 
+// Jest writes its results file when the run is over. A test that leaks a server, socket or consumer
+// keeps jest's process alive after that, forever: a CI run once sat 80 minutes there until the CI
+// limit killed it, and the results of the run were lost with it. So: once the results are written,
+// jest gets EXIT_GRACE_MS to exit; after that it is stopped and the run fails, naming the cause.
+const EXIT_GRACE_MS = 60_000;
+let leaked = false;
+const watchdog = setInterval(() => {
+  if (!existsSync(resultsFile)) return;
+  clearInterval(watchdog);
+  setTimeout(() => {
+    leaked = true;
+    say(
+      `jest did not exit ${EXIT_GRACE_MS / 1000} s after the run finished: a test left open handles ` +
+        '(a server, a socket, a consumer). Stopping it; the run fails. `npx jest --detectOpenHandles <file>` finds them.',
+    );
+    killJest('SIGKILL');
+  }, EXIT_GRACE_MS).unref();
+}, 1_000);
+
 jest.on('exit', (code, signal) => {
+  clearInterval(watchdog);
   stopInfra();
   let summary = 'tests: 0 passed, 0 failed';
   try {
@@ -96,5 +122,6 @@ jest.on('exit', (code, signal) => {
   rmSync(resultsDir, { recursive: true, force: true });
   say(`wall time ${seconds(Date.now() - started)}`);
   process.stdout.write(`${summary}\n`);
+  if (leaked) process.exit(1);
   process.exit(code ?? (signal ? 1 : 0));
 });

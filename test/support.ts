@@ -80,15 +80,27 @@ export async function startDistributed(extra: Record<string, string> = {}): Prom
       module,
     );
   const started: StartedApp[] = [];
-  // The api migrates first; the others find the schema in place.
-  started.push(await start('api', ApiModule));
-  started.push(
-    ...(await Promise.all([
+  const stopAll = async () => {
+    for (const { app } of started.reverse()) await app.close().catch(() => undefined);
+    await database.drop();
+  };
+  // An app that fails to start must not leave the others running: their servers and consumers
+  // would keep jest alive after the run (a CI run hung 80 minutes on that).
+  try {
+    // The api migrates first; the others find the schema in place.
+    started.push(await start('api', ApiModule));
+    const others = await Promise.allSettled([
       start('relay', RelayModule),
       start('projector', ProjectorModule),
       start('ticker', TickerModule, { TICKER_NODE_ID: uniqueName('node-') }),
-    ])),
-  );
+    ]);
+    for (const result of others) if (result.status === 'fulfilled') started.push(result.value);
+    const failed = others.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   const [api, , , ticker] = started;
   return {
     apiUrl: api!.url,
@@ -99,10 +111,7 @@ export async function startDistributed(extra: Record<string, string> = {}): Prom
       started.push(ticker);
       return ticker;
     },
-    async stop() {
-      for (const { app } of started.reverse()) await app.close().catch(() => undefined);
-      await database.drop();
-    },
+    stop: stopAll,
   };
 }
 

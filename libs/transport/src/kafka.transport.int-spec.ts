@@ -280,3 +280,27 @@ describe('Kafka transport on a real broker', () => {
     }
   });
 });
+
+describe('Kafka transport: apps starting together', () => {
+  it('lets several apps create and check the same new topics at once', async () => {
+    // Start-up of a distributed deployment: every app ensures the same topics at the same moment.
+    // The apps that lose the creation race must wait for the winner's partitions instead of
+    // failing on metadata that is not yet there (UNKNOWN_TOPIC_OR_PARTITION; a CI run failed on it).
+    const specs = ['a', 'b', 'c', 'd'].map((topic) => ({ topic, partitions: 3, replicationFactor: 1 }));
+    for (let round = 0; round < 5; round += 1) {
+      const prefix = `${uniqueName('race')}.`;
+      const apps = Array.from(
+        { length: 4 },
+        (_, i) => new KafkaTransport({ brokers: kafkaBrokers(), clientId: `app-${i}`, topicPrefix: prefix }),
+      );
+      try {
+        const results = await Promise.allSettled(apps.map((app) => app.ensureTopics(specs)));
+        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(
+          apps.map(() => 'ok'),
+        );
+      } finally {
+        await Promise.all(apps.map((app) => app.close()));
+      }
+    }
+  });
+});

@@ -5,6 +5,7 @@ import {
   type IHeaders,
   Kafka,
   type KafkaConfig,
+  KafkaJSProtocolError,
   logLevel,
   Partitioners,
   type LogEntry,
@@ -51,6 +52,9 @@ function uniqueSpecs(specs: readonly TopicSpec[]): TopicSpec[] {
   }
   return [...byTopic.values()];
 }
+
+/** How long a starting app waits for topics that another app is creating to get their leaders. */
+const TOPIC_SETTLE_MS = 15_000;
 
 const backoff = (attempt: number) =>
   Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
@@ -129,7 +133,10 @@ export class KafkaTransport implements MessageTransport {
       });
     }
     if (topics.length === 0) return [];
-    const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => this.topicName(t.topic)) });
+    const metadata = await this.settledMetadata(
+      admin,
+      topics.map((t) => this.topicName(t.topic)),
+    );
     const problems: string[] = [];
     for (const spec of topics) {
       const name = this.topicName(spec.topic);
@@ -154,6 +161,32 @@ export class KafkaTransport implements MessageTransport {
     }
     if (problems.length > 0) throw new TopicConfigurationError(problems.join('; '));
     return this.configDrift(admin, topics);
+  }
+
+  /**
+   * The topics' metadata once every partition has a leader. Apps of one deployment start together
+   * and ensure the same topics: the ones that lose the creation race get "already exists" back at
+   * once, before the winner's partitions have leaders, and the broker answers
+   * UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE for a moment. That is a wait, not a
+   * failure; anything else (authorization, say), or no leaders within the bound, is.
+   */
+  private async settledMetadata(admin: Admin, names: readonly string[]) {
+    const deadline = Date.now() + TOPIC_SETTLE_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [...names] });
+        const settled = metadata.topics.every(
+          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+        );
+        if (settled || Date.now() >= deadline) return metadata;
+      } catch (error) {
+        const waitable =
+          error instanceof KafkaJSProtocolError &&
+          (error.type === 'UNKNOWN_TOPIC_OR_PARTITION' || error.type === 'LEADER_NOT_AVAILABLE');
+        if (!waitable || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+    }
   }
 
   private async configDrift(admin: Admin, topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
