@@ -91,7 +91,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // keeps jest's process alive after that, forever: a CI run once sat 80 minutes there until the CI
 // limit killed it, and the results of the run were lost with it. So: once the results are written,
 // jest gets EXIT_GRACE_MS to exit; after that it is stopped and the run fails, naming the cause.
-const EXIT_GRACE_MS = 60_000;
+const EXIT_GRACE_MS = 120_000;
 let leaked = false;
 const watchdog = setInterval(() => {
   if (!existsSync(resultsFile)) return;
