@@ -209,6 +209,61 @@ function encodedChange(socket: Socket, change: TickerChangeV1): EncodedChange {
   return encoded;
 }
 
+/** The engine.io connection fields the batching reads and replaces (see batchedWrites). */
+interface EngineConnection {
+  flush(): void;
+  transport: { name: string; socket?: { _socket?: { cork(): void; uncork(): void } } };
+}
+
+/** Connections holding their writes until the current turn of the event loop ends. */
+const held = new Set<() => void>();
+let releaseScheduled = false;
+const releaseHeld = () => {
+  releaseScheduled = false;
+  const releases = [...held];
+  held.clear();
+  for (const release of releases) release();
+};
+
+/**
+ * Writes one socket's burst at once. engine.io writes a packet to the transport as soon as the
+ * previous write completed: the first change of a burst goes out alone, the others wait for its
+ * completion and follow in a second write, each websocket frame a syscall of its own. A Kafka batch
+ * holds several changes for one portal whenever the node is behind (and the more, the further
+ * behind), so per-frame costs are what kept a busy node behind. While held, engine.io's flush waits
+ * until the event loop turns; then everything queued for the socket is flushed once, with the TCP
+ * socket corked, so the burst leaves in one write. Order is engine.io's own write buffer, unchanged.
+ */
+function batchedWrites(socket: Socket): { hold(): void } {
+  const conn = socket.conn as unknown as EngineConnection;
+  const flush = conn.flush.bind(conn);
+  let holding = false;
+  const release = () => {
+    holding = false;
+    const tcp = conn.transport.name === 'websocket' ? conn.transport.socket?._socket : undefined;
+    tcp?.cork();
+    try {
+      flush();
+    } finally {
+      tcp?.uncork();
+    }
+  };
+  conn.flush = () => {
+    if (!holding) flush();
+  };
+  return {
+    hold() {
+      if (holding) return;
+      holding = true;
+      held.add(release);
+      if (!releaseScheduled) {
+        releaseScheduled = true;
+        setImmediate(releaseHeld);
+      }
+    },
+  };
+}
+
 let turn = 0;
 let turnEnds = false;
 /**
@@ -235,6 +290,7 @@ function currentTurn(): number {
  */
 function socketSink(socket: Socket, cap: number): TickerSink {
   const queue = () => (socket.conn as unknown as { writeBuffer?: { type?: string }[] }).writeBuffer;
+  const writes = batchedWrites(socket);
   let burst = 0;
   let burstTurn = -1;
   return {
@@ -245,6 +301,7 @@ function socketSink(socket: Socket, cap: number): TickerSink {
         burst = 0;
       }
       if ((queue()?.length ?? 0) - burst >= cap) return false;
+      writes.hold();
       // What socket.emit does, minus encoding the same change again for every socket.
       const { packets, options } = encodedChange(socket, change);
       socket.client._packet(packets, options);

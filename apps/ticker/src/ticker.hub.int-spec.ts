@@ -70,7 +70,7 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
       await new Promise<void>((resolve) => void server.close(() => resolve()));
     };
     cleanups.push(stop);
-    return { url, hub, gateway, access, stop };
+    return { url, hub, gateway, access, stop, engine: server.engine };
   }
 
   async function connect(url: string, options: Parameters<typeof tickerSocket>[1] = {}) {
@@ -323,6 +323,26 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     expect(slow.changes.length).toBeLessThanOrEqual(2);
     const ack = await subscribe(slow.socket, { portal, limit: 50 });
     expect(ack.ok && ack.mode === 'snapshot' && ack.items).toHaveLength(12);
+  });
+
+  it('writes each websocket client its burst of changes at once, in order', async () => {
+    const node = await startNode();
+    const portal = uniqueName('p');
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connect(node.url)));
+    for (const client of clients) await subscribe(client.socket, { portal });
+    // engine.io's flushes, per connection: one per write to the transport.
+    const flushes = new Map<string, number[]>();
+    node.engine.on('flush', (socket: { id: string }, buffer: unknown[]) => {
+      flushes.set(socket.id, [...(flushes.get(socket.id) ?? []), buffer.length]);
+    });
+    const changes = await project(await postJobs(portal, 20));
+    await publish(changes);
+    for (const client of clients) {
+      await waitFor('the whole burst', () => client.changes.length >= 20);
+      expect(positions(client.changes)).toEqual(changes.map((c) => c.position));
+    }
+    // Without batching, the first change goes alone and the other 19 follow in a second flush.
+    expect([...flushes.values()]).toEqual(clients.map(() => [20]));
   });
 
   it('lets two nodes each deliver every change to their own clients', async () => {
