@@ -345,6 +345,38 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
     expect([...flushes.values()]).toEqual(clients.map(() => [20]));
   });
 
+  it('serves a storm of subscriptions with one read per box, and every client its live changes exactly once', async () => {
+    const node = await startNode({ TICKER_MAX_CONNECTIONS_PER_IP: '100' });
+    const [berlin, hamburg] = [uniqueName('p'), uniqueName('p')];
+    const before = await project([...(await postJobs(berlin, 2)), ...(await postJobs(hamburg, 1))]);
+    await publish(before);
+    await waitFor('the node to reach the head', () => node.hub.publishedSeen >= before.at(-1)!.position);
+    const reads = jest.spyOn(feed, 'open');
+    try {
+      const clients = await Promise.all(Array.from({ length: 60 }, () => connect(node.url)));
+      const acks = await Promise.all(
+        clients.map((client, i) => subscribe(client.socket, { portal: i % 2 === 0 ? berlin : hamburg })),
+      );
+      // 60 subscriptions, two boxes: far fewer reads than subscriptions (how many depends on how the
+      // subscriptions spread over turns of the chain; one read each would be 60).
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(20);
+      expect(acks.map((ack) => ack.ok && ack.mode === 'snapshot' && ack.items.length)).toEqual(
+        clients.map((_, i) => (i % 2 === 0 ? 2 : 1)),
+      );
+      const live = await project(await postJobs(berlin, 3));
+      await publish(live);
+      for (const [i, client] of clients.entries()) {
+        if (i % 2 === 0) await waitFor('the live changes', () => client.changes.length >= 3);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(clients.map((client) => positions(client.changes))).toEqual(
+        clients.map((_, i) => (i % 2 === 0 ? live.map((c) => c.position) : [])),
+      );
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it('lets two nodes each deliver every change to their own clients', async () => {
     const [one, two] = [await startNode(), await startNode()];
     const portal = uniqueName('p');

@@ -27,6 +27,8 @@ import {
 import pino, { type Logger as PinoLogger } from 'pino';
 
 const SAFETY_NET_MS = 2_000;
+/** Subscriptions opened in one turn of the chain at most, so live changes never wait behind a whole storm. */
+const OPEN_BATCH = 500;
 
 /** One subscribed client (a socket or an SSE response), as the hub delivers to it. */
 export interface TickerSink {
@@ -60,6 +62,14 @@ export type TickerOpening =
       readonly head: number;
       readonly generation: number;
     };
+
+interface QueuedOpen {
+  readonly sink: TickerSink;
+  readonly request: TickerSubscription;
+  readonly opened: (opening: TickerOpening) => void;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
 
 interface Subscriber extends TickerSubscription {
   readonly sink: TickerSink;
@@ -99,6 +109,9 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
   /** Subscribers by portal: a portal's change goes to its subscribers only, a site-wide one to all. */
   private readonly byPortal = new Map<string, Set<Subscriber>>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Subscriptions waiting for their turn in the chain (opened together, see openQueued). */
+  private opening: QueuedOpen[] = [];
+  private openingScheduled = false;
   delivered = 0;
   resyncs = 0;
   /** Per-change trace lines (debug): the correlation id of the request behind each delivered change. */
@@ -164,43 +177,95 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     request: TickerSubscription,
     opened: (opening: TickerOpening) => void,
   ): Promise<void> {
-    return this.serial(async () => {
-      this.remove(sink);
-      let opening = await this.read(request, request.since);
-      if (opening.generation > this.generation) {
-        // The read model switched before this node heard of it: adopt it now, so that this
-        // subscriber's cursor and the node's deliveries count in the same generation.
-        const state = await this.feed.state();
-        this.adopt(state.generation, state.published, state.published);
-        if (opening.generation !== this.generation) opening = await this.read(request, undefined);
-      }
-      if (opening.generation !== this.generation) {
-        throw new Error(`feed generation ${opening.generation} is not the node's ${this.generation}`);
-      }
-      // The client may have left while its opening was read: then there is nobody to keep.
-      if (!sink.isOpen()) return;
-      const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
-      this.subscribers.set(sink, subscriber);
-      this.metrics.subscribers.set(this.subscribers.size);
-      const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
-      peers.add(subscriber);
-      this.byPortal.set(request.filter.portal, peers);
-      if (opening.mode === 'snapshot') {
-        opened({
-          mode: 'snapshot',
-          items: opening.items.map((item) => renderTickerItem(item, request.lang)),
-          head: opening.head,
-          generation: opening.generation,
-        });
-      } else {
-        const changes: TickerChangeV1[] = [];
-        for (const change of opening.changes) {
-          const visible = changeFor(request.filter, change, request.lang);
-          if (visible) changes.push(visible);
-        }
-        opened({ mode: 'changes', changes, head: opening.head, generation: opening.generation });
-      }
+    return new Promise<void>((resolve, reject) => {
+      this.opening.push({ sink, request, opened, resolve, reject });
+      this.scheduleOpening();
     });
+  }
+
+  private scheduleOpening(): void {
+    if (this.openingScheduled || this.opening.length === 0) return;
+    this.openingScheduled = true;
+    void this.serial(async () => {
+      this.openingScheduled = false;
+      await this.openQueued(this.opening.splice(0, OPEN_BATCH));
+      // More waiting: after the live changes that queued up meanwhile.
+      this.scheduleOpening();
+    });
+  }
+
+  /**
+   * Opens subscriptions queued until now (up to OPEN_BATCH), in one turn of the serial chain. Subscriptions
+   * arrive in storms (a node restarts, a deployment rolls: thousands of clients reconnect at once),
+   * mostly asking for the same few boxes; one read from the read model serves every request of a
+   * storm that asks for the same thing, instead of one read each with the live changes waiting
+   * behind all of them. Nothing is delivered between the reads and the registrations, so every
+   * subscriber's opening still meets its live changes exactly.
+   */
+  private async openQueued(queued: readonly QueuedOpen[]): Promise<void> {
+    const reads = new Map<string, ReturnType<TickerHub['read']>>();
+    const readOnce = (request: TickerSubscription, since: number | undefined) => {
+      const key = JSON.stringify([this.generation, request.filter, request.limit, since, request.generation]);
+      let read = reads.get(key);
+      if (read === undefined) {
+        read = this.read(request, since);
+        // A failed read fails the requests that share it, not later ones.
+        read.catch(() => reads.delete(key));
+        reads.set(key, read);
+      }
+      return read;
+    };
+    for (const { sink, request, opened, resolve, reject } of queued) {
+      try {
+        await this.openOne(sink, request, opened, readOnce);
+        resolve();
+      } catch (error) {
+        reject(error);
+      }
+    }
+  }
+
+  private async openOne(
+    sink: TickerSink,
+    request: TickerSubscription,
+    opened: (opening: TickerOpening) => void,
+    read: (request: TickerSubscription, since: number | undefined) => ReturnType<TickerHub['read']>,
+  ): Promise<void> {
+    this.remove(sink);
+    let opening = await read(request, request.since);
+    if (opening.generation > this.generation) {
+      // The read model switched before this node heard of it: adopt it now, so that this
+      // subscriber's cursor and the node's deliveries count in the same generation.
+      const state = await this.feed.state();
+      this.adopt(state.generation, state.published, state.published);
+      if (opening.generation !== this.generation) opening = await read(request, undefined);
+    }
+    if (opening.generation !== this.generation) {
+      throw new Error(`feed generation ${opening.generation} is not the node's ${this.generation}`);
+    }
+    // The client may have left while its opening was read: then there is nobody to keep.
+    if (!sink.isOpen()) return;
+    const subscriber: Subscriber = { ...request, sink, cursor: opening.head };
+    this.subscribers.set(sink, subscriber);
+    this.metrics.subscribers.set(this.subscribers.size);
+    const peers = this.byPortal.get(request.filter.portal) ?? new Set<Subscriber>();
+    peers.add(subscriber);
+    this.byPortal.set(request.filter.portal, peers);
+    if (opening.mode === 'snapshot') {
+      opened({
+        mode: 'snapshot',
+        items: opening.items.map((item) => renderTickerItem(item, request.lang)),
+        head: opening.head,
+        generation: opening.generation,
+      });
+    } else {
+      const changes: TickerChangeV1[] = [];
+      for (const change of opening.changes) {
+        const visible = changeFor(request.filter, change, request.lang);
+        if (visible) changes.push(visible);
+      }
+      opened({ mode: 'changes', changes, head: opening.head, generation: opening.generation });
+    }
   }
 
   /**
