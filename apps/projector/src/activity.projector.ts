@@ -8,6 +8,7 @@ import {
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
+import { PROJECTOR_PARTITIONS_PER_CALL } from './partitions';
 import { DeadLetterOffice } from '@feedwerk/platform';
 import { decodeOrDeadLetter } from './dead-letter';
 import { TickerItemPublisher } from './ticker-item.publisher';
@@ -38,6 +39,8 @@ export class ActivityProjector implements OnModuleInit, OnModuleDestroy {
       topics: ALL_EVENT_CATEGORIES.map((c) => Topics.events(c)),
       fromBeginning: true,
       handle: (batch) => this.handle(batch),
+      // One transaction for what a fetch brought from every partition, not one per partition in turn.
+      partitionsPerCall: PROJECTOR_PARTITIONS_PER_CALL,
     });
   }
 

@@ -7,6 +7,7 @@ import {
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
+import { PROJECTOR_PARTITIONS_PER_CALL } from './partitions';
 import { DeadLetterOffice } from '@feedwerk/platform';
 import { decodeOrDeadLetter } from './dead-letter';
 
@@ -34,6 +35,8 @@ export class JobsProjector implements OnModuleInit, OnModuleDestroy {
       topics: [Topics.events('jobs'), Topics.events('employers')],
       fromBeginning: true,
       handle: (batch) => this.handle(batch),
+      // One transaction for what a fetch brought from every partition, not one per partition in turn.
+      partitionsPerCall: PROJECTOR_PARTITIONS_PER_CALL,
     });
   }
 

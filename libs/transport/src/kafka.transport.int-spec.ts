@@ -99,6 +99,48 @@ describe('Kafka transport on a real broker', () => {
     expect(failures).toBeLessThan(0);
   });
 
+  it('hands one call the batches of several partitions when asked to, in order per partition, and retries a failed call whole', async () => {
+    const topic = `merged-${randomUUID()}`;
+    await transport.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    const calls: IncomingMessage[][] = [];
+    let failOnce = true;
+    subscriptions.push(
+      await transport.subscribe({
+        groupId: uniqueName('group-merged-'),
+        topics: [topic],
+        fromBeginning: true,
+        partitionsPerCall: 8,
+        handle: async (batch) => {
+          // Slow calls, so that the partitions' batches pile up behind them and are merged.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          if (failOnce && new Set(batch.map((m) => m.partition)).size > 1) {
+            failOnce = false;
+            throw new Error('transient');
+          }
+          calls.push([...batch]);
+        },
+      }),
+    );
+    const streams = Array.from({ length: 12 }, (_, i) => `job:${i}`);
+    for (let version = 1; version <= 5; version += 1) {
+      await transport.publish(
+        topic,
+        streams.map((s) => encodeEnvelope(envelope(s, version))),
+      );
+    }
+    const handled = () => calls.flat().map(decodeEnvelope);
+    await waitFor('all 60 messages', () => handled().length >= 60, { timeoutMs: 30_000 });
+    expect(failOnce).toBe(false);
+    expect(calls.some((call) => new Set(call.map((m) => m.partition)).size > 1)).toBe(true);
+    for (const s of streams) {
+      expect(
+        handled()
+          .filter((e) => e.streamId === s)
+          .map((e) => e.streamPosition),
+      ).toEqual([1, 2, 3, 4, 5]);
+    }
+  });
+
   it('commits what a handler returned from: a restarted member of the group resumes after it', async () => {
     const groupId = uniqueName('group-resume-');
     const first: IncomingMessage[] = [];

@@ -12,6 +12,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import {
+  type BatchContext,
   type IncomingMessage,
   type MessageTransport,
   type OutgoingMessage,
@@ -51,6 +52,58 @@ function uniqueSpecs(specs: readonly TopicSpec[]): TopicSpec[] {
     byTopic.set(spec.topic, spec);
   }
   return [...byTopic.values()];
+}
+
+type BatchHandler = SubscribeOptions['handle'];
+
+/**
+ * A handler that runs the batches of concurrent calls together: calls that arrive while a run is
+ * busy wait and go into the next run as one batch (in arrival order, each call's messages in their
+ * order), and each call settles with the run that had its messages. A failed run fails every call
+ * in it; each retries on its own, and those retries merge again.
+ */
+function mergingCalls(handle: BatchHandler): BatchHandler {
+  interface Run {
+    readonly messages: IncomingMessage[];
+    readonly context: BatchContext;
+    readonly done: Promise<void>;
+    readonly resolve: () => void;
+    readonly reject: (error: unknown) => void;
+  }
+  let next: Run | null = null;
+  let busy = false;
+  const drain = async () => {
+    while (next) {
+      const run = next;
+      next = null;
+      try {
+        await handle(run.messages, run.context);
+        run.resolve();
+      } catch (error) {
+        run.reject(error);
+      }
+    }
+    busy = false;
+  };
+  return (messages, context) => {
+    if (!next) {
+      let resolve: () => void = () => undefined;
+      let reject: (error: unknown) => void = () => undefined;
+      const done = new Promise<void>((ok, fail) => {
+        resolve = ok;
+        reject = fail;
+      });
+      next = { messages: [], context, done, resolve, reject };
+    }
+    next.messages.push(...messages);
+    const { done } = next;
+    if (!busy) {
+      busy = true;
+      // The partitions of one fetch arrive within a turn of the event loop: let them all join the run.
+      setImmediate(() => void drain());
+    }
+    return done;
+  };
 }
 
 /** How long a starting app waits for topics that another app is creating to get their leaders. */
@@ -306,7 +359,11 @@ export class KafkaTransport implements MessageTransport {
           topics: options.topics.map((t) => this.topicName(t)),
           fromBeginning: options.fromBeginning,
         });
+        const perCall = Math.max(1, options.partitionsPerCall ?? 1);
+        const handle = perCall > 1 ? mergingCalls(options.handle) : options.handle;
         await consumer.run({
+          // kafkajs hands over a fetch's partitions concurrently; mergingCalls joins them into one call.
+          partitionsConsumedConcurrently: perCall,
           // kafkajs commits what is resolved after every batch, on a rebalance and on stop; a batch is
           // resolved below only once its handler returned. (With autoCommit off, commitOffsetsIfNecessary()
           // never commits: offsets stayed at -1 and every restart re-read the topics from the beginning.)
@@ -332,7 +389,7 @@ export class KafkaTransport implements MessageTransport {
             for (let attempt = 0; ; attempt += 1) {
               if (!supervisor.running || !payload.isRunning() || payload.isStale()) return;
               try {
-                await options.handle(messages, { heartbeat });
+                await handle(messages, { heartbeat });
                 break;
               } catch (error) {
                 // Transient failure (e.g. PostgreSQL down): keep the partition's place, back off, retry.

@@ -45,6 +45,14 @@ export interface SubscribeOptions {
   /** Where a group with no committed position starts: the beginning, or only new messages. */
   readonly fromBeginning: boolean;
   readonly handle: (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
+  /**
+   * Hand the handler the messages of up to this many partitions in one call (default 1: one
+   * partition per call). For consumers that pay per call rather than per message (a transaction per
+   * batch): a fetch returns a batch for each partition with new messages, and one call instead of
+   * one per partition, one after the other, is what keeps their latency down. Each partition's order
+   * is kept within the call, and no partition's offsets are committed before the call returned.
+   */
+  readonly partitionsPerCall?: number;
 }
 
 export interface Subscription {
