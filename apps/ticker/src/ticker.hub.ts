@@ -400,8 +400,9 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
     this.delivered += 1;
     const portal = change.item.portal;
     const targets = portal === null ? this.subscribers.values() : (this.byPortal.get(portal) ?? []);
-    // Rendered at most once per language and outcome, then shared by every matching subscriber.
-    const rendered = new Map<string, TickerChangeV1>();
+    // Rendered at most once per language and outcome, then shared by every matching subscriber
+    // (looked up without building a key per subscriber: this loop runs once per delivery).
+    const rendered: { [lang in TickerLang]?: { [op in TickerChangeRecord['op']]?: TickerChangeV1 } } = {};
     const overflowed: Subscriber[] = [];
     let sent = 0;
     for (const subscriber of targets) {
@@ -409,11 +410,11 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       subscriber.cursor = change.position;
       const op = changeOpFor(subscriber.filter, change);
       if (op === null) continue;
-      const key = `${subscriber.lang}:${op}`;
-      let message = rendered.get(key);
+      const byOp = (rendered[subscriber.lang] ??= {});
+      let message = byOp[op];
       if (message === undefined) {
         message = renderChange(change, op, subscriber.lang);
-        rendered.set(key, message);
+        byOp[op] = message;
       }
       if (subscriber.sink.send(message)) sent += 1;
       else overflowed.push(subscriber);
