@@ -26,6 +26,7 @@ import { ContractController } from './contract/contract.controller';
 import { DocsController } from './openapi/docs.controller';
 import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
+import { VerifiedApiKeys } from './shared/verified-api-keys';
 import { CommandMetricsInterceptor } from './shared/command-metrics.interceptor';
 import { IdempotencyPurger } from './shared/idempotency-purger';
 import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
@@ -66,6 +67,12 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     CloseJobHandler,
     PublishBlogPostHandler,
     { provide: JobsReadModel, useFactory: (db: DataSource) => new JobsReadModel(db), inject: [DataSource] },
+    {
+      provide: VerifiedApiKeys,
+      useFactory: (db: DataSource, config: FeedwerkConfig) =>
+        new VerifiedApiKeys(db, { ttlMs: config.API_KEY_CACHE_TTL_MS }),
+      inject: [DataSource, FEEDWERK_CONFIG],
+    },
     ApiKeyGuard,
     AdminGuard,
     RateLimitGuard,
