@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CandidatesModule } from './candidates/candidates.module';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
@@ -27,7 +26,7 @@ import { DocsController } from './openapi/docs.controller';
 import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
 import { VerifiedApiKeys } from './shared/verified-api-keys';
-import { CommandMetricsInterceptor } from './shared/command-metrics.interceptor';
+import { CommandMetrics, CountCommand } from './shared/command-metrics';
 import { IdempotencyPurger } from './shared/idempotency-purger';
 import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
 
@@ -77,7 +76,8 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     AdminGuard,
     RateLimitGuard,
     IdempotencyPurger,
-    { provide: APP_INTERCEPTOR, useClass: CommandMetricsInterceptor },
+    CountCommand,
+    CommandMetrics,
   ],
 })
 export class ApiModule {}
