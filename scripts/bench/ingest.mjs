@@ -9,7 +9,7 @@
 // The ceiling: lib/bare-ingest.mjs (parse + one INSERT into the same `events` table on the same
 // PostgreSQL, its own fresh database), same load, same pinning, in the same job.
 // Per command, every server process also reports its CPU time and its pg queries (round trips)
-// during the measured load (lib/query-probe.cjs): on a shared machine CPU per command compares
+// during the measured load (lib/query-probe.mjs): on a shared machine CPU per command compares
 // versions better than rates do.
 //
 // Options: --commands=N (per run, default 20000)  --connections=N (default 50)  --runs=N (default 2)
@@ -54,9 +54,9 @@ const JOB = {
   remote: false,
 };
 
-const PROBE = ['--require', join(here, 'lib/query-probe.cjs')];
+const PROBE = ['--import', join(here, 'lib/query-probe.mjs')];
 
-/** The probed process's pg queries so far and its CPU time (lib/query-probe.cjs writes them on SIGUSR2). */
+/** The probed process's pg queries so far and its CPU time (lib/query-probe.mjs writes them on SIGUSR2). */
 async function probe(proc, file) {
   const asked = Date.now();
   proc.child.kill('SIGUSR2');

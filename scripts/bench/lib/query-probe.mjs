@@ -1,11 +1,10 @@
-// Preloaded into the ingest benchmark's server processes (`node --require …/query-probe.cjs`):
+// Preloaded into the ingest benchmark's server processes (`node --import …/query-probe.mjs`):
 // counts the pg queries the process sends (each one a PostgreSQL round trip, BEGIN and COMMIT
 // included) and, on SIGUSR2, writes that count and the process's own CPU time (user + system, µs)
 // to BENCH_PROBE_FILE, so the benchmark reads both before and after its measured load and reports
 // them per command. Benchmark-only; no app code knows of it.
-'use strict';
-const { writeFileSync } = require('node:fs');
-const pg = require('pg');
+import { writeFileSync } from 'node:fs';
+import pg from 'pg';
 
 let queries = 0;
 const query = pg.Client.prototype.query;
