@@ -75,7 +75,7 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
     reply.header('x-correlation-id', request.id);
   });
   // Security headers, built once: @fastify/helmet builds the helmet middleware (and parses its CSP)
-  // again on every request, a tenth of a posting's CPU under load (issue 8). Same options, same
+  // again on every request, several per cent of a posting's CPU under load (issue 8). Same options, same
   // headers, still an onRequest hook, so every answer (a 415, a 404) carries them.
   const securityHeaders = helmet({
     // API answers are JSON; pages that need scripts (demo, admin) set their own policy per route.
