@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CandidatesModule } from './candidates/candidates.module';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
@@ -26,7 +25,8 @@ import { ContractController } from './contract/contract.controller';
 import { DocsController } from './openapi/docs.controller';
 import { AdminGuard } from '@feedwerk/platform';
 import { ApiKeyGuard } from './shared/api-key.guard';
-import { CommandMetricsInterceptor } from './shared/command-metrics.interceptor';
+import { VerifiedApiKeys } from './shared/verified-api-keys';
+import { CommandMetrics, CountCommand } from './shared/command-metrics';
 import { IdempotencyPurger } from './shared/idempotency-purger';
 import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
 
@@ -66,11 +66,18 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     CloseJobHandler,
     PublishBlogPostHandler,
     { provide: JobsReadModel, useFactory: (db: DataSource) => new JobsReadModel(db), inject: [DataSource] },
+    {
+      provide: VerifiedApiKeys,
+      useFactory: (db: DataSource, config: FeedwerkConfig) =>
+        new VerifiedApiKeys(db, { ttlMs: config.API_KEY_CACHE_TTL_MS }),
+      inject: [DataSource, FEEDWERK_CONFIG],
+    },
     ApiKeyGuard,
     AdminGuard,
     RateLimitGuard,
     IdempotencyPurger,
-    { provide: APP_INTERCEPTOR, useClass: CommandMetricsInterceptor },
+    CountCommand,
+    CommandMetrics,
   ],
 })
 export class ApiModule {}

@@ -255,18 +255,17 @@ export class EventStore {
       // READ COMMITTED, the session default (openDatabase pins it): naming the level here would
       // cost a SET TRANSACTION round trip on every append.
       const outcome = await this.db.transaction(async (tx) => {
-        if (request.idempotency) await this.holdKey(tx, request.idempotency);
+        const streamIds = streams.map((s) => s.streamId);
         // New streams (a posting, a sign-up) need no read of their versions: the unique (stream,
         // position) index refuses position 1 of a stream that exists, answered below as a stale
         // append. One round trip less on the hottest commands. With an idempotency key the read
-        // stays, so that a stale retry is answered from the key as before.
-        const current =
-          !request.idempotency && streams.every((s) => s.expectedVersion === 'no_stream')
+        // stays, so that a stale retry is answered from the key as before; it rides along with
+        // taking the key's lock.
+        const current = request.idempotency
+          ? await this.holdKey(tx, request.idempotency, streamIds)
+          : streams.every((s) => s.expectedVersion === 'no_stream')
             ? new Map<string, number>()
-            : await this.currentVersions(
-                tx,
-                streams.map((s) => s.streamId),
-              );
+            : await this.currentVersions(tx, streamIds);
         const stale = this.firstStale(streams, current);
         if (stale) {
           if (request.idempotency) await this.replayIfKnown(tx, request.idempotency);
@@ -276,16 +275,9 @@ export class EventStore {
         // is assigned, which keeps (transaction_id, global_position) order consistent with stream order.
         const [appended = []] = await this.insert(tx, [request], current);
         this.hooks.inTransaction?.();
-        if (request.idempotency) await this.claimKey(tx, request.idempotency);
         if (request.alsoWrite) await request.alsoWrite(tx, appended);
         const result = request.respond(appended);
-        if (request.idempotency) {
-          await tx.query(`UPDATE idempotency_keys SET result = $3 WHERE scope = $1 AND key = $2`, [
-            request.idempotency.scope,
-            request.idempotency.key,
-            JSON.stringify(result),
-          ]);
-        }
+        if (request.idempotency) await this.claimKey(tx, request.idempotency, result);
         return { kind: 'appended' as const, result, events: appended };
       });
       this.hooks.committed?.();
@@ -517,28 +509,42 @@ export class EventStore {
    * so the event insert stays the first write). A concurrent request with the same key does not
    * wait for us but is told 409 at once; once we commit, retries find the stored answer. (PGlite runs
    * one session with one connection: its transactions never overlap, so a retry there always
-   * finds the committed answer.)
+   * finds the committed answer.) The same statement reads the streams' versions. Its snapshot may
+   * predate a first attempt with this key that committed just before the lock was granted; then
+   * the retry's insert meets that attempt's key (claimKey) or its event (the unique index), and
+   * both paths answer with the stored result.
    */
-  private async holdKey(tx: EntityManager, idem: NonNullable<AppendCommon<unknown>['idempotency']>) {
-    const rows: { locked: boolean }[] = await tx.query(
-      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
-      [`idempotency\n${idem.scope}\n${idem.key}`],
+  private async holdKey(
+    tx: EntityManager,
+    idem: NonNullable<AppendCommon<unknown>['idempotency']>,
+    streamIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    const rows: { locked: boolean; versions: [string, number][] }[] = await tx.query(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked,
+              (SELECT coalesce(json_agg(json_build_array(stream_id, version)), '[]'::json)
+                 FROM (SELECT stream_id, max(stream_position) AS version FROM events
+                        WHERE stream_id = ANY($2::text[]) GROUP BY stream_id) v) AS versions`,
+      [`idempotency\n${idem.scope}\n${idem.key}`, streamIds],
     );
-    if (!rows[0]?.locked) throw new IdempotencyKeyInFlightError(idem.key);
+    const row = rows[0];
+    if (!row?.locked) throw new IdempotencyKeyInFlightError(idem.key);
+    return new Map(row.versions);
   }
 
   /**
-   * Claims the key inside the append's transaction. A concurrent holder of the same key makes this
-   * insert wait for it; once it committed, its answer is replayed and this transaction rolls back.
+   * Claims the key with the command's answer, the transaction's last statement: one insert instead
+   * of a claim and an update of the result. A concurrent holder of the same key makes this insert
+   * wait for it; once it committed, its answer is replayed and this transaction rolls back.
    */
   private async claimKey(
     tx: EntityManager,
     idem: NonNullable<AppendCommon<unknown>['idempotency']>,
+    result: unknown,
   ): Promise<void> {
     const claimed: unknown[] = await tx.query(
-      `INSERT INTO idempotency_keys (scope, key, fingerprint) VALUES ($1, $2, $3)
+      `INSERT INTO idempotency_keys (scope, key, fingerprint, result) VALUES ($1, $2, $3, $4)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [idem.scope, idem.key, idem.fingerprint],
+      [idem.scope, idem.key, idem.fingerprint, JSON.stringify(result)],
     );
     if (claimed.length === 0) await this.replayIfKnown(tx, idem);
   }

@@ -109,6 +109,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_IP: int(1, 10_000_000).default(6_000),
   RATE_LIMIT_PER_KEY: int(1, 10_000_000).default(3_000),
   RATE_LIMIT_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
+  /** How long an api process trusts a verified employer API key before reading it again (0: never). */
+  API_KEY_CACHE_TTL_MS: int(0, 60_000).default(5_000),
   /** Idempotency keys older than this are purged (a retry after that appends again). */
   IDEMPOTENCY_TTL_HOURS: int(1, 24 * 90).default(24),
   /** Postings (and CV uploads) on one portal within this window (event times) become one ticker item. */

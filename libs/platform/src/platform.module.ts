@@ -97,6 +97,14 @@ function validateFor(options: PlatformOptions, env: Readonly<Record<string, unkn
  * PGlite), the event store and the message transport (Kafka or in-process). Global, so app modules
  * inject these without importing the platform themselves.
  */
+/** A request as log lines show it: what was asked and by whom, no headers. */
+const requestForLogs = (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+  id: req.id,
+  method: req.method,
+  url: req.url,
+  remoteAddress: req.remoteAddress,
+});
+
 @Global()
 @Module({})
 export class PlatformModule {
@@ -119,6 +127,10 @@ export class PlatformModule {
           pinoHttp: {
             logger,
             customProps: (req) => ({ correlationId: (req as { id?: unknown }).id }),
+            // Every request gets a child logger bound to its `req` (serialized and redacted when the
+            // request arrives, logged or not): without the headers that is a small fraction of the
+            // cost per request (issue 8), and credentials stay out of the logs by construction.
+            serializers: { req: requestForLogs },
             autoLogging: config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace',
           },
         }),

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { parseApiKey, ProblemException, verifySecret } from '@feedwerk/platform';
+import { parseApiKey, ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
+import { VerifiedApiKeys } from './verified-api-keys';
 
 /** The authenticated employer of a request; the tenant always comes from the credential, never from the body. */
 export interface AuthenticatedRequest extends FastifyRequest {
@@ -14,10 +14,13 @@ const unauthorized = (detail: string) =>
     { 'www-authenticate': 'Bearer realm="feedwerk"' },
   );
 
-/** `Authorization: Bearer fwk_<keyId>_<secret>`: looks the key up by id and checks its hash in constant time. */
+/**
+ * `Authorization: Bearer fwk_<keyId>_<secret>`: finds the key by id (recently verified keys from
+ * memory, see VerifiedApiKeys) and checks its hash in constant time.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly keys: VerifiedApiKeys) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -26,14 +29,9 @@ export class ApiKeyGuard implements CanActivate {
     const match = /^Bearer (\S+)$/.exec(header);
     const parsed = match?.[1] ? parseApiKey(match[1]) : null;
     if (!parsed) throw unauthorized('the API key is malformed');
-    const rows: { employer_id: string; salt: string; hash: string }[] = await this.db.query(
-      `SELECT employer_id, salt, hash FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL`,
-      [parsed.keyId],
-    );
-    const row = rows[0];
-    if (!row || !verifySecret(parsed.secret, row.salt, row.hash))
-      throw unauthorized('the API key is not valid');
-    request.employerId = row.employer_id;
+    const employerId = await this.keys.employerOf(parsed.keyId, parsed.secret);
+    if (!employerId) throw unauthorized('the API key is not valid');
+    request.employerId = employerId;
     return true;
   }
 }

@@ -9,9 +9,10 @@ import {
   PublishBlogPostCommand,
   type PublishBlogPostResult,
 } from './publish-blog-post.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('blog-posts')
-@UseGuards(RateLimitGuard, AdminGuard)
+@UseGuards(RateLimitGuard, AdminGuard, CountCommand)
 export class PublishBlogPostController {
   constructor(private readonly commands: CommandBus) {}
 

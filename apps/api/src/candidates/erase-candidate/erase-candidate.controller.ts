@@ -4,6 +4,7 @@ import { parseParams } from '../shared/params';
 import { commandContext } from '../../shared/command-context';
 import { CandidateAccessGuard, type CandidateRequest } from '../shared/candidate-access.guard';
 import { CandidateParams, EraseCandidateCommand, type ErasureReceipt } from './erase-candidate.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('candidates')
 export class EraseCandidateController {
@@ -12,7 +13,7 @@ export class EraseCandidateController {
   /** DELETE /candidates/:candidateId (candidate token or admin) → 200 receipt; again → the same receipt. */
   @Delete(':candidateId')
   @HttpCode(200)
-  @UseGuards(CandidateAccessGuard)
+  @UseGuards(CandidateAccessGuard, CountCommand)
   async erase(@Param() params: unknown, @Req() request: CandidateRequest): Promise<ErasureReceipt> {
     const { candidateId } = parseParams(CandidateParams, params);
     const context = commandContext({

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Readable } from 'node:stream';
-import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { MAX_CV_BYTES } from '@feedwerk/contracts';
 import { problem, ProblemException, zodProblem } from '@feedwerk/platform';
 import { BLOB_STORE, type BlobStore } from '@feedwerk/privacy';
 import { type FastifyRequest } from 'fastify';
 import { commandContext } from '../../shared/command-context';
+import { CountCommand } from '../../shared/command-metrics';
 import { CandidateTokens } from '../shared/candidate-tokens';
 import { CvContentError, CvSniffer } from './cv-content';
 import { type ReceivedCv, UploadCvCommand, UploadCvFields, type UploadCvResult } from './upload-cv.command';
@@ -83,6 +84,7 @@ export class UploadCvController {
   ) {}
 
   @Post('cvs')
+  @UseGuards(CountCommand)
   @HttpCode(201)
   async upload(
     @Req() request: FastifyRequest,

@@ -9,9 +9,10 @@ import {
   RegisterEmployerCommand,
   type RegisterEmployerResult,
 } from './register-employer.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('employers')
-@UseGuards(RateLimitGuard)
+@UseGuards(RateLimitGuard, CountCommand)
 export class RegisterEmployerController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -11,9 +11,10 @@ import {
   ImportJobsCommand,
   type ImportJobsResult,
 } from './import-jobs.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard)
+@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
 export class ImportJobsController {
   constructor(private readonly commands: CommandBus) {}
 

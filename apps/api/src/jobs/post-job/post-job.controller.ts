@@ -5,9 +5,10 @@ import { ApiKeyGuard, type AuthenticatedRequest } from '../../shared/api-key.gua
 import { commandContext } from '../../shared/command-context';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { PostJobBody, PostJobCommand, type PostJobResult } from './post-job.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard)
+@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
 export class PostJobController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -5,9 +5,10 @@ import { ApiKeyGuard, type AuthenticatedRequest, employerOf } from '../../shared
 import { commandContext } from '../../shared/command-context';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { RefreshJobsBody, RefreshJobsCommand, type RefreshJobsResult } from './refresh-jobs.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard)
+@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
 export class RefreshJobsController {
   constructor(private readonly commands: CommandBus) {}
 

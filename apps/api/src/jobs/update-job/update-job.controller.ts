@@ -8,9 +8,10 @@ import { etagOf, parseIfMatch } from '../../shared/if-match';
 import { JobIdParams, type JobVersionResult, parseRequestPart } from '../../shared/parse';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { UpdateJobBody, UpdateJobCommand } from './update-job.command';
+import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard)
+@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
 export class UpdateJobController {
   constructor(private readonly commands: CommandBus) {}
 
