@@ -156,6 +156,25 @@ describe('EventStore on PostgreSQL', () => {
     }
   });
 
+  it('reads the same events in the same order and batches as arrays as readAll does', async () => {
+    // Several transactions, each with several events: commit order is (transaction, position).
+    for (let i = 0; i < 4; i += 1) await append(`test:${randomUUID()}`, 'no_stream', 3);
+    let checkpoint: StoreCheckpoint = START;
+    let arraysCheckpoint: StoreCheckpoint = START;
+    for (;;) {
+      const batch = await store.readAll(checkpoint, 5);
+      const arrays = await store.readAllAsArrays(['event_id', 'stream_position'], arraysCheckpoint, 5);
+      expect(arrays.map((row) => [row[0], Number(row[1]), row[2], row[3]])).toEqual(
+        batch.map((e) => [e.transactionId, e.globalPosition, e.id, e.streamPosition]),
+      );
+      if (batch.length === 0) break;
+      const last = batch.at(-1)!;
+      checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+      const lastRow = arrays.at(-1)!;
+      arraysCheckpoint = { transactionId: String(lastRow[0]), globalPosition: Number(lastRow[1]) };
+    }
+  });
+
   it('never skips an event whose transaction commits after later ones', async () => {
     let checkpoint = START;
     const drain = async () => {

@@ -391,9 +391,12 @@ export class EventStore {
     limit: number,
     manager: EntityManager = this.db.manager,
   ): Promise<unknown[][]> {
+    // No ORDER BY inside json_agg: it sorts the built values again (on disk beyond work_mem, about
+    // 40 % of the statement's time). The subquery's order is what PostgreSQL aggregates in, but it
+    // does not promise it, so the order is checked here and restored if it ever differs.
     const rows: { batch: unknown[][] | null }[] = await manager.query(
-      `SELECT json_agg(json_build_array(transaction_id::text, global_position::text, ${columns.join(', ')})
-                       ORDER BY transaction_id, global_position) AS batch
+      `SELECT json_agg(json_build_array(transaction_id::text, global_position::text, ${columns.join(', ')}))
+              AS batch
          FROM (SELECT * FROM events
                 WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
                   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
@@ -401,7 +404,11 @@ export class EventStore {
                 LIMIT $3) e`,
       [checkpoint.transactionId, checkpoint.globalPosition, limit],
     );
-    return rows[0]?.batch ?? [];
+    const batch = rows[0]?.batch ?? [];
+    for (let i = 1; i < batch.length; i += 1) {
+      if (compareCommitOrder(batch[i - 1]!, batch[i]!) > 0) return batch.sort(compareCommitOrder);
+    }
+    return batch;
   }
 
   async loadCheckpoint(name: string, manager: EntityManager = this.db.manager): Promise<StoreCheckpoint> {
@@ -560,3 +567,11 @@ export class EventStore {
     throw new ReplayInstead(known.result);
   }
 }
+
+/** Commit order of two `readAllAsArrays` rows: (transaction_id, global_position), both bigint as text. */
+function compareCommitOrder(a: readonly unknown[], b: readonly unknown[]): number {
+  return compareDigits(a[0] as string, b[0] as string) || compareDigits(a[1] as string, b[1] as string);
+}
+
+/** Non-negative integers written without leading zeros: the longer is larger, else the text order. */
+const compareDigits = (x: string, y: string): number => x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);

@@ -31,6 +31,8 @@ export class RebuildWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.running = false;
     this.signal.close();
     await this.loop;
+    // A checkpoint may still be written on another connection: let it commit before the pool closes.
+    await this.engine.settle();
   }
 
   /** A rebuild was requested or cancelled: look now, not at the next poll. */
@@ -58,7 +60,8 @@ export class RebuildWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** One batch; true when it made progress. */
   private async stepOf(id: string): Promise<boolean> {
     try {
-      const outcome = await this.engine.step(id);
+      // Checkpoints are written while the next batches are folded; a failed write is thrown by a later step.
+      const outcome = await this.engine.step(id, { overlap: true });
       this.failures.delete(id);
       if (outcome === 'live' || outcome === 'cancelled') this.log.log(`rebuild ${id}: ${outcome}`);
       return outcome === 'continue';

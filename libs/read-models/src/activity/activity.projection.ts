@@ -558,6 +558,22 @@ export function pruneActivityModel(model: ActivityModel): void {
 }
 
 /**
+ * What a rebuild folded since its last checkpoint, taken out of the model at one moment: the write
+ * may run while the builder folds on (items and members are replaced, never mutated, so the taken
+ * objects stay as they were).
+ */
+export interface RebuiltActivity {
+  readonly dirty: ReturnType<ActivityModel['takeDirty']>;
+  /** The feed's head when it was taken. */
+  readonly position: number;
+  /** The newest changes since the checkpoint, with the events that caused them. */
+  readonly changes: readonly TickerChangeRecord[];
+  readonly causes: readonly string[];
+  /** Each touched stream's last folded version. */
+  readonly touched: ReadonlyMap<string, number>;
+}
+
+/**
  * A rebuild's write of what it folded since its last checkpoint. Unlike `saveActivityBatch` it needs
  * no unique index (the builder loads its tables without indexes): rows that may exist already are
  * deleted and written again. The change log keeps the newest `retain` positions only.
@@ -565,14 +581,11 @@ export function pruneActivityModel(model: ActivityModel): void {
 export async function saveRebuiltActivity(
   tx: EntityManager,
   t: ActivityTables,
-  model: ActivityModel,
-  changes: readonly TickerChangeRecord[],
-  causes: readonly string[],
-  touched: ReadonlyMap<string, number>,
+  folded: RebuiltActivity,
   retain: number,
   versions: 'staged' | 'direct',
 ): Promise<void> {
-  const dirty = model.takeDirty();
+  const { dirty, position, changes, causes, touched } = folded;
   // The head of the previous write: an item created after it (its order is its first position) has
   // no row yet, so only older ones need deleting (a scan of the unindexed table per write).
   const head: { feed_position: string }[] = await tx.query(
@@ -580,7 +593,7 @@ export async function saveRebuiltActivity(
     [t.name],
   );
   const written = Number(head[0]?.feed_position ?? 0);
-  await tx.query(`DELETE FROM ${t.changes} WHERE position <= $1`, [model.position - retain]);
+  await tx.query(`DELETE FROM ${t.changes} WHERE position <= $1`, [position - retain]);
   const keep = Math.max(0, changes.length - retain);
   if (changes.length > keep) {
     await tx.query(
@@ -647,7 +660,7 @@ export async function saveRebuiltActivity(
   await saveRebuiltVersions(tx, t, touched, versions);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
-    model.position,
+    position,
   ]);
 }
 

@@ -241,6 +241,46 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(await engine.run(next.id)).toBe('cancelled');
   });
 
+  it('overlaps checkpoint writes with the fold: a builder stopped after them is resumed from the last one committed', async () => {
+    await live.handle(await appendMixed(12));
+    const total = (await history(store)).length;
+    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const rebuild = await first.request('activity', randomUUID(), 'admin-test');
+    // Step 1 writes (4) and returns committed; steps 3 and 5 start writes (12, 20) that commit while
+    // steps 4 and 5 read and fold; step 6 folds 4 more in memory only.
+    expect(await first.step(rebuild.id, { overlap: true })).toBe('continue');
+    expect((await first.find(rebuild.id))?.done).toBe(4);
+    for (let i = 0; i < 5; i += 1) expect(await first.step(rebuild.id, { overlap: true })).toBe('continue');
+    await first.settle();
+    // The row names only what was written with its effect: the second write, not the folded tail.
+    expect((await first.find(rebuild.id))?.done).toBe(20);
+    expect(total).toBeGreaterThan(28);
+
+    const second = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    expect(await second.step(rebuild.id, { overlap: true })).toBe('busy');
+    await db.dataSource.query(
+      `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`,
+      [rebuild.id],
+    );
+    expect(await second.run(rebuild.id)).toBe('live');
+    expect(await generationContent(db.dataSource, rebuild.generation)).toEqual(
+      expectedContent(await history(store)),
+    );
+    expect(await second.find(rebuild.id)).toMatchObject({ status: 'live', done: total });
+  });
+
+  it('cancels with a checkpoint write in flight: the write lands or not, the tables go', async () => {
+    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 3, checkpointEvery: 6 });
+    const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
+    for (let i = 0; i < 3; i += 1) expect(await engine.step(rebuild.id, { overlap: true })).toBe('continue');
+    // Step 3 started a write; the cancel lands before or after it commits.
+    expect(await engine.requestCancel(rebuild.id)).toMatchObject({ cancelRequested: true });
+    expect(await engine.run(rebuild.id)).toBe('cancelled');
+    expect(await engine.find(rebuild.id)).toMatchObject({ status: 'cancelled' });
+    expect(await tableExists(db.dataSource, activityTables(rebuild.generation).items)).toBe(false);
+    expect(await tableExists(db.dataSource, activityTables(rebuild.generation).stagedVersions)).toBe(false);
+  });
+
   it('switches while live batches run concurrently: nothing missed, nothing doubled', async () => {
     const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
     await appendManyJobsPosted(store, 150, { portal: 'muenchen' });

@@ -13,6 +13,7 @@ import {
   loadWholeActivityState,
   mergeStagedVersions,
   pruneActivityModel,
+  type RebuiltActivity,
   saveRebuiltActivity,
 } from '../activity/activity.projection';
 import { readActivityEvents } from '../activity/activity.reader';
@@ -125,13 +126,30 @@ interface Unflushed {
 /** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
 interface BuilderState {
   readonly projection: GenerationalProjection;
-  readonly checkpoint: StoreCheckpoint;
-  readonly done: number;
+  /** The last checkpoint this builder committed (or loaded), and the events done up to it. */
+  checkpoint: StoreCheckpoint;
+  done: number;
   readonly model: ActivityModel | null;
-  readonly samples: { at: number; done: number }[];
+  samples: { at: number; done: number }[];
   /** The next batch, read (and decoded) while the previous one was being folded or written. */
   next?: Promise<Decoded>;
-  readonly unflushed: Unflushed;
+  unflushed: Unflushed;
+  /**
+   * A checkpoint being written on another connection while the fold goes on (overlapped steps; at
+   * most one at a time). Never rejects: a failure or a lost rebuild is left in `broken`.
+   */
+  writing?: Promise<void>;
+  /** The overlapped write did not commit: this memory is ahead of the tables and must be dropped. */
+  broken?: { readonly error?: unknown };
+}
+
+export interface StepOptions {
+  /**
+   * Activity: a due checkpoint is written on another connection while the next steps read and fold
+   * on (the step returns before it commits; the next due checkpoint, the switch and a cancel wait
+   * for it, and `settle` does). Off: a step returns once its checkpoint has committed.
+   */
+  readonly overlap?: boolean;
 }
 
 const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
@@ -291,13 +309,22 @@ export class RebuildEngine {
     this.states.delete(id);
   }
 
-  /** Runs a rebuild to its end (live or cancelled) in this process. */
+  /** Runs a rebuild to its end (live or cancelled) in this process, checkpoints overlapped with the fold. */
   async run(id: string, onStep?: (outcome: StepOutcome) => void | Promise<void>): Promise<StepOutcome> {
-    for (;;) {
-      const outcome = await this.step(id);
-      await onStep?.(outcome);
-      if (outcome !== 'continue') return outcome;
+    try {
+      for (;;) {
+        const outcome = await this.step(id, { overlap: true });
+        await onStep?.(outcome);
+        if (outcome !== 'continue') return outcome;
+      }
+    } finally {
+      await this.settle();
     }
+  }
+
+  /** Waits for the checkpoint writes in flight (overlapped steps), e.g. before the process stops. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.states.values()].flatMap((state) => (state.writing ? [state.writing] : [])));
   }
 
   /**
@@ -308,13 +335,27 @@ export class RebuildEngine {
    * checkpoint and the progress; when the fold reached the readable frontier, switch over in the
    * same transaction.
    */
-  async step(id: string): Promise<StepOutcome> {
+  async step(id: string, { overlap = false }: StepOptions = {}): Promise<StepOutcome> {
     try {
-      const state = this.states.get(id);
+      let state = this.states.get(id);
+      if (state) await this.settleWrite(id, state, overlap ? 'finished' : 'wait');
+      state = this.states.get(id);
+      let due: 'write' | 'decide' = 'decide';
       if (state?.model && !state.unflushed.atFrontier && state.unflushed.count < this.checkpointEvery) {
-        const outcome = await this.foldInMemory(id, state);
-        if (outcome) return outcome;
+        const folded = await this.foldInMemory(id, state);
+        if (folded === 'continue') return 'continue';
+        due = folded;
       }
+      state = this.states.get(id);
+      if (overlap && due === 'write' && state) {
+        // At most one write in flight: the previous one must have committed before this one starts.
+        await this.settleWrite(id, state, 'wait');
+        if (this.states.get(id) === state) {
+          this.startWrite(id, state);
+          return 'continue';
+        }
+      }
+      if (state) await this.settleWrite(id, state, 'wait');
       return await this.stepOnce(id);
     } catch (error) {
       // The fold mutated the memory before the batch rolled back: rebuild it from the tables.
@@ -324,29 +365,122 @@ export class RebuildEngine {
   }
 
   /**
-   * Folds the next batch into the builder's memory, no transaction; undefined when a checkpoint is
-   * due (enough folded, the frontier reached, or a cancel asked), which `stepOnce` then writes.
+   * Takes in the result of an overlapped write: `wait` for it, or look only if it `finished`. A
+   * write that did not commit leaves memory ahead of the tables: it is dropped (the next checkpoint
+   * transaction reloads from them), and a failure is thrown like a failed batch.
    */
-  private async foldInMemory(id: string, state: BuilderState): Promise<StepOutcome | undefined> {
-    // Keeps this builder's lease between checkpoints (they can be further apart than the lease) and
-    // looks at the status and the cancel flag; the checkpoint transaction checks both again under lock.
-    const updated: [{ status: RebuildStatus; cancel_requested: boolean }[], number] = await this.db.query(
-      `UPDATE projection_rebuilds SET heartbeat_at = now() WHERE id = $1 AND builder = $2
-       RETURNING status, cancel_requested`,
-      [id, this.builderId],
+  private async settleWrite(id: string, state: BuilderState, how: 'wait' | 'finished'): Promise<void> {
+    if (how === 'wait' && state.writing) await state.writing;
+    if (!state.broken) return;
+    if (this.states.get(id) === state) this.states.delete(id);
+    const { error } = state.broken;
+    if (error !== undefined)
+      throw error instanceof Error ? error : new Error('the checkpoint write failed', { cause: error });
+  }
+
+  /**
+   * Starts writing what was folded since the checkpoint on another connection; the fold goes on in
+   * memory meanwhile. What is written is taken out of the model now (the dirty sets start empty
+   * again), so the write sees one consistent cut, and the checkpoint it records is that cut's end.
+   */
+  private startWrite(id: string, state: BuilderState): void {
+    const model = state.model!;
+    const u = state.unflushed;
+    const folded: RebuiltActivity = {
+      dirty: model.takeDirty(),
+      position: model.position,
+      changes: u.changes,
+      causes: u.causes,
+      touched: u.touched,
+    };
+    const from = state.checkpoint;
+    const doneBefore = state.done;
+    pruneActivityModel(model);
+    state.unflushed = emptyUnflushed(u.end);
+    state.next = this.readDecoded(state.projection, u.end);
+    state.next.catch(() => undefined);
+    const end = u.end;
+    state.writing = this.writeCheckpoint(id, state.samples, folded, from, doneBefore, u.count, end).then(
+      (written) => {
+        state.writing = undefined;
+        if (!written) {
+          state.broken = {};
+          return;
+        }
+        state.checkpoint = end;
+        state.done = doneBefore + u.count;
+        state.samples = written.samples;
+      },
+      (error: unknown) => {
+        state.writing = undefined;
+        state.broken = { error };
+      },
     );
-    const rows = updated[0];
+  }
+
+  /**
+   * One overlapped checkpoint: the same locks, lease and checks as `stepOnce`, and the write only
+   * when the row still stands at the checkpoint this builder committed last (`from`). False when it
+   * did not write (cancel asked, another builder, gone): the next step's transaction decides.
+   */
+  private async writeCheckpoint(
+    id: string,
+    previous: readonly { at: number; done: number }[],
+    folded: RebuiltActivity,
+    from: StoreCheckpoint,
+    doneBefore: number,
+    count: number,
+    end: StoreCheckpoint,
+  ): Promise<{ samples: { at: number; done: number }[] } | null> {
+    return this.db.transaction('READ COMMITTED', async (tx) => {
+      await tx.query(`SET LOCAL synchronous_commit = off`);
+      const row = await this.lockRow(tx, id);
+      if (!row || row.status !== 'building' || row.cancelRequested) return null;
+      // The row must stand where this builder's last commit left it (the write follows that one).
+      if (!sameCheckpoint(row.checkpoint, from) || row.done !== doneBefore) return null;
+      if (!(await this.lockProjection(tx, row.projection))) return null;
+      if (!(await this.holdsLease(tx, id))) return null;
+      await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, 'staged');
+      const done = doneBefore + count;
+      const { rate, samples } = rateOf(previous, done);
+      await this.recordProgress(tx, id, end, done, rate, 'building');
+      return { samples };
+    });
+  }
+
+  /**
+   * Folds the next batch into the builder's memory, no transaction. `write`: enough is folded for
+   * a checkpoint; `decide`: the frontier is reached, a cancel was asked or the rebuild is no longer
+   * this builder's (the next checkpoint transaction decides what happens).
+   */
+  private async foldInMemory(id: string, state: BuilderState): Promise<'continue' | 'write' | 'decide'> {
+    // Keeps this builder's lease between checkpoints (they can be further apart than the lease) and
+    // looks at the status and the cancel flag; the checkpoint transaction checks both again under
+    // lock. While a checkpoint is being written it holds the row: a plain read then (the write
+    // renews the lease when it commits).
+    const rows: { status: RebuildStatus; cancel_requested: boolean }[] = state.writing
+      ? await this.db.query(
+          `SELECT status, cancel_requested FROM projection_rebuilds WHERE id = $1 AND builder = $2`,
+          [id, this.builderId],
+        )
+      : (
+          await this.db.query<[{ status: RebuildStatus; cancel_requested: boolean }[], number]>(
+            `UPDATE projection_rebuilds SET heartbeat_at = now() WHERE id = $1 AND builder = $2
+             RETURNING status, cancel_requested`,
+            [id, this.builderId],
+          )
+        )[0];
     if (!rows[0] || (rows[0].status !== 'building' && rows[0].status !== 'switching')) {
       // Gone, finished, or another builder holds the rebuild now: the checkpoint transaction decides.
       this.states.delete(id);
-      return undefined;
+      return 'decide';
     }
-    if (rows[0].cancel_requested) return undefined;
+    if (rows[0].cancel_requested) return 'decide';
     const batch = await (state.next ?? this.readDecoded(state.projection, state.unflushed.end));
     this.foldIntoMemory(state, batch);
     if (state.unflushed.atFrontier || state.unflushed.count >= this.checkpointEvery) {
       state.next = undefined;
-      return undefined;
+      return state.unflushed.atFrontier ? 'decide' : 'write';
     }
     state.next = this.readDecoded(state.projection, state.unflushed.end);
     state.next.catch(() => undefined);
@@ -383,11 +517,7 @@ export class RebuildEngine {
       const row = await this.lockRow(tx, id);
       if (!row) return 'gone';
       if (row.status !== 'building' && row.status !== 'switching') return 'gone';
-      const locked: { ok: boolean }[] = await tx.query(
-        `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`,
-        [`feedwerk-rebuild:${row.projection}`],
-      );
-      if (!locked[0]?.ok) return 'busy';
+      if (!(await this.lockProjection(tx, row.projection))) return 'busy';
       if (row.cancelRequested) {
         await dropGeneration(tx, row.projection, row.generation);
         await tx.query(
@@ -396,14 +526,7 @@ export class RebuildEngine {
         );
         return 'cancelled';
       }
-      // Another process built a batch moments ago: it holds the fold in memory, so it goes on (taking
-      // turns would make each reload the state from the tables). Its lease lapses if it crashed.
-      const lease: { builder: string | null; fresh: boolean }[] = await tx.query(
-        `SELECT builder, heartbeat_at > now() - make_interval(secs => $2) AS fresh
-           FROM projection_rebuilds WHERE id = $1`,
-        [id, LEASE_SECONDS],
-      );
-      if (lease[0]?.fresh && lease[0].builder !== this.builderId) return 'busy';
+      if (!(await this.holdsLease(tx, id))) return 'busy';
       let state = this.states.get(id);
       if (!state || !sameCheckpoint(state.checkpoint, row.checkpoint) || state.done !== row.done) {
         state = await this.prepare(tx, row);
@@ -454,21 +577,8 @@ export class RebuildEngine {
         await this.writeActivity(tx, row, state, 'staged');
       }
       const done = row.done + u.count;
-      const now = Date.now();
-      // Checkpoints can be further apart than the window: then the rate is since the previous one.
-      const all = [...state.samples, { at: now, done }];
-      const recent = all.filter((s) => now - s.at <= RATE_WINDOW_MS);
-      const samples = recent.length >= 2 ? recent : all.slice(-2);
-      const first = samples[0]!;
-      const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
-      await tx.query(
-        `UPDATE projection_rebuilds SET checkpoint_tx = $2, checkpoint_pos = $3, done = $4, events_per_second = $5,
-           status = $6, total = CASE WHEN $6 = 'live' THEN $4 ELSE total END,
-           finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now(),
-           builder = $7, heartbeat_at = now()
-         WHERE id = $1`,
-        [id, u.end.transactionId, u.end.globalPosition, done, rate, status, this.builderId],
-      );
+      const { rate, samples } = rateOf(state.samples, done);
+      await this.recordProgress(tx, id, u.end, done, rate, status);
       committed = {
         projection: row.projection,
         checkpoint: u.end,
@@ -505,16 +615,15 @@ export class RebuildEngine {
     versions: 'staged' | 'direct',
   ): Promise<void> {
     const u = state.unflushed;
-    await saveRebuiltActivity(
-      tx,
-      activityTables(row.generation),
-      state.model!,
-      u.changes,
-      u.causes,
-      u.touched,
-      this.retainChanges,
-      versions,
-    );
+    const model = state.model!;
+    const folded: RebuiltActivity = {
+      dirty: model.takeDirty(),
+      position: model.position,
+      changes: u.changes,
+      causes: u.causes,
+      touched: u.touched,
+    };
+    await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, versions);
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
     u.changes = [];
     u.causes = [];
@@ -615,6 +724,47 @@ export class RebuildEngine {
     };
   }
 
+  /** One builder per projection: a transaction-level lock (no session lock, so PGlite works too). */
+  private async lockProjection(tx: EntityManager, projection: GenerationalProjection): Promise<boolean> {
+    const locked: { ok: boolean }[] = await tx.query(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`,
+      [`feedwerk-rebuild:${projection}`],
+    );
+    return locked[0]?.ok === true;
+  }
+
+  /**
+   * False when another process built a batch moments ago: it holds the fold in memory, so it goes
+   * on (taking turns would make each reload the state from the tables). Its lease lapses if it crashed.
+   */
+  private async holdsLease(tx: EntityManager, id: string): Promise<boolean> {
+    const lease: { builder: string | null; fresh: boolean }[] = await tx.query(
+      `SELECT builder, heartbeat_at > now() - make_interval(secs => $2) AS fresh
+         FROM projection_rebuilds WHERE id = $1`,
+      [id, LEASE_SECONDS],
+    );
+    return !(lease[0]?.fresh && lease[0].builder !== this.builderId);
+  }
+
+  /** The checkpoint, progress and lease, committed with the effect they describe. */
+  private async recordProgress(
+    tx: EntityManager,
+    id: string,
+    end: StoreCheckpoint,
+    done: number,
+    rate: number,
+    status: RebuildStatus,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE projection_rebuilds SET checkpoint_tx = $2, checkpoint_pos = $3, done = $4, events_per_second = $5,
+         status = $6, total = CASE WHEN $6 = 'live' THEN $4 ELSE total END,
+         finished_at = CASE WHEN $6 = 'live' THEN now() ELSE finished_at END, updated_at = now(),
+         builder = $7, heartbeat_at = now()
+       WHERE id = $1`,
+      [id, end.transactionId, end.globalPosition, done, rate, status, this.builderId],
+    );
+  }
+
   private async lockRow(tx: EntityManager, id: string): Promise<RebuildRecord | null> {
     const rows: RebuildDbRow[] = await tx.query(
       `SELECT ${REBUILD_COLUMNS} FROM projection_rebuilds WHERE id = $1 FOR UPDATE`,
@@ -622,6 +772,21 @@ export class RebuildEngine {
     );
     return rows[0] ? toRebuildRecord(rows[0]) : null;
   }
+}
+
+/** Events per second over the last RATE_WINDOW_MS, with the samples to keep. */
+function rateOf(
+  previous: readonly { at: number; done: number }[],
+  done: number,
+): { rate: number; samples: { at: number; done: number }[] } {
+  const now = Date.now();
+  // Checkpoints can be further apart than the window: then the rate is since the previous one.
+  const all = [...previous, { at: now, done }];
+  const recent = all.filter((s) => now - s.at <= RATE_WINDOW_MS);
+  const samples = recent.length >= 2 ? recent : all.slice(-2);
+  const first = samples[0]!;
+  const rate = now > first.at ? ((done - first.done) * 1000) / (now - first.at) : 0;
+  return { rate, samples };
 }
 
 /**
