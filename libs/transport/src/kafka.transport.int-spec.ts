@@ -104,6 +104,8 @@ describe('Kafka transport on a real broker', () => {
     await transport.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
     const calls: IncomingMessage[][] = [];
     let failOnce = true;
+    let allPublished: () => void = () => undefined;
+    const published = new Promise<void>((resolve) => (allPublished = resolve));
     subscriptions.push(
       await transport.subscribe({
         groupId: uniqueName('group-merged-'),
@@ -111,8 +113,9 @@ describe('Kafka transport on a real broker', () => {
         fromBeginning: true,
         partitionsPerCall: 8,
         handle: async (batch) => {
-          // Slow calls, so that the partitions' batches pile up behind them and are merged.
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          // Calls wait until everything is published, so that the partitions' batches pile up
+          // behind them and are merged.
+          await published;
           if (failOnce && new Set(batch.map((m) => m.partition)).size > 1) {
             failOnce = false;
             throw new Error('transient');
@@ -128,6 +131,7 @@ describe('Kafka transport on a real broker', () => {
         streams.map((s) => encodeEnvelope(envelope(s, version))),
       );
     }
+    allPublished();
     const handled = () => calls.flat().map(decodeEnvelope);
     await waitFor('all 60 messages', () => handled().length >= 60, { timeoutMs: 30_000 });
     expect(failOnce).toBe(false);
