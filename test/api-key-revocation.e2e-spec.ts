@@ -1,43 +1,25 @@
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody, waitFor } from '@feedwerk/testing';
+import { employerBody, jobBody, waitFor } from '@feedwerk/testing';
 import { Client } from 'pg';
-import { ApiModule } from '../apps/api/src/api.module';
-import { call } from './support';
+import { call, startApi } from './support';
 
 /**
  * The api keeps verified API keys in memory for API_KEY_CACHE_TTL_MS: a key revoked (or replaced)
  * in PostgreSQL while its entry is warm must be refused once that time is up, by real requests.
  */
 describe('revoking an API key the api has cached', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
   let db: Client;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        transport: false,
-        env: {
-          DATABASE_URL: database.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          API_KEY_CACHE_TTL_MS: '1000',
-        },
-      },
-      ApiModule,
-    );
-    db = new Client({ connectionString: database.url });
+    started = await startApi({
+      API_KEY_CACHE_TTL_MS: '1000',
+    });
+    db = new Client({ connectionString: started.databaseUrl });
     await db.connect();
   }, 60_000);
   afterAll(async () => {
     await db.end();
-    await started.app.close();
-    await drop();
+    await started.stop();
   });
 
   const postings = async () =>

@@ -1,40 +1,22 @@
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody } from '@feedwerk/testing';
-import { ApiModule } from '../apps/api/src/api.module';
+import { employerBody, jobBody } from '@feedwerk/testing';
 import { metricValue } from './built-apps';
-import { call } from './support';
+import { call, startApi } from './support';
 
 /**
  * feedwerk_commands_total counts every request that reached a command, by the status it was
  * answered with; requests refused before (by Fastify, by a guard) are not commands.
  */
 describe('commands counted by type and outcome', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        transport: false,
-        env: {
-          DATABASE_URL: database.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          RATE_LIMIT_PER_KEY: '4',
-          RATE_LIMIT_WINDOW_MS: '60000',
-        },
-      },
-      ApiModule,
-    );
+    started = await startApi({
+      RATE_LIMIT_PER_KEY: '4',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    });
   }, 60_000);
   afterAll(async () => {
-    await started.app.close();
-    await drop();
+    await started.stop();
   });
 
   const counted = async () => {

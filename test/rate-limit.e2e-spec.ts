@@ -1,41 +1,23 @@
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody } from '@feedwerk/testing';
+import { employerBody, jobBody } from '@feedwerk/testing';
 import { Client } from 'pg';
-import { ApiModule } from '../apps/api/src/api.module';
-import { call } from './support';
+import { call, startApi } from './support';
 
 describe('rate limits per API key and per IP', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
   let db: Client;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        transport: false,
-        env: {
-          DATABASE_URL: database.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          RATE_LIMIT_PER_KEY: '3',
-          RATE_LIMIT_PER_IP: '12',
-          RATE_LIMIT_WINDOW_MS: '60000',
-        },
-      },
-      ApiModule,
-    );
-    db = new Client({ connectionString: database.url });
+    started = await startApi({
+      RATE_LIMIT_PER_KEY: '3',
+      RATE_LIMIT_PER_IP: '12',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    });
+    db = new Client({ connectionString: started.databaseUrl });
     await db.connect();
   }, 60_000);
   afterAll(async () => {
     await db.end();
-    await started.app.close();
-    await drop();
+    await started.stop();
   });
 
   const events = async () => Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);

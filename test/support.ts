@@ -52,6 +52,29 @@ export async function startEmbedded(extra: Record<string, string> = {}): Promise
   };
 }
 
+/** The api alone on a fresh database, no Kafka (the outbox absorbs it): for tests of its HTTP edge. */
+export async function startApi(extra: Record<string, string> = {}) {
+  const database = await createTestDatabase();
+  const { app, url } = await startApp(
+    {
+      app: 'api',
+      requires: ['postgres'],
+      transport: false,
+      env: { ...quiet, DATABASE_URL: database.url, ...extra },
+    },
+    ApiModule,
+  );
+  return {
+    url,
+    app,
+    databaseUrl: database.url,
+    async stop() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
 /** A distributed deployment can start further ticker nodes (each its own app and consumer group). */
 export interface DistributedDeployment extends Deployment {
   startTicker(nodeId?: string): Promise<StartedApp>;
