@@ -122,6 +122,19 @@ const stats = (values) => {
   };
 };
 
+/** Bucket-resolution percentiles of the ticker node's feedwerk_ticker_delivery_latency_seconds, in ms. */
+async function nodeDeliveryLatency(base) {
+  const text = await fetch(new URL('/metrics', base)).then((r) => r.text());
+  const buckets = [];
+  for (const line of text.split('\n')) {
+    const m = /^feedwerk_ticker_delivery_latency_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/.exec(line);
+    if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2])]);
+  }
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const at = (q) => buckets.find(([, count]) => count >= q * total)?.[0] ?? NaN;
+  return { n: total, p50AtMost: at(0.5), p90AtMost: at(0.9), p99AtMost: at(0.99) };
+}
+
 async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
   const { Topics } = require(join(root, 'dist/libs/contracts/src/index.js'));
   const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
@@ -291,6 +304,11 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
     await db.end();
     const byJob = new Map(rows.map((r) => [r.job_id, r]));
 
+    // The node's own view (publishedAt header → handed to the sockets), from its histogram: it tells the
+    // node's turn apart from the client side (kernel, load process) inside the "ticker" hop.
+    const nodeView = await nodeDeliveryLatency(ticker.url);
+    console.log(`ticker node, publish → sent to sockets (its histogram): ${JSON.stringify(nodeView)}`);
+
     await probe.stop();
     probe = null;
     const probed = JSON.parse(readFileSync(probeFile, 'utf8'));
@@ -361,6 +379,7 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
       e2e,
       accepted_ms: stats(acceptedLatency),
       hops: hopStats,
+      tickerNode: nodeView,
       cpu,
       commitTimes,
     };

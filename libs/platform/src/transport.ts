@@ -62,6 +62,7 @@ export function createTransport(config: FeedwerkConfig, log: Logger): MessageTra
     topicPrefix: config.TOPIC_PREFIX,
     ssl: config.KAFKA_SSL,
     sasl: saslOptions(config),
+    commitIntervalMs: config.KAFKA_COMMIT_INTERVAL_MS,
     log: (level, message, extra) => kafkaLog[level](extra, message),
   });
 }

@@ -224,6 +224,64 @@ describe('Kafka transport on a real broker', () => {
     }
   });
 
+  it('commits in time, not per batch: handled offsets wait for the interval, and a stop commits them', async () => {
+    // An interval no test waits for: whatever is committed below was committed by the stop.
+    const patient = new KafkaTransport({
+      brokers: kafkaBrokers(),
+      clientId: 'test-patient',
+      topicPrefix: prefix,
+      commitIntervalMs: 600_000,
+    });
+    const group = uniqueName('group-interval-');
+    const seen: IncomingMessage[] = [];
+    const subscription = await patient.subscribe({
+      groupId: group,
+      topics: ['events'],
+      fromBeginning: true,
+      handle: async (batch) => {
+        seen.push(...batch);
+      },
+    });
+    const admin = new Kafka({ clientId: 'test-admin', brokers: kafkaBrokers() }).admin();
+    await admin.connect();
+    try {
+      const committed = async () => {
+        const [offsets] = await admin.fetchOffsets({
+          groupId: patient.groupName(group),
+          topics: [`${prefix}events`],
+        });
+        return offsets!.partitions
+          .map((p) => ({ partition: p.partition, offset: p.offset }))
+          .sort((x, y) => x.partition - y.partition);
+      };
+      const sent = [1, 2, 3, 4].map((v) => envelope(`job:${randomUUID()}`, v));
+      for (const e of sent) await transport.publish('events', [encodeEnvelope(e)]);
+      await waitFor(
+        'the four messages',
+        () => sent.every((e) => seen.some((m) => m.headers.ce_id === e.id)),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      const ends = (await admin.fetchTopicOffsets(`${prefix}events`)).sort(
+        (x, y) => x.partition - y.partition,
+      );
+      await waitFor('every partition read to its end', () =>
+        ends.every((e) => seen.filter((m) => m.partition === e.partition).length >= Number(e.high)),
+      );
+      // Handled, and nothing committed yet: no commit request per batch.
+      expect((await committed()).every((p) => p.offset === '-1')).toBe(true);
+
+      await subscription.stop();
+      expect(await committed()).toEqual(
+        ends.map((e) => ({ partition: e.partition, offset: e.high === '0' ? '-1' : e.high })),
+      );
+    } finally {
+      await admin.disconnect();
+      await patient.close();
+    }
+  });
+
   it('keeps the consumer groups of deployments with different prefixes apart', async () => {
     const other = new KafkaTransport({
       brokers: kafkaBrokers(),

@@ -33,6 +33,11 @@ export interface KafkaTransportOptions {
   readonly sasl?: KafkaConfig['sasl'];
   /** TLS to the brokers (SASL_SSL in production); the system's CAs. */
   readonly ssl?: boolean;
+  /**
+   * Consumers commit their handled offsets at most this often (ms; default 1,000; 0: after every
+   * batch, waiting for it). See `subscribe`.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 const headerValue = (value: IHeaders[string]): string | undefined => {
@@ -104,6 +109,83 @@ function mergingCalls(handle: BatchHandler): BatchHandler {
     }
     return done;
   };
+}
+
+const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
+/**
+ * A consumer's offset commits, batched in time. Every consumer of ours keeps its own checkpoint
+ * (in the transaction of its effect) or drops what it has seen (ticker nodes, by feed position), so
+ * the committed offset is only where a restarted or reassigned consumer starts reading: committing
+ * it after every batch, as kafkajs' auto-commit does, cost a broker round trip per batch in every
+ * consumer's loop (and the broker a write), for nothing but fewer records handled twice after a
+ * crash. Here the handled offsets are committed together, at most once per interval, off the
+ * consumer's loop; at worst one interval of records is handled again after a crash or a rebalance,
+ * which the consumers are built for. Stopping commits what was handled. A failed commit is logged
+ * and left to the next one (offsets only grow).
+ */
+class OffsetCommits {
+  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly intervalMs: number,
+    private readonly warn: (message: string, error: unknown) => void,
+  ) {}
+
+  /** Records that everything up to `offset` of the partition is handled (commits the next offset). */
+  async handled(topic: string, partition: number, offset: string): Promise<void> {
+    this.pending.set(`${partition}\u0000${topic}`, {
+      topic,
+      partition,
+      offset: (BigInt(offset) + 1n).toString(),
+    });
+    if (this.intervalMs === 0) await this.flush();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.intervalMs);
+  }
+
+  /** Commits what is pending now (after any commit still in flight, so commits stay in order). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.size === 0) return this.inFlight;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    this.inFlight = this.inFlight.then(() =>
+      this.consumer.commitOffsets(offsets).catch((error: unknown) => {
+        this.warn('committing offsets failed; they are committed with the next ones', error);
+        // Put back what no newer offset replaced meanwhile.
+        for (const entry of offsets) {
+          const key = `${entry.partition}\u0000${entry.topic}`;
+          if (!this.pending.has(key)) this.pending.set(key, entry);
+        }
+        this.schedule();
+      }),
+    );
+    return this.inFlight;
+  }
+
+  /** Drops what is pending (the partitions may have moved to another member). */
+  forget(): void {
+    this.pending.clear();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
 }
 
 /** How long a starting app waits for topics that another app is creating to get their leaders. */
@@ -317,6 +399,7 @@ export class KafkaTransport implements MessageTransport {
       timer: null as NodeJS.Timeout | null,
       /** Consecutive crashes without a handled batch in between (the back-off's exponent). */
       crashes: 0,
+      commits: null as OffsetCommits | null,
     };
     const rebuildLater = (reason: string) => {
       if (!supervisor.running || supervisor.timer || this.closed) return;
@@ -335,6 +418,7 @@ export class KafkaTransport implements MessageTransport {
         );
       }, delay);
     };
+    const commitEvery = this.options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
     const start = async (): Promise<void> => {
       const consumer = this.kafka.consumer({
         // The prefix namespaces groups as it does topics: deployments (and test runs) sharing one cluster
@@ -348,8 +432,19 @@ export class KafkaTransport implements MessageTransport {
       });
       supervisor.consumer = consumer;
       this.consumers.add(consumer);
+      const commits = new OffsetCommits(consumer, commitEvery, (message, error) =>
+        this.options.log?.('warn', `consumer ${options.groupId}: ${message}`, {
+          groupId: options.groupId,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      supervisor.commits = commits;
+      // Offsets handled but not committed when partitions move are handled again by their new owner
+      // (idempotently); committing them later could move another member's committed offset back.
+      consumer.on(consumer.events.GROUP_JOIN, () => commits.forget());
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || supervisor.consumer !== consumer) return;
+        commits.close();
         this.consumers.delete(consumer);
         rebuildLater(payload.error.message);
       });
@@ -364,10 +459,11 @@ export class KafkaTransport implements MessageTransport {
         await consumer.run({
           // kafkajs hands over a fetch's partitions concurrently; mergingCalls joins them into one call.
           partitionsConsumedConcurrently: perCall,
-          // kafkajs commits what is resolved after every batch, on a rebalance and on stop; a batch is
-          // resolved below only once its handler returned. (With autoCommit off, commitOffsetsIfNecessary()
-          // never commits: offsets stayed at -1 and every restart re-read the topics from the beginning.)
-          autoCommit: true,
+          // Offsets are committed by OffsetCommits, once a second rather than after every batch; a batch
+          // counts as handled only once its handler returned. (kafkajs' own auto-commit sends a commit
+          // request after every batch, whatever its interval says, and with auto-commit off its
+          // commitOffsetsIfNecessary() never commits: hence explicit commits of explicit offsets.)
+          autoCommit: false,
           eachBatchAutoResolve: false,
           eachBatch: async (payload) => {
             const { batch } = payload;
@@ -404,7 +500,11 @@ export class KafkaTransport implements MessageTransport {
               }
             }
             const last = batch.messages.at(-1);
-            if (last) payload.resolveOffset(last.offset);
+            if (last) {
+              // Resolving moves the fetch position; the commit follows within the commit interval.
+              payload.resolveOffset(last.offset);
+              await commits.handled(batch.topic, batch.partition, last.offset);
+            }
             supervisor.crashes = 0;
           },
         });
@@ -422,6 +522,9 @@ export class KafkaTransport implements MessageTransport {
         const consumer = supervisor.consumer;
         supervisor.consumer = null;
         if (!consumer) return;
+        // What was handled is committed before leaving the group (kafkajs would not, with auto-commit off).
+        await supervisor.commits?.flush();
+        supervisor.commits?.close();
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
