@@ -71,3 +71,27 @@ export async function enableCommitTimestamps(infra, client) {
     : spawnSync(pgCtl, args, { stdio: 'ignore' });
   return result.status === 0;
 }
+
+/**
+ * Pins the PostgreSQL server (the postmaster and every process it runs, backends it forks later
+ * inherit it) and the Kafka broker that `ensureInfra` started to `cpu` (a taskset list). In
+ * production they run on machines of their own; on this 2-core box, left unpinned they run on the
+ * servers' core as much as on the load's, and what a latency figure measures is then how much of
+ * the servers' core they took. Returns what it pinned (nothing for servers it did not start).
+ */
+export function pinInfra(infra, cpu) {
+  if (!infra.started) return [];
+  const pinned = [];
+  const pin = (name, pid) => {
+    if (!/^\d+$/.test(pid ?? '')) return;
+    const children = spawnSync('pgrep', ['-P', pid], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    for (const p of [pid, ...children]) spawnSync('taskset', ['-apc', cpu, p], { stdio: 'ignore' });
+    pinned.push(`${name} (${1 + children.length} processes)`);
+  };
+  const read = (file) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : null);
+  const dataDir = read(join(infra.dir, 'pg', 'datadir'));
+  if (infra.startedPostgres && dataDir)
+    pin('postgres', read(join(dataDir, 'postmaster.pid'))?.split('\n')[0]);
+  pin('kafka', read(join(infra.dir, 'kafka', 'pid')));
+  return pinned;
+}
