@@ -14,7 +14,8 @@
 // time. The servers' CPU time per delivery is reported as well (steadier than wall time on a shared
 // machine). Rounds alternate bare / ticker.
 //
-// Options: --clients=N (10000)  --burst=N changes per burst (10)  --bursts=N (8)  --rounds=N (2)
+// Options: --clients=N (10000)  --burst=N changes per burst (10)  --bursts=N (8)  --singles=N single
+// changes after the bursts (30)  --rounds=N (2)
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -111,7 +112,7 @@ function tracker(clients) {
 }
 
 async function measure(kind, server, trigger, options) {
-  const { clients, burst, bursts } = options;
+  const { clients, burst, bursts, singles } = options;
   await sleep(2_000);
   const before = await server.memory();
   const track = tracker(clients);
@@ -142,13 +143,13 @@ async function measure(kind, server, trigger, options) {
 
   // One warm-up burst (JIT, buffers), not counted.
   let position = 0;
-  const runBurst = async () => {
+  const runBurst = async (size = burst) => {
     const from = position + 1;
-    position += burst;
+    position += size;
     const done = track.expect(position);
     const cpuBefore = server.cpuMs();
     const sent = now();
-    await trigger(from, burst);
+    await trigger(from, size);
     const ok = await done;
     const cpu = server.cpuMs() - cpuBefore;
     const s = track.state;
@@ -164,7 +165,7 @@ async function measure(kind, server, trigger, options) {
       ms: s.last - s.first,
       sentToLast: s.last - sent,
       cpuMs: cpu,
-      deliveries: burst * clients,
+      deliveries: size * clients,
       received: s.received,
     };
   };
@@ -174,6 +175,17 @@ async function measure(kind, server, trigger, options) {
     results.push(await runBurst());
     await sleep(300);
   }
+  // Single changes, one at a time: every delivery is a websocket write of its own (what a steady
+  // trickle of changes costs, as in the end-to-end scenario), with nothing to batch.
+  const single = [];
+  for (let b = 0; b < singles; b += 1) {
+    single.push(await runBurst(1));
+    await sleep(20);
+  }
+  const singleCpuMicros = round(
+    (single.reduce((a, r) => a + r.cpuMs, 0) * 1000) / single.reduce((a, r) => a + r.deliveries, 0),
+    2,
+  );
   const deliveries = results.reduce((a, r) => a + r.deliveries, 0);
   const ms = results.reduce((a, r) => a + r.ms, 0);
   const cpuMs = results.reduce((a, r) => a + r.cpuMs, 0);
@@ -194,6 +206,7 @@ async function measure(kind, server, trigger, options) {
       max: Math.round(rates.at(-1)),
     },
     cpuMicrosPerDelivery: round((cpuMs * 1000) / deliveries, 2),
+    singleChangeCpuMicrosPerDelivery: singleCpuMicros,
     sentToLastMs: round(
       percentile(
         results.map((r) => r.sentToLast).sort((a, b) => a - b),
@@ -205,7 +218,8 @@ async function measure(kind, server, trigger, options) {
   };
   console.log(
     `  ${kind}: ${outcome.deliveriesPerSecond} deliveries/s (bursts ${outcome.burstRates.min}…${outcome.burstRates.max}), ` +
-      `${outcome.cpuMicrosPerDelivery} µs CPU per delivery, resyncs ${outcome.resyncs}, clients missing changes ${missing}`,
+      `${outcome.cpuMicrosPerDelivery} µs CPU per delivery (${singleCpuMicros} µs one change at a time), ` +
+      `resyncs ${outcome.resyncs}, clients missing changes ${missing}`,
   );
   await pool.close();
   return outcome;
@@ -216,6 +230,7 @@ export async function run(args) {
     clients: option(args, 'clients', 10_000),
     burst: option(args, 'burst', 10),
     bursts: option(args, 'bursts', 8),
+    singles: option(args, 'singles', 30),
   };
   const rounds = option(args, 'rounds', 2);
   const only = args.find((a) => a.startsWith('--only='))?.slice(7);
@@ -372,6 +387,23 @@ export async function run(args) {
       target: {},
       met: null,
     },
+    {
+      name: 'CPU per delivery, one change at a time (ticker)',
+      value: median(runs.ticker, 'singleChangeCpuMicrosPerDelivery'),
+      unit: 'µs',
+      ceiling: {
+        name: 'bare socket.io broadcast',
+        value: median(runs.bare, 'singleChangeCpuMicrosPerDelivery'),
+      },
+      ratio: round(
+        median(runs.bare, 'singleChangeCpuMicrosPerDelivery') /
+          median(runs.ticker, 'singleChangeCpuMicrosPerDelivery'),
+        2,
+      ),
+      // Informative: what one websocket write per delivery costs (the end-to-end scenario's limit).
+      target: {},
+      met: null,
+    },
   ];
   console.log(
     `ticker ${tickerRate} deliveries/s vs bare socket.io ${bareRate}: ratio ${ratio.toFixed(2)} (target ≥ 0.8)`,
@@ -388,7 +420,9 @@ export async function run(args) {
     notes:
       `Rounds: ${rounds} (bare and ticker alternate; medians reported). Deliveries/s counts from the first ` +
       "client's receipt to the last client's receipt of a burst's last change, so Kafka's hop before the " +
-      'node is not in it. The clients (one process, raw websockets) share core 1 with nothing else of ours; ' +
+      'node is not in it. After the bursts, single changes one at a time: each delivery is then a websocket ' +
+      'write of its own, and its CPU cost (kernel and all) is what a steady trickle of changes costs a node. ' +
+      'The clients (one process, raw websockets) share core 1 with nothing else of ours; ' +
       'the machine is shared with other jobs (see machine.load).',
   });
 }
