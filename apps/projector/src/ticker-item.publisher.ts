@@ -79,7 +79,7 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  /** Publishes one marker or one batch; false when there was nothing to publish. */
+  /** Publishes one marker or one batch; false when there is nothing more to publish for now. */
   private async step(): Promise<boolean> {
     const { generation, head, published } = await this.feed.state();
     if (this.announced !== generation) {
@@ -92,13 +92,11 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
     }
     if (head <= published) return false;
     // Read and mark in the generation state() named: a switch in between must not mix two feeds.
-    const changes = await this.feed.between(published, head, BATCH, generation);
-    const last = changes[changes.length - 1];
+    const rows = await this.feed.publishable(published, head, BATCH, generation);
+    const last = rows.at(-1)?.change;
     if (!last) return false;
-    const causes = await this.feed.causes(
-      changes.map((c) => c.position),
-      generation,
-    );
+    const changes = rows.map((r) => r.change);
+    const causes = new Map(rows.map((r) => [r.change.position, r.cause]));
     const publishedAt = new Date();
     // Both topics in one request: a ticker change waits for one broker round trip, not two.
     await this.transport.publishAll([
@@ -146,6 +144,8 @@ export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDest
       },
     ]);
     await this.feed.markPublished(last.position, generation);
-    return true;
+    // Caught up with the head read above: wait for the next wake-up (or the poll) instead of asking
+    // again at once. A change committed meanwhile in this process has woken the signal already.
+    return rows.length === BATCH || last.position < head;
   }
 }

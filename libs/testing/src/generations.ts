@@ -1,5 +1,5 @@
 import { type TickerChangeRecord, type TickerFilter } from '@feedwerk/contracts';
-import { ActivityFeed, type ChangeCause, type FeedOpening, type FeedState } from '@feedwerk/read-models';
+import { ActivityFeed, type FeedOpening, type FeedState } from '@feedwerk/read-models';
 import { type DataSource } from 'typeorm';
 
 /**
@@ -65,16 +65,18 @@ export class GenerationsFeed extends ActivityFeed {
     return this.feedOf(generation).between(after, upTo, limit);
   }
 
-  override markPublished(position: number, generation: number = this.live): Promise<void> {
-    return this.feedOf(generation).markPublished(position);
+  override publishable(
+    after: number,
+    upTo: number,
+    limit: number,
+    generation: number,
+  ): ReturnType<ActivityFeed['publishable']> {
+    // Each stand-in generation is generation 1 of its own database.
+    return this.feedOf(generation).publishable(after, upTo, limit, 1);
   }
 
-  override causes(
-    positions: readonly number[],
-    generation: number = this.live,
-  ): Promise<Map<number, ChangeCause>> {
-    // Each stand-in generation is generation 1 of its own database.
-    return this.feedOf(generation).causes(positions, 1);
+  override markPublished(position: number, generation: number = this.live): Promise<void> {
+    return this.feedOf(generation).markPublished(position);
   }
 
   private feedOf(generation: number): ActivityFeed {
