@@ -112,6 +112,8 @@ function mergingCalls(handle: BatchHandler): BatchHandler {
 }
 
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+/** How long stopping a subscription waits for its last commit. */
+const STOP_COMMIT_WAIT_MS = 3_000;
 
 /**
  * A consumer's offset commits, batched in time. Every consumer of ours keeps its own checkpoint
@@ -522,9 +524,20 @@ export class KafkaTransport implements MessageTransport {
         const consumer = supervisor.consumer;
         supervisor.consumer = null;
         if (!consumer) return;
-        // What was handled is committed before leaving the group (kafkajs would not, with auto-commit off).
-        await supervisor.commits?.flush();
-        supervisor.commits?.close();
+        // What was handled is committed before leaving the group (kafkajs would not, with auto-commit off),
+        // for a bounded time: with the broker away, kafkajs retries a commit until it is back, and a
+        // stop must not wait for that (the records are handled again, idempotently, after the restart).
+        if (supervisor.commits) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            supervisor.commits.flush(),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, STOP_COMMIT_WAIT_MS);
+            }),
+          ]);
+          clearTimeout(timer);
+          supervisor.commits.close();
+        }
         await consumer.disconnect();
         this.consumers.delete(consumer);
       },
