@@ -294,14 +294,16 @@ function socketSink(socket: Socket, cap: number): TickerSink {
   let burst = 0;
   let burstTurn = -1;
   return {
-    send(change: TickerChangeV1): boolean {
+    send(change: TickerChangeV1, alone: boolean): boolean {
       const turn = currentTurn();
       if (burstTurn !== turn) {
         burstTurn = turn;
         burst = 0;
       }
       if ((queue()?.length ?? 0) - burst >= cap) return false;
-      writes.hold();
+      // A change that comes alone has no burst to wait for: engine.io writes it at once, as in
+      // socket.io's own broadcast (holding it would only add the hold's bookkeeping and a turn).
+      if (!alone) writes.hold();
       // What socket.emit does, minus encoding the same change again for every socket.
       const { packets, options } = encodedChange(socket, change);
       socket.client._packet(packets, options);

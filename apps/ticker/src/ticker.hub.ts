@@ -32,8 +32,11 @@ const OPEN_BATCH = 500;
 
 /** One subscribed client (a socket or an SSE response), as the hub delivers to it. */
 export interface TickerSink {
-  /** Queues a change; false when the client's buffer is full (it is then told to resync). */
-  send(change: TickerChangeV1): boolean;
+  /**
+   * Queues a change; false when the client's buffer is full (it is then told to resync). `alone`:
+   * the only change this turn brings (a sink may write it at once instead of waiting for more).
+   */
+  send(change: TickerChangeV1, alone: boolean): boolean;
   resync(message: TickerResync): void;
   /** False once the client went away (a subscription that completes after that is not kept). */
   isOpen(): boolean;
@@ -340,8 +343,12 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       // Its published position is not known here (the change may not be marked yet).
       if (generation > this.generation) this.adopt(generation, change.position - 1, 0);
       if (change.position <= this.head) continue;
-      if (change.position > this.head + 1) await this.fill(change.position - 1);
-      const sent = this.deliver(change);
+      let alone = batch.length === 1;
+      if (change.position > this.head + 1) {
+        await this.fill(change.position - 1);
+        alone = false;
+      }
+      const sent = this.deliver(change, alone);
       const publishedAt = Number(message.headers[TICKER_PUBLISHED_AT_HEADER]);
       if (Number.isFinite(publishedAt) && publishedAt > 0) {
         this.metrics.deliveryLatency.observe(Math.max(0, Date.now() - publishedAt) / 1000);
@@ -390,12 +397,12 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
       if (missing.length === 0) {
         throw new Error(`feed positions ${this.head + 1}..${upTo} are not in the read model yet`);
       }
-      for (const change of missing) this.deliver(change);
+      for (const change of missing) this.deliver(change, false);
     }
   }
 
   /** Sends the change to every matching subscriber; returns to how many. */
-  private deliver(change: TickerChangeRecord): number {
+  private deliver(change: TickerChangeRecord, alone: boolean): number {
     this.head = change.position;
     this.delivered += 1;
     const portal = change.item.portal;
@@ -416,7 +423,7 @@ export class TickerHub implements OnModuleInit, OnModuleDestroy {
         message = renderChange(change, op, subscriber.lang);
         byOp[op] = message;
       }
-      if (subscriber.sink.send(message)) sent += 1;
+      if (subscriber.sink.send(message, alone)) sent += 1;
       else overflowed.push(subscriber);
     }
     for (const subscriber of overflowed) {
