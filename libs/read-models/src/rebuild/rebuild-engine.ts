@@ -397,8 +397,11 @@ export class RebuildEngine {
     const doneBefore = state.done;
     pruneActivityModel(model);
     state.unflushed = emptyUnflushed(u.end);
-    state.next = this.readDecoded(state.projection, u.end);
-    state.next.catch(() => undefined);
+    // Usually read already, while the last batch was folded (foldInMemory).
+    if (!state.next) {
+      state.next = this.readDecoded(state.projection, u.end);
+      state.next.catch(() => undefined);
+    }
     const end = u.end;
     state.writing = this.writeCheckpoint(id, state.samples, folded, from, doneBefore, u.count, end).then(
       (written) => {
@@ -477,13 +480,17 @@ export class RebuildEngine {
     }
     if (rows[0].cancel_requested) return 'decide';
     const batch = await (state.next ?? this.readDecoded(state.projection, state.unflushed.end));
+    // The next batch is read (PostgreSQL busy) while this one is folded (Node busy): at most one read
+    // in flight, and only after a full batch (a short one is the frontier: the checkpoint
+    // transaction reads on from there under its locks). The store's rows are immutable and the read
+    // is the commit-ordered prefix after this batch's end, so it is the batch the next step folds;
+    // a checkpoint (overlapped or not) goes on from the same end and takes it over.
+    state.next = batch.count >= this.batchSize ? this.readDecoded(state.projection, batch.end) : undefined;
+    state.next?.catch(() => undefined);
     this.foldIntoMemory(state, batch);
     if (state.unflushed.atFrontier || state.unflushed.count >= this.checkpointEvery) {
-      state.next = undefined;
       return state.unflushed.atFrontier ? 'decide' : 'write';
     }
-    state.next = this.readDecoded(state.projection, state.unflushed.end);
-    state.next.catch(() => undefined);
     return 'continue';
   }
 
@@ -536,10 +543,13 @@ export class RebuildEngine {
       if (activity) {
         // Nothing folded yet (just prepared, or a cancel check came first): fold one batch here.
         if (u.count === 0) {
-          this.foldIntoMemory(state, await (state.next ?? this.readDecoded(row.projection, u.end, tx)));
+          const batch = await (state.next ?? this.readDecoded(row.projection, u.end, tx));
+          state.next = undefined;
+          this.foldIntoMemory(state, batch);
         }
       } else {
         const batch = await (state.next ?? this.readDecoded(row.projection, u.end, tx));
+        state.next = undefined;
         if (batch.projection !== 'jobs') throw new Error('a jobs rebuild read an activity batch');
         u.end = batch.end;
         u.count = batch.count;
@@ -586,6 +596,8 @@ export class RebuildEngine {
         model: state.model,
         samples,
         unflushed: emptyUnflushed(u.end),
+        // Read while the last batch was folded (foldInMemory), from u.end: the next step's batch.
+        next: state.next,
       };
       return status === 'live' ? 'live' : 'continue';
     });
@@ -593,8 +605,10 @@ export class RebuildEngine {
       if (committed.model) pruneActivityModel(committed.model);
       // Read the next batch while this one is folded or written: the store's rows are immutable and
       // the read is a commit-ordered prefix after the checkpoint, so it is the batch the next step reads.
-      committed.next = this.readDecoded(committed.projection, committed.checkpoint);
-      committed.next.catch(() => undefined);
+      if (!committed.next) {
+        committed.next = this.readDecoded(committed.projection, committed.checkpoint);
+        committed.next.catch(() => undefined);
+      }
       this.states.set(id, committed);
     } else {
       // Done, or someone else holds the rebuild (whatever this builder folded is not its to write).
