@@ -82,7 +82,7 @@ export class ActivityModel {
   /** `job:<jobId>` / `cv:<cvId>` → the item it counted towards. */
   readonly members = new Map<string, ActivityMember>();
   /** What changed since `takeDirty()`: the adapter persists exactly these. */
-  private dirty = { items: new Set<string>(), slots: new Set<string>(), members: new Set<string>() };
+  private dirty = ActivityModel.clean();
 
   constructor(
     private readonly options: ActivityOptions,
@@ -173,6 +173,8 @@ export class ActivityModel {
     items: ActivityItem[];
     slots: [string, string | null][];
     members: [string, ActivityMember | null][];
+    /** Dirty members that had no value at the previous call (so none was written for them then). */
+    newMembers: ReadonlySet<string>;
   } {
     const taken = {
       items: [...this.dirty.items].map((id) => this.items.get(id)!),
@@ -181,9 +183,19 @@ export class ActivityModel {
         key,
         this.members.get(key) ?? null,
       ]),
+      newMembers: this.dirty.newMembers,
     };
-    this.dirty = { items: new Set(), slots: new Set(), members: new Set() };
+    this.dirty = ActivityModel.clean();
     return taken;
+  }
+
+  private static clean() {
+    return {
+      items: new Set<string>(),
+      slots: new Set<string>(),
+      members: new Set<string>(),
+      newMembers: new Set<string>(),
+    };
   }
 
   /**
@@ -284,6 +296,8 @@ export class ActivityModel {
   }
 
   private setMember(key: string, member: ActivityMember): void {
+    // Not dirty yet and absent: it had no value at the last takeDirty either.
+    if (!this.dirty.members.has(key) && !this.members.has(key)) this.dirty.newMembers.add(key);
     this.members.set(key, member);
     this.dirty.members.add(key);
   }

@@ -1,3 +1,4 @@
+import { copyRows } from './bulk-copy';
 import {
   type FeedEvent,
   matchesFilter,
@@ -584,6 +585,8 @@ export async function saveRebuiltActivity(
   folded: RebuiltActivity,
   retain: number,
   versions: 'staged' | 'direct',
+  /** COPY FROM STDIN for the bulk rows (a PostgreSQL server; PGlite: the JSON and array statements). */
+  copy = false,
 ): Promise<void> {
   const { dirty, position, changes, causes, touched } = folded;
   // The head of the previous write: an item created after it (its order is its first position) has
@@ -609,31 +612,64 @@ export async function saveRebuiltActivity(
     if (existing.length > 0) {
       await tx.query(`DELETE FROM ${t.items} x USING unnest($1::uuid[]) d(id) WHERE x.id = d.id`, [existing]);
     }
-    // One JSON document (see saveActivityBatch): far cheaper to send and parse than eleven arrays.
-    await tx.query(
-      `INSERT INTO ${t.items}
+    if (copy) {
+      await copyRows(
+        tx,
+        t.items,
+        [
+          'id',
+          'kind',
+          'portal',
+          'region',
+          'category',
+          'count',
+          'item_order',
+          'position',
+          'at',
+          'started_at',
+          'retracted',
+        ],
+        dirty.items.map((x) => [
+          x.id,
+          x.kind,
+          x.portal,
+          x.region,
+          x.category,
+          x.count,
+          x.order,
+          x.position,
+          x.at,
+          x.startedAt,
+          x.retracted,
+        ]),
+      );
+    } else {
+      // One JSON document (see saveActivityBatch): far cheaper to send and parse than eleven arrays.
+      await tx.query(
+        `INSERT INTO ${t.items}
          (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
        SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
          FROM json_to_recordset($1::json) AS r(id uuid, kind text, portal text, region text, category text,
               count int, item_order bigint, position bigint, at timestamptz, started_at timestamptz, retracted boolean)`,
-      [
-        JSON.stringify(
-          dirty.items.map((x) => ({
-            id: x.id,
-            kind: x.kind,
-            portal: x.portal,
-            region: x.region,
-            category: x.category,
-            count: x.count,
-            item_order: x.order,
-            position: x.position,
-            at: x.at,
-            started_at: x.startedAt,
-            retracted: x.retracted,
-          })),
-        ),
-      ],
-    );
+        [
+          JSON.stringify(
+            dirty.items.map((x) => ({
+              id: x.id,
+              kind: x.kind,
+              portal: x.portal,
+              region: x.region,
+              category: x.category,
+              count: x.count,
+              item_order: x.order,
+              position: x.position,
+              at: x.at,
+              started_at: x.startedAt,
+              retracted: x.retracted,
+            })),
+          ),
+        ],
+      );
+    }
   }
   if (dirty.slots.length > 0) {
     await tx.query(`DELETE FROM ${t.slots} WHERE slot = ANY($1::text[])`, [dirty.slots.map((s) => s[0])]);
@@ -644,20 +680,34 @@ export async function saveRebuiltActivity(
     ]);
   }
   if (dirty.members.length > 0) {
-    await tx.query(
-      `DELETE FROM ${t.members} x USING unnest($1::text[]) d(member) WHERE x.member = d.member`,
-      [dirty.members.map((m) => m[0])],
-    );
+    // Only members that had a value at the previous write can have a row (a scan of the unindexed
+    // table per write): most postings are closed, if at all, before the next checkpoint.
+    const existing = dirty.members.filter(([key]) => !dirty.newMembers.has(key)).map(([key]) => key);
+    if (existing.length > 0) {
+      await tx.query(
+        `DELETE FROM ${t.members} x USING unnest($1::text[]) d(member) WHERE x.member = d.member`,
+        [existing],
+      );
+    }
     const kept = dirty.members.filter(
       (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
     );
-    await tx.query(
-      `INSERT INTO ${t.members} (member, item_id, subject)
-       SELECT member, item_id, subject FROM json_to_recordset($1::json) AS r(member text, item_id uuid, subject text)`,
-      [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
-    );
+    if (copy) {
+      await copyRows(
+        tx,
+        t.members,
+        ['member', 'item_id', 'subject'],
+        kept.map(([member, m]) => [member, m.itemId, m.subject]),
+      );
+    } else if (kept.length > 0) {
+      await tx.query(
+        `INSERT INTO ${t.members} (member, item_id, subject)
+         SELECT member, item_id, subject FROM json_to_recordset($1::json) AS r(member text, item_id uuid, subject text)`,
+        [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
+      );
+    }
   }
-  await saveRebuiltVersions(tx, t, touched, versions);
+  await saveRebuiltVersions(tx, t, touched, versions, copy);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
     position,
@@ -674,9 +724,11 @@ async function saveRebuiltVersions(
   t: ActivityTables,
   touched: ReadonlyMap<string, number>,
   versions: 'staged' | 'direct',
+  copy: boolean,
 ): Promise<void> {
   if (versions === 'direct') return saveVersions(tx, t, touched);
   if (touched.size === 0) return;
+  if (copy) return copyRows(tx, t.stagedVersions, ['stream_id', 'version'], [...touched]);
   await tx.query(
     `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,
     [[...touched.keys()], [...touched.values()]],
@@ -695,10 +747,22 @@ export async function createStagedVersions(tx: EntityManager, t: ActivityTables)
  * drops the staging table: one sorted insert into the index instead of an upsert per checkpoint.
  */
 export async function mergeStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
+  // The grouping and the sort of ~0.5M stream ids per 1M events stay in memory (the default 4 MB
+  // spills both to disk); LOCAL: only this (the switch's) transaction.
+  await tx.query(`SET LOCAL work_mem = '128MB'`);
+  // A fresh generation has no rows under its key yet (dropGeneration deleted them): a plain insert,
+  // about half the cost of ON CONFLICT's speculative insertion per row. Rows exist only when a builder
+  // of an older version upserted them per checkpoint before this one resumed the rebuild.
+  const existing: { found: boolean }[] = await tx.query(
+    `SELECT EXISTS (SELECT 1 FROM projection_streams WHERE projection = $1) AS found`,
+    [t.name],
+  );
+  const conflict = existing[0]?.found
+    ? `ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`
+    : '';
   await tx.query(
     `INSERT INTO projection_streams (projection, stream_id, version)
-     SELECT $1, stream_id, max(version) FROM ${t.stagedVersions} GROUP BY stream_id ORDER BY stream_id
-     ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+     SELECT $1, stream_id, max(version) FROM ${t.stagedVersions} GROUP BY stream_id ORDER BY stream_id ${conflict}`,
     [t.name],
   );
   await tx.query(`DROP TABLE ${t.stagedVersions}`);

@@ -17,6 +17,7 @@ import {
   saveRebuiltActivity,
 } from '../activity/activity.projection';
 import { readActivityEvents } from '../activity/activity.reader';
+import { copySupported } from '../activity/bulk-copy';
 import {
   activityTables,
   addGenerationIndexes,
@@ -205,6 +206,8 @@ export class RebuildEngine {
   private readonly retainChanges: number;
   private readonly states = new Map<string, BuilderState>();
   private readonly jobs: JobsProjection;
+  /** Whether the database takes COPY FROM STDIN (see copySupported); asked at the first write. */
+  private copy?: boolean;
   /** This builder's identity for the lease (several admin processes may run builders). */
   private readonly builderId = randomUUID();
 
@@ -443,7 +446,14 @@ export class RebuildEngine {
       if (!sameCheckpoint(row.checkpoint, from) || row.done !== doneBefore) return null;
       if (!(await this.lockProjection(tx, row.projection))) return null;
       if (!(await this.holdsLease(tx, id))) return null;
-      await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, 'staged');
+      await saveRebuiltActivity(
+        tx,
+        activityTables(row.generation),
+        folded,
+        this.retainChanges,
+        'staged',
+        await this.copySupported(tx),
+      );
       const done = doneBefore + count;
       const { rate, samples } = rateOf(previous, done);
       await this.recordProgress(tx, id, end, done, rate, 'building');
@@ -637,7 +647,14 @@ export class RebuildEngine {
       causes: u.causes,
       touched: u.touched,
     };
-    await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, versions);
+    await saveRebuiltActivity(
+      tx,
+      activityTables(row.generation),
+      folded,
+      this.retainChanges,
+      versions,
+      await this.copySupported(tx),
+    );
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
     u.changes = [];
     u.causes = [];
@@ -736,6 +753,12 @@ export class RebuildEngine {
       events: decodable(stored),
       end: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : from,
     };
+  }
+
+  /** COPY for the bulk rows: asked once (a server, not the embedded PGlite). */
+  private async copySupported(tx: EntityManager): Promise<boolean> {
+    this.copy ??= await copySupported(tx);
+    return this.copy;
   }
 
   /** One builder per projection: a transaction-level lock (no session lock, so PGlite works too). */
