@@ -572,6 +572,12 @@ export interface RebuiltActivity {
   readonly causes: readonly string[];
   /** Each touched stream's last folded version. */
   readonly touched: ReadonlyMap<string, number>;
+  /**
+   * The touched streams no earlier write of this generation touched (known to a builder that
+   * created the generation and wrote every checkpoint since): they have no row under its key yet.
+   * Given, the versions go straight into projection_streams instead of the staging table.
+   */
+  readonly firstSeen?: ReadonlySet<string>;
 }
 
 /**
@@ -707,7 +713,7 @@ export async function saveRebuiltActivity(
       );
     }
   }
-  await saveRebuiltVersions(tx, t, touched, versions, copy);
+  await saveRebuiltVersions(tx, t, touched, folded.firstSeen, versions, copy);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
     position,
@@ -723,11 +729,33 @@ async function saveRebuiltVersions(
   tx: EntityManager,
   t: ActivityTables,
   touched: ReadonlyMap<string, number>,
+  firstSeen: ReadonlySet<string> | undefined,
   versions: 'staged' | 'direct',
   copy: boolean,
 ): Promise<void> {
   if (versions === 'direct') return saveVersions(tx, t, touched);
   if (touched.size === 0) return;
+  if (firstSeen) {
+    // Streams new to this generation: a plain insert in index order (no speculative insertion per
+    // row); the few touched by an earlier write too (a job closed after the checkpoint that saw its
+    // posting): upserted. Written with the checkpoint, so the switch has no merge left to do.
+    const fresh: [string[], number[]] = [[], []];
+    const again = new Map<string, number>();
+    for (const [stream, version] of touched) {
+      if (firstSeen.has(stream)) {
+        fresh[0].push(stream);
+        fresh[1].push(version);
+      } else again.set(stream, version);
+    }
+    if (fresh[0].length > 0) {
+      await tx.query(
+        `INSERT INTO projection_streams (projection, stream_id, version)
+         SELECT $1, stream_id, version FROM unnest($2::text[], $3::int[]) AS u(stream_id, version) ORDER BY stream_id`,
+        [t.name, ...fresh],
+      );
+    }
+    return saveVersions(tx, t, again);
+  }
   if (copy) return copyRows(tx, t.stagedVersions, ['stream_id', 'version'], [...touched]);
   await tx.query(
     `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,

@@ -131,6 +131,12 @@ interface BuilderState {
   checkpoint: StoreCheckpoint;
   done: number;
   readonly model: ActivityModel | null;
+  /**
+   * Activity: every stream a write of this generation has touched, when this builder created the
+   * generation and wrote each of its checkpoints (unset after a reload: then nobody knows which
+   * streams have a row, and the versions are staged and merged at the switch).
+   */
+  readonly seen?: Set<string>;
   samples: { at: number; done: number }[];
   /** The next batch, read (and decoded) while the previous one was being folded or written. */
   next?: Promise<Decoded>;
@@ -395,6 +401,7 @@ export class RebuildEngine {
       changes: u.changes,
       causes: u.causes,
       touched: u.touched,
+      firstSeen: firstSeen(state.seen, u.touched),
     };
     const from = state.checkpoint;
     const doneBefore = state.done;
@@ -604,6 +611,7 @@ export class RebuildEngine {
         checkpoint: u.end,
         done,
         model: state.model,
+        seen: state.seen,
         samples,
         unflushed: emptyUnflushed(u.end),
         // Read while the last batch was folded (foldInMemory), from u.end: the next step's batch.
@@ -646,6 +654,7 @@ export class RebuildEngine {
       changes: u.changes,
       causes: u.causes,
       touched: u.touched,
+      firstSeen: versions === 'staged' ? firstSeen(state.seen, u.touched) : undefined,
     };
     await saveRebuiltActivity(
       tx,
@@ -725,6 +734,8 @@ export class RebuildEngine {
       unflushed: emptyUnflushed(row.checkpoint),
     };
     if (row.projection !== 'activity') return { ...base, model: null };
+    // Created here: this builder knows which streams its writes touched (see BuilderState.seen).
+    const seen = fresh ? new Set<string>() : undefined;
     const t = activityTables(row.generation);
     const position: { feed_position: string }[] = await tx.query(
       `SELECT feed_position FROM projection_state WHERE projection = $1`,
@@ -734,7 +745,7 @@ export class RebuildEngine {
     // Also when resuming a generation whose builder ran an older version without it.
     await createStagedVersions(tx, t);
     if (!fresh) await loadWholeActivityState(tx, t, model);
-    return { ...base, model };
+    return { ...base, model, seen };
   }
 
   private async readDecoded(
@@ -809,6 +820,26 @@ export class RebuildEngine {
     );
     return rows[0] ? toRebuildRecord(rows[0]) : null;
   }
+}
+
+/**
+ * The touched streams that no earlier write of the generation touched, added to `seen` (the write
+ * that takes them is the one that inserts their rows; if it does not commit, the builder's memory
+ * is dropped with `seen`). Undefined when the builder does not know (see BuilderState.seen).
+ */
+function firstSeen(
+  seen: Set<string> | undefined,
+  touched: ReadonlyMap<string, number>,
+): Set<string> | undefined {
+  if (!seen) return undefined;
+  const first = new Set<string>();
+  for (const stream of touched.keys()) {
+    if (!seen.has(stream)) {
+      seen.add(stream);
+      first.add(stream);
+    }
+  }
+  return first;
 }
 
 /** Events per second over the last RATE_WINDOW_MS, with the samples to keep. */
