@@ -573,11 +573,10 @@ export interface RebuiltActivity {
   /** Each touched stream's last folded version. */
   readonly touched: ReadonlyMap<string, number>;
   /**
-   * The touched streams no earlier write of this generation touched (known to a builder that
-   * created the generation and wrote every checkpoint since): they have no row under its key yet.
-   * Given, the versions go straight into projection_streams instead of the staging table.
+   * The touched streams whose first event (version 1) was folded since the last write: no earlier
+   * write of the generation can have touched them, so they have no row under its key yet.
    */
-  readonly firstSeen?: ReadonlySet<string>;
+  readonly born: ReadonlySet<string>;
 }
 
 /**
@@ -590,7 +589,7 @@ export async function saveRebuiltActivity(
   t: ActivityTables,
   folded: RebuiltActivity,
   retain: number,
-  versions: 'staged' | 'direct',
+  versions: 'checkpoint' | 'direct',
   /** COPY FROM STDIN for the bulk rows (a PostgreSQL server; PGlite: the JSON and array statements). */
   copy = false,
 ): Promise<void> {
@@ -713,7 +712,7 @@ export async function saveRebuiltActivity(
       );
     }
   }
-  await saveRebuiltVersions(tx, t, touched, folded.firstSeen, versions, copy);
+  await saveRebuiltVersions(tx, t, touched, folded.born, versions);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
     position,
@@ -721,60 +720,48 @@ export async function saveRebuiltActivity(
 }
 
 /**
- * Each touched stream's folded version. `staged`: appended to the unindexed staging table
- * (`mergeStagedVersions` moves them into projection_streams once, at the end); `direct`: upserted
- * into projection_streams (the switch's small catch-up, after the merge).
+ * Each touched stream's folded version, written with the checkpoint. `checkpoint`: the streams born
+ * since the last write (no row yet) by a plain insert in index order (no speculative insertion per
+ * row), the others (touched again: an update or a close after the checkpoint that saw the posting)
+ * upserted; `direct`: all upserted (the switch's small catch-up).
  */
 async function saveRebuiltVersions(
   tx: EntityManager,
   t: ActivityTables,
   touched: ReadonlyMap<string, number>,
-  firstSeen: ReadonlySet<string> | undefined,
-  versions: 'staged' | 'direct',
-  copy: boolean,
+  born: ReadonlySet<string>,
+  versions: 'checkpoint' | 'direct',
 ): Promise<void> {
   if (versions === 'direct') return saveVersions(tx, t, touched);
-  if (touched.size === 0) return;
-  if (firstSeen) {
-    // Streams new to this generation: a plain insert in index order (no speculative insertion per
-    // row); the few touched by an earlier write too (a job closed after the checkpoint that saw its
-    // posting): upserted. Written with the checkpoint, so the switch has no merge left to do.
-    const fresh: [string[], number[]] = [[], []];
-    const again = new Map<string, number>();
-    for (const [stream, version] of touched) {
-      if (firstSeen.has(stream)) {
-        fresh[0].push(stream);
-        fresh[1].push(version);
-      } else again.set(stream, version);
-    }
-    if (fresh[0].length > 0) {
-      await tx.query(
-        `INSERT INTO projection_streams (projection, stream_id, version)
-         SELECT $1, stream_id, version FROM unnest($2::text[], $3::int[]) AS u(stream_id, version) ORDER BY stream_id`,
-        [t.name, ...fresh],
-      );
-    }
-    return saveVersions(tx, t, again);
+  const fresh: [string[], number[]] = [[], []];
+  const again = new Map<string, number>();
+  for (const [stream, version] of touched) {
+    if (born.has(stream)) {
+      fresh[0].push(stream);
+      fresh[1].push(version);
+    } else again.set(stream, version);
   }
-  if (copy) return copyRows(tx, t.stagedVersions, ['stream_id', 'version'], [...touched]);
-  await tx.query(
-    `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,
-    [[...touched.keys()], [...touched.values()]],
-  );
-}
-
-/** Creates a rebuild's staging table for stream versions (see ActivityTables.stagedVersions). */
-export async function createStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
-  await tx.query(
-    `CREATE TABLE IF NOT EXISTS ${t.stagedVersions} (stream_id text NOT NULL, version integer NOT NULL)`,
-  );
+  if (fresh[0].length > 0) {
+    await tx.query(
+      `INSERT INTO projection_streams (projection, stream_id, version)
+       SELECT $1, stream_id, version FROM unnest($2::text[], $3::int[]) AS u(stream_id, version) ORDER BY stream_id`,
+      [t.name, ...fresh],
+    );
+  }
+  await saveVersions(tx, t, again);
 }
 
 /**
- * Moves a rebuild's staged stream versions into projection_streams (each stream's highest) and
- * drops the staging table: one sorted insert into the index instead of an upsert per checkpoint.
+ * Moves the stream versions a builder of the previous version staged (each stream's highest) into
+ * projection_streams and drops the staging table; nothing to do for a generation without one.
  */
 export async function mergeStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
+  // Only a generation begun by a builder of the previous version (which staged every checkpoint's
+  // versions) has the table; builders now write them with each checkpoint (saveRebuiltVersions).
+  const staged: { found: boolean }[] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+    t.stagedVersions,
+  ]);
+  if (!staged[0]?.found) return;
   // The grouping and the sort of ~0.5M stream ids per 1M events stay in memory (the default 4 MB
   // spills both to disk); LOCAL: only this (the switch's) transaction.
   await tx.query(`SET LOCAL work_mem = '128MB'`);

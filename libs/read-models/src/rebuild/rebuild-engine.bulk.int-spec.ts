@@ -144,7 +144,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
     expect(members.length).toBeLessThan(posted.length);
   }, 120_000);
 
-  it('a builder that resumes another one stages the versions and merges them at the switch', async () => {
+  it('a builder that resumes another one writes the versions with its checkpoints too', async () => {
     const store = new EventStore(opened.db.dataSource);
     const posted: StoredEvent[] = [];
     for (let i = 0; i < 12; i += 1) posted.push(await appendJobPosted(store, { portal: 'koeln' }));

@@ -9,7 +9,6 @@ import {
   DEFAULT_BURST_WINDOW_MS,
 } from '../activity/activity.fold';
 import {
-  createStagedVersions,
   loadWholeActivityState,
   mergeStagedVersions,
   pruneActivityModel,
@@ -122,6 +121,8 @@ interface Unflushed {
   causes: string[];
   /** Each touched stream's last folded version. */
   touched: Map<string, number>;
+  /** Streams whose first event (version 1) was folded since the checkpoint: no earlier write touched them. */
+  born: Set<string>;
 }
 
 /** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
@@ -131,12 +132,6 @@ interface BuilderState {
   checkpoint: StoreCheckpoint;
   done: number;
   readonly model: ActivityModel | null;
-  /**
-   * Activity: every stream a write of this generation has touched, when this builder created the
-   * generation and wrote each of its checkpoints (unset after a reload: then nobody knows which
-   * streams have a row, and the versions are staged and merged at the switch).
-   */
-  readonly seen?: Set<string>;
   samples: { at: number; done: number }[];
   /** The next batch, read (and decoded) while the previous one was being folded or written. */
   next?: Promise<Decoded>;
@@ -166,6 +161,7 @@ const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
   changes: [],
   causes: [],
   touched: new Map(),
+  born: new Set(),
 });
 
 /** A batch of the store, decoded for the projection being rebuilt. */
@@ -401,7 +397,7 @@ export class RebuildEngine {
       changes: u.changes,
       causes: u.causes,
       touched: u.touched,
-      firstSeen: firstSeen(state.seen, u.touched),
+      born: u.born,
     };
     const from = state.checkpoint;
     const doneBefore = state.done;
@@ -458,7 +454,7 @@ export class RebuildEngine {
         activityTables(row.generation),
         folded,
         this.retainChanges,
-        'staged',
+        'checkpoint',
         await this.copySupported(tx),
       );
       const done = doneBefore + count;
@@ -525,6 +521,8 @@ export class RebuildEngine {
         u.causes.push(event.id);
       }
       u.touched.set(event.streamId, event.streamPosition);
+      // A stream's first event precedes its others in commit order (its version 1 commits first).
+      if (event.streamPosition === 1) u.born.add(event.streamId);
     }
     // Only the newest changes are written: drop older ones now and then (amortised).
     if (u.changes.length > 2 * this.retainChanges) {
@@ -578,7 +576,7 @@ export class RebuildEngine {
         if (activity) {
           // The bulk is written, and indexed, before the live row is locked: the live projector
           // waits only for the catch-up below.
-          await this.writeActivity(tx, row, state, 'staged');
+          await this.writeActivity(tx, row, state, 'checkpoint');
           await mergeStagedVersions(tx, activityTables(row.generation));
           const live: { generation: number }[] = await tx.query(
             `SELECT generation FROM projection_live WHERE projection = $1`,
@@ -601,7 +599,7 @@ export class RebuildEngine {
         });
         status = 'live';
       } else if (activity) {
-        await this.writeActivity(tx, row, state, 'staged');
+        await this.writeActivity(tx, row, state, 'checkpoint');
       }
       const done = row.done + u.count;
       const { rate, samples } = rateOf(state.samples, done);
@@ -611,7 +609,6 @@ export class RebuildEngine {
         checkpoint: u.end,
         done,
         model: state.model,
-        seen: state.seen,
         samples,
         unflushed: emptyUnflushed(u.end),
         // Read while the last batch was folded (foldInMemory), from u.end: the next step's batch.
@@ -644,7 +641,7 @@ export class RebuildEngine {
     tx: EntityManager,
     row: RebuildRecord,
     state: BuilderState,
-    versions: 'staged' | 'direct',
+    versions: 'checkpoint' | 'direct',
   ): Promise<void> {
     const u = state.unflushed;
     const model = state.model!;
@@ -654,7 +651,7 @@ export class RebuildEngine {
       changes: u.changes,
       causes: u.causes,
       touched: u.touched,
-      firstSeen: versions === 'staged' ? firstSeen(state.seen, u.touched) : undefined,
+      born: u.born,
     };
     await saveRebuiltActivity(
       tx,
@@ -668,6 +665,7 @@ export class RebuildEngine {
     u.changes = [];
     u.causes = [];
     u.touched = new Map();
+    u.born = new Set();
   }
 
   /**
@@ -734,18 +732,14 @@ export class RebuildEngine {
       unflushed: emptyUnflushed(row.checkpoint),
     };
     if (row.projection !== 'activity') return { ...base, model: null };
-    // Created here: this builder knows which streams its writes touched (see BuilderState.seen).
-    const seen = fresh ? new Set<string>() : undefined;
     const t = activityTables(row.generation);
     const position: { feed_position: string }[] = await tx.query(
       `SELECT feed_position FROM projection_state WHERE projection = $1`,
       [t.name],
     );
     const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
-    // Also when resuming a generation whose builder ran an older version without it.
-    await createStagedVersions(tx, t);
     if (!fresh) await loadWholeActivityState(tx, t, model);
-    return { ...base, model, seen };
+    return { ...base, model };
   }
 
   private async readDecoded(
@@ -820,26 +814,6 @@ export class RebuildEngine {
     );
     return rows[0] ? toRebuildRecord(rows[0]) : null;
   }
-}
-
-/**
- * The touched streams that no earlier write of the generation touched, added to `seen` (the write
- * that takes them is the one that inserts their rows; if it does not commit, the builder's memory
- * is dropped with `seen`). Undefined when the builder does not know (see BuilderState.seen).
- */
-function firstSeen(
-  seen: Set<string> | undefined,
-  touched: ReadonlyMap<string, number>,
-): Set<string> | undefined {
-  if (!seen) return undefined;
-  const first = new Set<string>();
-  for (const stream of touched.keys()) {
-    if (!seen.has(stream)) {
-      seen.add(stream);
-      first.add(stream);
-    }
-  }
-  return first;
 }
 
 /** Events per second over the last RATE_WINDOW_MS, with the samples to keep. */
