@@ -215,21 +215,29 @@ export class ActivityModel {
     const at = Date.parse(event.time);
     // Events of different streams need not arrive in time order: the distance counts, not its sign.
     if (open && !open.retracted && Math.abs(at - Date.parse(open.startedAt)) < this.options.burstWindowMs) {
+      // What upsert() makes of the grown item, built once (a rebuild grows an item per posting).
+      this.position += 1;
+      const latest = at > Date.parse(open.at) ? event.time : open.at;
       const grown: ActivityItem = {
-        ...open,
+        id: open.id,
         kind: burstKind,
         count: open.count + 1,
+        portal: open.portal,
         region: open.region === single.region ? open.region : null,
         category: open.category === single.category ? open.category : null,
-        at: maxTime(open.at, event.time),
+        order: open.order,
+        position: this.position,
+        at: burstKind === 'cv.uploaded' ? coarse(latest) : latest,
+        startedAt: open.startedAt,
+        retracted: false,
       };
-      this.setMember(member, { itemId: open.id, subject: event.streamId });
-      return [this.upsert(grown, open.kind)];
+      this.addMember(member, { itemId: open.id, subject: event.streamId });
+      return [this.record('upsert', grown, open.kind)];
     }
     const change = this.add(event, 0, { ...single, count: 1 });
     this.slots.set(slot, change.item.id);
     this.dirty.slots.add(slot);
-    this.setMember(member, { itemId: change.item.id, subject: event.streamId });
+    this.addMember(member, { itemId: change.item.id, subject: event.streamId });
     return [change];
   }
 
@@ -257,9 +265,13 @@ export class ActivityModel {
     this.position += 1;
     const at = fields.kind === 'cv.uploaded' ? coarse(event.time) : event.time;
     const item: ActivityItem = {
-      ...fields,
       // A CV item's id is derived, not the upload's event id: nothing on the item leads back to it.
       id: deriveId(event.id, fields.kind === 'cv.uploaded' ? index + 1 : index),
+      kind: fields.kind,
+      count: fields.count,
+      portal: fields.portal,
+      region: fields.region,
+      category: fields.category,
       order: this.position,
       position: this.position,
       at,
@@ -295,9 +307,10 @@ export class ActivityModel {
     };
   }
 
-  private setMember(key: string, member: ActivityMember): void {
-    // Not dirty yet and absent: it had no value at the last takeDirty either.
-    if (!this.dirty.members.has(key) && !this.members.has(key)) this.dirty.newMembers.add(key);
+  /** A member that is absent now (aggregate checked). */
+  private addMember(key: string, member: ActivityMember): void {
+    // Absent and not dirty: it had no value at the last takeDirty either.
+    if (!this.dirty.members.has(key)) this.dirty.newMembers.add(key);
     this.members.set(key, member);
     this.dirty.members.add(key);
   }
@@ -315,8 +328,6 @@ export const toRecord = (item: ActivityItem): TickerItemRecord => ({
   position: item.position,
   at: item.at,
 });
-
-const maxTime = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
 
 /** CV items show the minute, not the second: an exact time could single a candidate out. */
 const coarse = (iso: string): string => {
