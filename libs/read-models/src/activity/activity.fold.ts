@@ -28,6 +28,15 @@ export interface ActivityOptions {
 
 export const DEFAULT_BURST_WINDOW_MS = 60_000;
 
+/**
+ * Takes the changes of `ActivityModel.applyInto` as they happen: the item as the model now keeps it
+ * (items are replaced, never mutated, so it stays as it is) and what a change record would carry
+ * besides it. No record is built: a rebuild keeps only the newest changes (`toChangeRecord`).
+ */
+export interface ChangeSink {
+  change(op: TickerChangeRecord['op'], item: ActivityItem, previousKind: TickerKind | null): void;
+}
+
 /** An event as the fold sees it: the envelope fields and the payload fields it reads, nothing else. */
 interface Slim<T extends EventType, D> {
   readonly id: string;
@@ -84,11 +93,26 @@ export class ActivityModel {
   /** What changed since `takeDirty()`: the adapter persists exactly these. */
   private dirty = ActivityModel.clean();
 
+  /** Set during `applyInto`: changes go there instead of into records. */
+  private sink: ChangeSink | null = null;
+  /** The item the latest change touched (aggregate opens its slot on it). */
+  private touched: ActivityItem | null = null;
+
   constructor(
     private readonly options: ActivityOptions,
     /** The feed position of the last change. */
     public position = 0,
   ) {}
+
+  /** `apply`, with the changes handed to `sink` instead of returned as records (a rebuild's fold). */
+  applyInto(event: ActivityEvent, sink: ChangeSink): void {
+    this.sink = sink;
+    try {
+      this.apply(event);
+    } finally {
+      this.sink = null;
+    }
+  }
 
   apply(event: ActivityEvent): TickerChangeRecord[] {
     switch (event.type) {
@@ -235,9 +259,10 @@ export class ActivityModel {
       return [this.record('upsert', grown, open.kind)];
     }
     const change = this.add(event, 0, { ...single, count: 1 });
-    this.slots.set(slot, change.item.id);
+    const id = this.touched!.id;
+    this.slots.set(slot, id);
     this.dirty.slots.add(slot);
-    this.addMember(member, { itemId: change.item.id, subject: event.streamId });
+    this.addMember(member, { itemId: id, subject: event.streamId });
     return [change];
   }
 
@@ -299,12 +324,13 @@ export class ActivityModel {
   ): TickerChangeRecord {
     this.items.set(item.id, item);
     this.dirty.items.add(item.id);
-    return {
-      op,
-      position: item.position,
-      item: toRecord(item),
-      previousKind: previousKind !== null && previousKind !== item.kind ? previousKind : null,
-    };
+    this.touched = item;
+    const previous = previousKind !== null && previousKind !== item.kind ? previousKind : null;
+    if (this.sink) {
+      this.sink.change(op, item, previous);
+      return HANDED_OVER;
+    }
+    return toChangeRecord(op, item, previous);
   }
 
   /** A member that is absent now (aggregate checked). */
@@ -315,6 +341,31 @@ export class ActivityModel {
     this.dirty.members.add(key);
   }
 }
+
+/** A change as `apply` returns it (and `applyInto` hands over its parts). */
+export const toChangeRecord = (
+  op: TickerChangeRecord['op'],
+  item: ActivityItem,
+  previousKind: TickerKind | null,
+): TickerChangeRecord => ({ op, position: item.position, item: toRecord(item), previousKind });
+
+/** What `apply` returns for a change handed to a sink (never read: applyInto drops the result). */
+const HANDED_OVER: TickerChangeRecord = {
+  op: 'upsert',
+  position: 0,
+  item: {
+    id: '00000000-0000-0000-0000-000000000000',
+    kind: 'job.posted',
+    count: 0,
+    portal: null,
+    region: null,
+    category: null,
+    order: 0,
+    position: 0,
+    at: '1970-01-01T00:00:00.000Z',
+  },
+  previousKind: null,
+};
 
 /** The public part of an item (what clients and the topic see). */
 export const toRecord = (item: ActivityItem): TickerItemRecord => ({

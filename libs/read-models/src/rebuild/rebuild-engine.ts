@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedEvent, type TickerChangeRecord, toFeedEvent } from '@feedwerk/contracts';
+import { type FeedEvent, type TickerChangeRecord, type TickerKind, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
 import {
   type ActivityEvent,
+  type ActivityItem,
   ActivityModel,
   type ActivityOptions,
+  type ChangeSink,
   DEFAULT_BURST_WINDOW_MS,
+  toChangeRecord,
 } from '../activity/activity.fold';
 import {
   loadWholeActivityState,
@@ -116,9 +119,8 @@ interface Unflushed {
   count: number;
   /** The last batch read was short: the fold reached the readable frontier. */
   atFrontier: boolean;
-  /** The newest changes since the checkpoint (at most retainChanges), with their causes. */
-  changes: TickerChangeRecord[];
-  causes: string[];
+  /** The newest changes since the checkpoint (about retainChanges to twice that), with their causes. */
+  changes: FoldedChanges;
   /** Each touched stream's last folded version. */
   touched: Map<string, number>;
   /** Streams whose first event (version 1) was folded since the checkpoint: no earlier write touched them. */
@@ -158,8 +160,7 @@ const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
   end,
   count: 0,
   atFrontier: false,
-  changes: [],
-  causes: [],
+  changes: new FoldedChanges(),
   touched: new Map(),
   born: new Set(),
 });
@@ -394,8 +395,7 @@ export class RebuildEngine {
     const folded: RebuiltActivity = {
       dirty: model.takeDirty(),
       position: model.position,
-      changes: u.changes,
-      causes: u.causes,
+      ...u.changes.newest(this.retainChanges),
       touched: u.touched,
       born: u.born,
     };
@@ -514,21 +514,15 @@ export class RebuildEngine {
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
     const model = state.model!;
+    const changes = u.changes;
     for (const event of batch.events) {
-      const changes = model.apply(event);
-      for (const change of changes) {
-        u.changes.push(change);
-        u.causes.push(event.id);
-      }
+      changes.cause = event.id;
+      model.applyInto(event, changes);
       u.touched.set(event.streamId, event.streamPosition);
       // A stream's first event precedes its others in commit order (its version 1 commits first).
       if (event.streamPosition === 1) u.born.add(event.streamId);
     }
-    // Only the newest changes are written: drop older ones now and then (amortised).
-    if (u.changes.length > 2 * this.retainChanges) {
-      u.changes.splice(0, u.changes.length - this.retainChanges);
-      u.causes.splice(0, u.causes.length - this.retainChanges);
-    }
+    changes.keepNewest(this.retainChanges);
   }
 
   private async stepOnce(id: string): Promise<StepOutcome> {
@@ -648,8 +642,7 @@ export class RebuildEngine {
     const folded: RebuiltActivity = {
       dirty: model.takeDirty(),
       position: model.position,
-      changes: u.changes,
-      causes: u.causes,
+      ...u.changes.newest(this.retainChanges),
       touched: u.touched,
       born: u.born,
     };
@@ -662,8 +655,7 @@ export class RebuildEngine {
       await this.copySupported(tx),
     );
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
-    u.changes = [];
-    u.causes = [];
+    u.changes = new FoldedChanges();
     u.touched = new Map();
     u.born = new Set();
   }
@@ -813,6 +805,47 @@ export class RebuildEngine {
       [id],
     );
     return rows[0] ? toRebuildRecord(rows[0]) : null;
+  }
+}
+
+/**
+ * The changes a rebuild folds, kept as their parts (the model's item, the op, the previous kind) in
+ * parallel arrays: a fold makes about one change per event, and only the newest `retainChanges` are
+ * ever written, so records are built for those only (`newest`), not for every event.
+ */
+class FoldedChanges implements ChangeSink {
+  private ops: TickerChangeRecord['op'][] = [];
+  private items: ActivityItem[] = [];
+  private previousKinds: (TickerKind | null)[] = [];
+  private causes: string[] = [];
+  /** The event being folded (set before each applyInto). */
+  cause = '';
+
+  change(op: TickerChangeRecord['op'], item: ActivityItem, previousKind: TickerKind | null): void {
+    this.ops.push(op);
+    this.items.push(item);
+    this.previousKinds.push(previousKind);
+    this.causes.push(this.cause);
+  }
+
+  /** Drops all but the newest `retain` now and then (amortised). */
+  keepNewest(retain: number): void {
+    if (this.ops.length <= 2 * retain) return;
+    const drop = this.ops.length - retain;
+    this.ops.splice(0, drop);
+    this.items.splice(0, drop);
+    this.previousKinds.splice(0, drop);
+    this.causes.splice(0, drop);
+  }
+
+  /** The newest `retain` changes as records, with the events that caused them. */
+  newest(retain: number): { changes: TickerChangeRecord[]; causes: string[] } {
+    const from = Math.max(0, this.ops.length - retain);
+    const changes: TickerChangeRecord[] = [];
+    for (let i = from; i < this.ops.length; i += 1) {
+      changes.push(toChangeRecord(this.ops[i]!, this.items[i]!, this.previousKinds[i]!));
+    }
+    return { changes, causes: this.causes.slice(from) };
   }
 }
 
