@@ -13,8 +13,9 @@ const CHUNK_ROWS = 5_000;
 /**
  * `COPY <table> (<columns>) FROM STDIN` (text format) on the transaction's own connection: a
  * rebuild's bulk rows without a statement parameter to build and parse (the JSON document, the
- * arrays). Only on a PostgreSQL server: PGlite's socket server does not take COPY FROM STDIN, so
- * embedded rebuilds keep the multi-row statements (see `copySupported`).
+ * arrays). Only on a PostgreSQL server: the embedded PGlite behind its socket server is not offered it
+ * (its COPY FROM STDIN support was not verified), so embedded rebuilds keep the multi-row statements
+ * (see `copySupported`).
  */
 export async function copyRows(
   tx: EntityManager,
