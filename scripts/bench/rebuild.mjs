@@ -159,26 +159,32 @@ function cpuOf(pids) {
 
 /**
  * CPU meter for the PostgreSQL server (its backends and background processes, listed by
- * pg_stat_activity) and this Node process: `start()`, then `stop()` answers seconds of each.
+ * pg_stat_activity) and this Node process: `start()`, then `stop()` answers seconds of each, and
+ * the seconds Node's event loop sat idle.
  */
 function cpuMeter(client) {
   const serverPids = async () =>
     (await client.query(`SELECT pid FROM pg_stat_activity`)).rows.map((r) => r.pid);
   let before = new Map();
   let node = process.cpuUsage();
+  let loop = performance.eventLoopUtilization();
   return {
     async start() {
       before = cpuOf(await serverPids());
       node = process.cpuUsage();
+      loop = performance.eventLoopUtilization();
     },
     async stop() {
       const used = process.cpuUsage(node);
+      // Time the main thread waited with nothing to run (for PostgreSQL, mostly): what overlap can win.
+      const { idle } = performance.eventLoopUtilization(loop);
       const after = cpuOf(await serverPids());
       let postgres = 0;
       for (const [pid, seconds] of after) postgres += seconds - (before.get(pid) ?? 0);
       return {
         node: Number(((used.user + used.system) / 1e6).toFixed(1)),
         postgres: Number(postgres.toFixed(1)),
+        nodeIdle: Number((idle / 1e3).toFixed(1)),
       };
     },
   };
@@ -396,7 +402,9 @@ export async function run(args) {
     console.log(
       `  → feed head ${size.rows[0].head} (changes of the full fold), ${size.rows[0].changes} retained, ${size.rows[0].items} items`,
     );
-    console.log(`  CPU: Node ${rebuildCpu.node} s, PostgreSQL ${rebuildCpu.postgres} s`);
+    console.log(
+      `  CPU: Node ${rebuildCpu.node} s, PostgreSQL ${rebuildCpu.postgres} s; Node's main thread idle (waiting) ${rebuildCpu.nodeIdle} s`,
+    );
 
     const bareMeter = cpuMeter(client);
     await bareMeter.start();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { changeFor, type FeedEvent, renderTickerItem, type TickerChangeRecord } from '@feedwerk/contracts';
-import { ActivityModel, foldActivity } from '@feedwerk/read-models';
+import { ActivityModel, foldActivity, toChangeRecord } from '@feedwerk/read-models';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 let global = 0;
@@ -284,6 +284,34 @@ describe('activity fold: a burst of postings on one portal becomes one item', ()
   it('gives the same feed when the history is folded again from scratch (rebuild)', () => {
     const events = [jobPosted(0), jobPosted(1), jobPosted(100, { source: 'import' })];
     expect(fold(events).changes).toEqual(fold(events).changes);
+  });
+
+  it('hands a rebuild (applyInto) the parts of exactly the changes apply returns, in order', () => {
+    const a = jobPosted(0);
+    const b = jobPosted(1, { region: 'Bayern' });
+    const c = cvUploaded(2);
+    const events = [
+      a,
+      b,
+      c,
+      cvUploaded(3),
+      jobClosed(a, 4),
+      jobPosted(200, { source: 'import' }),
+      jobClosed(b, 300),
+    ];
+    const handed: TickerChangeRecord[] = [];
+    const model = new ActivityModel({ burstWindowMs: 60_000 });
+    for (const e of events) {
+      model.applyInto(e, {
+        change: (op, item, previousKind) => handed.push(toChangeRecord(op, item, previousKind)),
+      });
+    }
+    const { changes, model: reference } = fold(events);
+    expect(handed).toEqual(changes);
+    expect(handed.some((change) => change.previousKind !== null)).toBe(true);
+    expect(handed.some((change) => change.op === 'retract')).toBe(true);
+    expect([...model.items.values()]).toEqual([...reference.items.values()]);
+    expect(model.position).toBe(reference.position);
   });
 });
 

@@ -28,6 +28,15 @@ export interface ActivityOptions {
 
 export const DEFAULT_BURST_WINDOW_MS = 60_000;
 
+/**
+ * Takes the changes of `ActivityModel.applyInto` as they happen: the item as the model now keeps it
+ * (items are replaced, never mutated, so it stays as it is) and what a change record would carry
+ * besides it. No record is built: a rebuild keeps only the newest changes (`toChangeRecord`).
+ */
+export interface ChangeSink {
+  change(op: TickerChangeRecord['op'], item: ActivityItem, previousKind: TickerKind | null): void;
+}
+
 /** An event as the fold sees it: the envelope fields and the payload fields it reads, nothing else. */
 interface Slim<T extends EventType, D> {
   readonly id: string;
@@ -82,13 +91,28 @@ export class ActivityModel {
   /** `job:<jobId>` / `cv:<cvId>` → the item it counted towards. */
   readonly members = new Map<string, ActivityMember>();
   /** What changed since `takeDirty()`: the adapter persists exactly these. */
-  private dirty = { items: new Set<string>(), slots: new Set<string>(), members: new Set<string>() };
+  private dirty = ActivityModel.clean();
+
+  /** Set during `applyInto`: changes go there instead of into records. */
+  private sink: ChangeSink | null = null;
+  /** The item the latest change touched (aggregate opens its slot on it). */
+  private touched: ActivityItem | null = null;
 
   constructor(
     private readonly options: ActivityOptions,
     /** The feed position of the last change. */
     public position = 0,
   ) {}
+
+  /** `apply`, with the changes handed to `sink` instead of returned as records (a rebuild's fold). */
+  applyInto(event: ActivityEvent, sink: ChangeSink): void {
+    this.sink = sink;
+    try {
+      this.apply(event);
+    } finally {
+      this.sink = null;
+    }
+  }
 
   apply(event: ActivityEvent): TickerChangeRecord[] {
     switch (event.type) {
@@ -173,6 +197,8 @@ export class ActivityModel {
     items: ActivityItem[];
     slots: [string, string | null][];
     members: [string, ActivityMember | null][];
+    /** Dirty members that had no value at the previous call (so none was written for them then). */
+    newMembers: ReadonlySet<string>;
   } {
     const taken = {
       items: [...this.dirty.items].map((id) => this.items.get(id)!),
@@ -181,9 +207,19 @@ export class ActivityModel {
         key,
         this.members.get(key) ?? null,
       ]),
+      newMembers: this.dirty.newMembers,
     };
-    this.dirty = { items: new Set(), slots: new Set(), members: new Set() };
+    this.dirty = ActivityModel.clean();
     return taken;
+  }
+
+  private static clean() {
+    return {
+      items: new Set<string>(),
+      slots: new Set<string>(),
+      members: new Set<string>(),
+      newMembers: new Set<string>(),
+    };
   }
 
   /**
@@ -203,21 +239,30 @@ export class ActivityModel {
     const at = Date.parse(event.time);
     // Events of different streams need not arrive in time order: the distance counts, not its sign.
     if (open && !open.retracted && Math.abs(at - Date.parse(open.startedAt)) < this.options.burstWindowMs) {
+      // What upsert() makes of the grown item, built once (a rebuild grows an item per posting).
+      this.position += 1;
+      const latest = at > Date.parse(open.at) ? event.time : open.at;
       const grown: ActivityItem = {
-        ...open,
+        id: open.id,
         kind: burstKind,
         count: open.count + 1,
+        portal: open.portal,
         region: open.region === single.region ? open.region : null,
         category: open.category === single.category ? open.category : null,
-        at: maxTime(open.at, event.time),
+        order: open.order,
+        position: this.position,
+        at: burstKind === 'cv.uploaded' ? coarse(latest) : latest,
+        startedAt: open.startedAt,
+        retracted: false,
       };
-      this.setMember(member, { itemId: open.id, subject: event.streamId });
-      return [this.upsert(grown, open.kind)];
+      this.addMember(member, { itemId: open.id, subject: event.streamId });
+      return [this.record('upsert', grown, open.kind)];
     }
     const change = this.add(event, 0, { ...single, count: 1 });
-    this.slots.set(slot, change.item.id);
+    const id = this.touched!.id;
+    this.slots.set(slot, id);
     this.dirty.slots.add(slot);
-    this.setMember(member, { itemId: change.item.id, subject: event.streamId });
+    this.addMember(member, { itemId: id, subject: event.streamId });
     return [change];
   }
 
@@ -245,9 +290,13 @@ export class ActivityModel {
     this.position += 1;
     const at = fields.kind === 'cv.uploaded' ? coarse(event.time) : event.time;
     const item: ActivityItem = {
-      ...fields,
       // A CV item's id is derived, not the upload's event id: nothing on the item leads back to it.
       id: deriveId(event.id, fields.kind === 'cv.uploaded' ? index + 1 : index),
+      kind: fields.kind,
+      count: fields.count,
+      portal: fields.portal,
+      region: fields.region,
+      category: fields.category,
       order: this.position,
       position: this.position,
       at,
@@ -275,19 +324,48 @@ export class ActivityModel {
   ): TickerChangeRecord {
     this.items.set(item.id, item);
     this.dirty.items.add(item.id);
-    return {
-      op,
-      position: item.position,
-      item: toRecord(item),
-      previousKind: previousKind !== null && previousKind !== item.kind ? previousKind : null,
-    };
+    this.touched = item;
+    const previous = previousKind !== null && previousKind !== item.kind ? previousKind : null;
+    if (this.sink) {
+      this.sink.change(op, item, previous);
+      return HANDED_OVER;
+    }
+    return toChangeRecord(op, item, previous);
   }
 
-  private setMember(key: string, member: ActivityMember): void {
+  /** A member that is absent now (aggregate checked). */
+  private addMember(key: string, member: ActivityMember): void {
+    // Absent and not dirty: it had no value at the last takeDirty either.
+    if (!this.dirty.members.has(key)) this.dirty.newMembers.add(key);
     this.members.set(key, member);
     this.dirty.members.add(key);
   }
 }
+
+/** A change as `apply` returns it (and `applyInto` hands over its parts). */
+export const toChangeRecord = (
+  op: TickerChangeRecord['op'],
+  item: ActivityItem,
+  previousKind: TickerKind | null,
+): TickerChangeRecord => ({ op, position: item.position, item: toRecord(item), previousKind });
+
+/** What `apply` returns for a change handed to a sink (never read: applyInto drops the result). */
+const HANDED_OVER: TickerChangeRecord = {
+  op: 'upsert',
+  position: 0,
+  item: {
+    id: '00000000-0000-0000-0000-000000000000',
+    kind: 'job.posted',
+    count: 0,
+    portal: null,
+    region: null,
+    category: null,
+    order: 0,
+    position: 0,
+    at: '1970-01-01T00:00:00.000Z',
+  },
+  previousKind: null,
+};
 
 /** The public part of an item (what clients and the topic see). */
 export const toRecord = (item: ActivityItem): TickerItemRecord => ({
@@ -301,8 +379,6 @@ export const toRecord = (item: ActivityItem): TickerItemRecord => ({
   position: item.position,
   at: item.at,
 });
-
-const maxTime = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
 
 /** CV items show the minute, not the second: an exact time could single a candidate out. */
 const coarse = (iso: string): string => {

@@ -1,3 +1,4 @@
+import { copyRows } from './bulk-copy';
 import {
   type FeedEvent,
   matchesFilter,
@@ -585,6 +586,11 @@ export interface RebuiltActivity {
   readonly causes: readonly string[];
   /** Each touched stream's last folded version. */
   readonly touched: ReadonlyMap<string, number>;
+  /**
+   * The touched streams whose first event (version 1) was folded since the last write: no earlier
+   * write of the generation can have touched them, so they have no row under its key yet.
+   */
+  readonly born: ReadonlySet<string>;
 }
 
 /**
@@ -597,7 +603,9 @@ export async function saveRebuiltActivity(
   t: ActivityTables,
   folded: RebuiltActivity,
   retain: number,
-  versions: 'staged' | 'direct',
+  versions: 'checkpoint' | 'direct',
+  /** COPY FROM STDIN for the bulk rows (a PostgreSQL server; PGlite: the JSON and array statements). */
+  copy = false,
 ): Promise<void> {
   const { dirty, position, changes, causes, touched } = folded;
   // The head of the previous write: an item created after it (its order is its first position) has
@@ -623,31 +631,64 @@ export async function saveRebuiltActivity(
     if (existing.length > 0) {
       await tx.query(`DELETE FROM ${t.items} x USING unnest($1::uuid[]) d(id) WHERE x.id = d.id`, [existing]);
     }
-    // One JSON document (see saveActivityBatch): far cheaper to send and parse than eleven arrays.
-    await tx.query(
-      `INSERT INTO ${t.items}
+    if (copy) {
+      await copyRows(
+        tx,
+        t.items,
+        [
+          'id',
+          'kind',
+          'portal',
+          'region',
+          'category',
+          'count',
+          'item_order',
+          'position',
+          'at',
+          'started_at',
+          'retracted',
+        ],
+        dirty.items.map((x) => [
+          x.id,
+          x.kind,
+          x.portal,
+          x.region,
+          x.category,
+          x.count,
+          x.order,
+          x.position,
+          x.at,
+          x.startedAt,
+          x.retracted,
+        ]),
+      );
+    } else {
+      // One JSON document (see saveActivityBatch): far cheaper to send and parse than eleven arrays.
+      await tx.query(
+        `INSERT INTO ${t.items}
          (id, kind, portal, region, category, count, item_order, position, at, started_at, retracted)
        SELECT id, kind, portal, region, category, count, item_order, position, at, started_at, retracted
          FROM json_to_recordset($1::json) AS r(id uuid, kind text, portal text, region text, category text,
               count int, item_order bigint, position bigint, at timestamptz, started_at timestamptz, retracted boolean)`,
-      [
-        JSON.stringify(
-          dirty.items.map((x) => ({
-            id: x.id,
-            kind: x.kind,
-            portal: x.portal,
-            region: x.region,
-            category: x.category,
-            count: x.count,
-            item_order: x.order,
-            position: x.position,
-            at: x.at,
-            started_at: x.startedAt,
-            retracted: x.retracted,
-          })),
-        ),
-      ],
-    );
+        [
+          JSON.stringify(
+            dirty.items.map((x) => ({
+              id: x.id,
+              kind: x.kind,
+              portal: x.portal,
+              region: x.region,
+              category: x.category,
+              count: x.count,
+              item_order: x.order,
+              position: x.position,
+              at: x.at,
+              started_at: x.startedAt,
+              retracted: x.retracted,
+            })),
+          ),
+        ],
+      );
+    }
   }
   if (dirty.slots.length > 0) {
     await tx.query(`DELETE FROM ${t.slots} WHERE slot = ANY($1::text[])`, [dirty.slots.map((s) => s[0])]);
@@ -658,20 +699,34 @@ export async function saveRebuiltActivity(
     ]);
   }
   if (dirty.members.length > 0) {
-    await tx.query(
-      `DELETE FROM ${t.members} x USING unnest($1::text[]) d(member) WHERE x.member = d.member`,
-      [dirty.members.map((m) => m[0])],
-    );
+    // Only members that had a value at the previous write can have a row (a scan of the unindexed
+    // table per write): most postings are closed, if at all, before the next checkpoint.
+    const existing = dirty.members.filter(([key]) => !dirty.newMembers.has(key)).map(([key]) => key);
+    if (existing.length > 0) {
+      await tx.query(
+        `DELETE FROM ${t.members} x USING unnest($1::text[]) d(member) WHERE x.member = d.member`,
+        [existing],
+      );
+    }
     const kept = dirty.members.filter(
       (m): m is [string, { itemId: string; subject: string }] => m[1] !== null,
     );
-    await tx.query(
-      `INSERT INTO ${t.members} (member, item_id, subject)
-       SELECT member, item_id, subject FROM json_to_recordset($1::json) AS r(member text, item_id uuid, subject text)`,
-      [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
-    );
+    if (copy) {
+      await copyRows(
+        tx,
+        t.members,
+        ['member', 'item_id', 'subject'],
+        kept.map(([member, m]) => [member, m.itemId, m.subject]),
+      );
+    } else if (kept.length > 0) {
+      await tx.query(
+        `INSERT INTO ${t.members} (member, item_id, subject)
+         SELECT member, item_id, subject FROM json_to_recordset($1::json) AS r(member text, item_id uuid, subject text)`,
+        [JSON.stringify(kept.map(([member, m]) => ({ member, item_id: m.itemId, subject: m.subject })))],
+      );
+    }
   }
-  await saveRebuiltVersions(tx, t, touched, versions);
+  await saveRebuiltVersions(tx, t, touched, folded.born, versions);
   await tx.query(`UPDATE projection_state SET feed_position = $2, updated_at = now() WHERE projection = $1`, [
     t.name,
     position,
@@ -679,40 +734,64 @@ export async function saveRebuiltActivity(
 }
 
 /**
- * Each touched stream's folded version. `staged`: appended to the unindexed staging table
- * (`mergeStagedVersions` moves them into projection_streams once, at the end); `direct`: upserted
- * into projection_streams (the switch's small catch-up, after the merge).
+ * Each touched stream's folded version, written with the checkpoint. `checkpoint`: the streams born
+ * since the last write (no row yet) by a plain insert in index order (no speculative insertion per
+ * row), the others (touched again: an update or a close after the checkpoint that saw the posting)
+ * upserted; `direct`: all upserted (the switch's small catch-up).
  */
 async function saveRebuiltVersions(
   tx: EntityManager,
   t: ActivityTables,
   touched: ReadonlyMap<string, number>,
-  versions: 'staged' | 'direct',
+  born: ReadonlySet<string>,
+  versions: 'checkpoint' | 'direct',
 ): Promise<void> {
   if (versions === 'direct') return saveVersions(tx, t, touched);
-  if (touched.size === 0) return;
-  await tx.query(
-    `INSERT INTO ${t.stagedVersions} (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[])`,
-    [[...touched.keys()], [...touched.values()]],
-  );
-}
-
-/** Creates a rebuild's staging table for stream versions (see ActivityTables.stagedVersions). */
-export async function createStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
-  await tx.query(
-    `CREATE TABLE IF NOT EXISTS ${t.stagedVersions} (stream_id text NOT NULL, version integer NOT NULL)`,
-  );
+  const fresh: [string[], number[]] = [[], []];
+  const again = new Map<string, number>();
+  for (const [stream, version] of touched) {
+    if (born.has(stream)) {
+      fresh[0].push(stream);
+      fresh[1].push(version);
+    } else again.set(stream, version);
+  }
+  if (fresh[0].length > 0) {
+    await tx.query(
+      `INSERT INTO projection_streams (projection, stream_id, version)
+       SELECT $1, stream_id, version FROM unnest($2::text[], $3::int[]) AS u(stream_id, version) ORDER BY stream_id`,
+      [t.name, ...fresh],
+    );
+  }
+  await saveVersions(tx, t, again);
 }
 
 /**
- * Moves a rebuild's staged stream versions into projection_streams (each stream's highest) and
- * drops the staging table: one sorted insert into the index instead of an upsert per checkpoint.
+ * Moves the stream versions a builder of the previous version staged (each stream's highest) into
+ * projection_streams and drops the staging table; nothing to do for a generation without one.
  */
 export async function mergeStagedVersions(tx: EntityManager, t: ActivityTables): Promise<void> {
+  // Only a generation begun by a builder of the previous version (which staged every checkpoint's
+  // versions) has the table; builders now write them with each checkpoint (saveRebuiltVersions).
+  const staged: { found: boolean }[] = await tx.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+    t.stagedVersions,
+  ]);
+  if (!staged[0]?.found) return;
+  // The grouping and the sort of ~0.5M stream ids per 1M events stay in memory (the default 4 MB
+  // spills both to disk); LOCAL: only this (the switch's) transaction.
+  await tx.query(`SET LOCAL work_mem = '128MB'`);
+  // A fresh generation has no rows under its key yet (dropGeneration deleted them): a plain insert,
+  // about half the cost of ON CONFLICT's speculative insertion per row. Rows exist only when a builder
+  // of an older version upserted them per checkpoint before this one resumed the rebuild.
+  const existing: { found: boolean }[] = await tx.query(
+    `SELECT EXISTS (SELECT 1 FROM projection_streams WHERE projection = $1) AS found`,
+    [t.name],
+  );
+  const conflict = existing[0]?.found
+    ? `ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`
+    : '';
   await tx.query(
     `INSERT INTO projection_streams (projection, stream_id, version)
-     SELECT $1, stream_id, max(version) FROM ${t.stagedVersions} GROUP BY stream_id ORDER BY stream_id
-     ON CONFLICT (projection, stream_id) DO UPDATE SET version = GREATEST(projection_streams.version, EXCLUDED.version)`,
+     SELECT $1, stream_id, max(version) FROM ${t.stagedVersions} GROUP BY stream_id ORDER BY stream_id ${conflict}`,
     [t.name],
   );
   await tx.query(`DROP TABLE ${t.stagedVersions}`);

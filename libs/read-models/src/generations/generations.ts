@@ -17,8 +17,9 @@ export interface ActivityTables {
   readonly slots: string;
   readonly members: string;
   /**
-   * A rebuild's staged stream versions (no index: appended per checkpoint, merged into
-   * projection_streams once, before the switch). Not one of the generation's tables.
+   * Stream versions staged by a builder of the previous version (no index: appended per
+   * checkpoint, merged into projection_streams before the switch; builders now write them with
+   * each checkpoint). Not one of the generation's tables.
    */
   readonly stagedVersions: string;
 }

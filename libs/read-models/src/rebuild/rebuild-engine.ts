@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedEvent, type TickerChangeRecord, toFeedEvent } from '@feedwerk/contracts';
+import { type FeedEvent, type TickerChangeRecord, type TickerKind, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
 import {
   type ActivityEvent,
+  type ActivityItem,
   ActivityModel,
   type ActivityOptions,
+  type ChangeSink,
   DEFAULT_BURST_WINDOW_MS,
+  toChangeRecord,
 } from '../activity/activity.fold';
 import {
-  createStagedVersions,
   loadWholeActivityState,
   mergeStagedVersions,
   pruneActivityModel,
@@ -17,6 +19,7 @@ import {
   saveRebuiltActivity,
 } from '../activity/activity.projection';
 import { readActivityEvents } from '../activity/activity.reader';
+import { copySupported } from '../activity/bulk-copy';
 import {
   activityTables,
   addGenerationIndexes,
@@ -116,11 +119,12 @@ interface Unflushed {
   count: number;
   /** The last batch read was short: the fold reached the readable frontier. */
   atFrontier: boolean;
-  /** The newest changes since the checkpoint (at most retainChanges), with their causes. */
-  changes: TickerChangeRecord[];
-  causes: string[];
+  /** The newest changes since the checkpoint (about retainChanges to twice that), with their causes. */
+  changes: FoldedChanges;
   /** Each touched stream's last folded version. */
   touched: Map<string, number>;
+  /** Streams whose first event (version 1) was folded since the checkpoint: no earlier write touched them. */
+  born: Set<string>;
 }
 
 /** The builder's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
@@ -156,9 +160,9 @@ const emptyUnflushed = (end: StoreCheckpoint): Unflushed => ({
   end,
   count: 0,
   atFrontier: false,
-  changes: [],
-  causes: [],
+  changes: new FoldedChanges(),
   touched: new Map(),
+  born: new Set(),
 });
 
 /** A batch of the store, decoded for the projection being rebuilt. */
@@ -205,6 +209,8 @@ export class RebuildEngine {
   private readonly retainChanges: number;
   private readonly states = new Map<string, BuilderState>();
   private readonly jobs: JobsProjection;
+  /** Whether the database takes COPY FROM STDIN (see copySupported); asked at the first write. */
+  private copy?: boolean;
   /** This builder's identity for the lease (several admin processes may run builders). */
   private readonly builderId = randomUUID();
 
@@ -389,16 +395,19 @@ export class RebuildEngine {
     const folded: RebuiltActivity = {
       dirty: model.takeDirty(),
       position: model.position,
-      changes: u.changes,
-      causes: u.causes,
+      ...u.changes.newest(this.retainChanges),
       touched: u.touched,
+      born: u.born,
     };
     const from = state.checkpoint;
     const doneBefore = state.done;
     pruneActivityModel(model);
     state.unflushed = emptyUnflushed(u.end);
-    state.next = this.readDecoded(state.projection, u.end);
-    state.next.catch(() => undefined);
+    // Usually read already, while the last batch was folded (foldInMemory).
+    if (!state.next) {
+      state.next = this.readDecoded(state.projection, u.end);
+      state.next.catch(() => undefined);
+    }
     const end = u.end;
     state.writing = this.writeCheckpoint(id, state.samples, folded, from, doneBefore, u.count, end).then(
       (written) => {
@@ -440,7 +449,14 @@ export class RebuildEngine {
       if (!sameCheckpoint(row.checkpoint, from) || row.done !== doneBefore) return null;
       if (!(await this.lockProjection(tx, row.projection))) return null;
       if (!(await this.holdsLease(tx, id))) return null;
-      await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, 'staged');
+      await saveRebuiltActivity(
+        tx,
+        activityTables(row.generation),
+        folded,
+        this.retainChanges,
+        'checkpoint',
+        await this.copySupported(tx),
+      );
       const done = doneBefore + count;
       const { rate, samples } = rateOf(previous, done);
       await this.recordProgress(tx, id, end, done, rate, 'building');
@@ -477,13 +493,17 @@ export class RebuildEngine {
     }
     if (rows[0].cancel_requested) return 'decide';
     const batch = await (state.next ?? this.readDecoded(state.projection, state.unflushed.end));
+    // The next batch is read (PostgreSQL busy) while this one is folded (Node busy): at most one read
+    // in flight, and only after a full batch (a short one is the frontier: the checkpoint
+    // transaction reads on from there under its locks). The store's rows are immutable and the read
+    // is the commit-ordered prefix after this batch's end, so it is the batch the next step folds;
+    // a checkpoint (overlapped or not) goes on from the same end and takes it over.
+    state.next = batch.count >= this.batchSize ? this.readDecoded(state.projection, batch.end) : undefined;
+    state.next?.catch(() => undefined);
     this.foldIntoMemory(state, batch);
     if (state.unflushed.atFrontier || state.unflushed.count >= this.checkpointEvery) {
-      state.next = undefined;
       return state.unflushed.atFrontier ? 'decide' : 'write';
     }
-    state.next = this.readDecoded(state.projection, state.unflushed.end);
-    state.next.catch(() => undefined);
     return 'continue';
   }
 
@@ -494,19 +514,15 @@ export class RebuildEngine {
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
     const model = state.model!;
+    const changes = u.changes;
     for (const event of batch.events) {
-      const changes = model.apply(event);
-      for (const change of changes) {
-        u.changes.push(change);
-        u.causes.push(event.id);
-      }
+      changes.cause = event.id;
+      model.applyInto(event, changes);
       u.touched.set(event.streamId, event.streamPosition);
+      // A stream's first event precedes its others in commit order (its version 1 commits first).
+      if (event.streamPosition === 1) u.born.add(event.streamId);
     }
-    // Only the newest changes are written: drop older ones now and then (amortised).
-    if (u.changes.length > 2 * this.retainChanges) {
-      u.changes.splice(0, u.changes.length - this.retainChanges);
-      u.causes.splice(0, u.causes.length - this.retainChanges);
-    }
+    changes.keepNewest(this.retainChanges);
   }
 
   private async stepOnce(id: string): Promise<StepOutcome> {
@@ -536,10 +552,13 @@ export class RebuildEngine {
       if (activity) {
         // Nothing folded yet (just prepared, or a cancel check came first): fold one batch here.
         if (u.count === 0) {
-          this.foldIntoMemory(state, await (state.next ?? this.readDecoded(row.projection, u.end, tx)));
+          const batch = await (state.next ?? this.readDecoded(row.projection, u.end, tx));
+          state.next = undefined;
+          this.foldIntoMemory(state, batch);
         }
       } else {
         const batch = await (state.next ?? this.readDecoded(row.projection, u.end, tx));
+        state.next = undefined;
         if (batch.projection !== 'jobs') throw new Error('a jobs rebuild read an activity batch');
         u.end = batch.end;
         u.count = batch.count;
@@ -551,7 +570,7 @@ export class RebuildEngine {
         if (activity) {
           // The bulk is written, and indexed, before the live row is locked: the live projector
           // waits only for the catch-up below.
-          await this.writeActivity(tx, row, state, 'staged');
+          await this.writeActivity(tx, row, state, 'checkpoint');
           await mergeStagedVersions(tx, activityTables(row.generation));
           const live: { generation: number }[] = await tx.query(
             `SELECT generation FROM projection_live WHERE projection = $1`,
@@ -574,7 +593,7 @@ export class RebuildEngine {
         });
         status = 'live';
       } else if (activity) {
-        await this.writeActivity(tx, row, state, 'staged');
+        await this.writeActivity(tx, row, state, 'checkpoint');
       }
       const done = row.done + u.count;
       const { rate, samples } = rateOf(state.samples, done);
@@ -586,6 +605,8 @@ export class RebuildEngine {
         model: state.model,
         samples,
         unflushed: emptyUnflushed(u.end),
+        // Read while the last batch was folded (foldInMemory), from u.end: the next step's batch.
+        next: state.next,
       };
       return status === 'live' ? 'live' : 'continue';
     });
@@ -593,8 +614,10 @@ export class RebuildEngine {
       if (committed.model) pruneActivityModel(committed.model);
       // Read the next batch while this one is folded or written: the store's rows are immutable and
       // the read is a commit-ordered prefix after the checkpoint, so it is the batch the next step reads.
-      committed.next = this.readDecoded(committed.projection, committed.checkpoint);
-      committed.next.catch(() => undefined);
+      if (!committed.next) {
+        committed.next = this.readDecoded(committed.projection, committed.checkpoint);
+        committed.next.catch(() => undefined);
+      }
       this.states.set(id, committed);
     } else {
       // Done, or someone else holds the rebuild (whatever this builder folded is not its to write).
@@ -612,22 +635,29 @@ export class RebuildEngine {
     tx: EntityManager,
     row: RebuildRecord,
     state: BuilderState,
-    versions: 'staged' | 'direct',
+    versions: 'checkpoint' | 'direct',
   ): Promise<void> {
     const u = state.unflushed;
     const model = state.model!;
     const folded: RebuiltActivity = {
       dirty: model.takeDirty(),
       position: model.position,
-      changes: u.changes,
-      causes: u.causes,
+      ...u.changes.newest(this.retainChanges),
       touched: u.touched,
+      born: u.born,
     };
-    await saveRebuiltActivity(tx, activityTables(row.generation), folded, this.retainChanges, versions);
+    await saveRebuiltActivity(
+      tx,
+      activityTables(row.generation),
+      folded,
+      this.retainChanges,
+      versions,
+      await this.copySupported(tx),
+    );
     // Written: a second write in this transaction (the switch's catch-up) adds only what follows.
-    u.changes = [];
-    u.causes = [];
+    u.changes = new FoldedChanges();
     u.touched = new Map();
+    u.born = new Set();
   }
 
   /**
@@ -700,8 +730,6 @@ export class RebuildEngine {
       [t.name],
     );
     const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
-    // Also when resuming a generation whose builder ran an older version without it.
-    await createStagedVersions(tx, t);
     if (!fresh) await loadWholeActivityState(tx, t, model);
     return { ...base, model };
   }
@@ -722,6 +750,12 @@ export class RebuildEngine {
       events: decodable(stored),
       end: last ? { transactionId: last.transactionId, globalPosition: last.globalPosition } : from,
     };
+  }
+
+  /** COPY for the bulk rows: asked once (a server, not the embedded PGlite). */
+  private async copySupported(tx: EntityManager): Promise<boolean> {
+    this.copy ??= await copySupported(tx);
+    return this.copy;
   }
 
   /** One builder per projection: a transaction-level lock (no session lock, so PGlite works too). */
@@ -771,6 +805,47 @@ export class RebuildEngine {
       [id],
     );
     return rows[0] ? toRebuildRecord(rows[0]) : null;
+  }
+}
+
+/**
+ * The changes a rebuild folds, kept as their parts (the model's item, the op, the previous kind) in
+ * parallel arrays: a fold makes about one change per event, and only the newest `retainChanges` are
+ * ever written, so records are built for those only (`newest`), not for every event.
+ */
+class FoldedChanges implements ChangeSink {
+  private ops: TickerChangeRecord['op'][] = [];
+  private items: ActivityItem[] = [];
+  private previousKinds: (TickerKind | null)[] = [];
+  private causes: string[] = [];
+  /** The event being folded (set before each applyInto). */
+  cause = '';
+
+  change(op: TickerChangeRecord['op'], item: ActivityItem, previousKind: TickerKind | null): void {
+    this.ops.push(op);
+    this.items.push(item);
+    this.previousKinds.push(previousKind);
+    this.causes.push(this.cause);
+  }
+
+  /** Drops all but the newest `retain` now and then (amortised). */
+  keepNewest(retain: number): void {
+    if (this.ops.length <= 2 * retain) return;
+    const drop = this.ops.length - retain;
+    this.ops.splice(0, drop);
+    this.items.splice(0, drop);
+    this.previousKinds.splice(0, drop);
+    this.causes.splice(0, drop);
+  }
+
+  /** The newest `retain` changes as records, with the events that caused them. */
+  newest(retain: number): { changes: TickerChangeRecord[]; causes: string[] } {
+    const from = Math.max(0, this.ops.length - retain);
+    const changes: TickerChangeRecord[] = [];
+    for (let i = from; i < this.ops.length; i += 1) {
+      changes.push(toChangeRecord(this.ops[i]!, this.items[i]!, this.previousKinds[i]!));
+    }
+    return { changes, causes: this.causes.slice(from) };
   }
 }
 
