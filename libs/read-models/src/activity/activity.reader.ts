@@ -14,7 +14,7 @@ export interface ActivityBatch {
 }
 
 type DataOf<T extends EventType> = Extract<ActivityEvent, { type: T }>['data'];
-/** A row of the batch: transaction_id, global_position, then COLUMNS; the payload fields start at FIELDS. */
+/** A row of the batch: transaction_id, global_position, then ACTIVITY_READ_COLUMNS; the payload fields start at FIELDS. */
 type Row = readonly unknown[];
 const FIELDS = 10;
 
@@ -133,7 +133,7 @@ const FAST = `(jsonb_typeof(data) = 'object' AND schema_version = CASE type ${TY
  * stays distinguishable from a string); `data` is not sent. Any other row (an older version to
  * upcast, an unknown type) is sent whole and decoded as the live projector decodes it.
  */
-const COLUMNS = [
+export const ACTIVITY_READ_COLUMNS: readonly string[] = [
   'event_id',
   'stream_id',
   'stream_position',
@@ -167,7 +167,7 @@ export async function readActivityEvents(
   limit: number,
   manager?: EntityManager,
 ): Promise<ActivityBatch> {
-  const rows = await store.readAllAsArrays(COLUMNS, from, limit, manager);
+  const rows = await store.readAllAsArrays(ACTIVITY_READ_COLUMNS, from, limit, manager);
   const events: ActivityEvent[] = [];
   for (const row of rows) {
     const event = toActivityEvent(row);
@@ -181,7 +181,7 @@ export async function readActivityEvents(
   };
 }
 
-/** Row: transaction_id, global_position, then COLUMNS. */
+/** Row: transaction_id, global_position, then ACTIVITY_READ_COLUMNS. */
 function toActivityEvent(row: Row): ActivityEvent | undefined {
   const type = row[5];
   if (typeof type !== 'string' || !isEventType(type)) return undefined;
