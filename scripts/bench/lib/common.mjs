@@ -56,9 +56,13 @@ async function canPin() {
 export async function spawnNode(core, script, args = [], env = {}, { nodeArgs = [], label = script } = {}) {
   const pinned = await canPin();
   const command = pinned ? 'taskset' : process.execPath;
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the process when it exits, as procs.mjs does for servers.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const argv = pinned
-    ? ['-c', String(core), process.execPath, ...nodeArgs, script, ...args]
-    : [...nodeArgs, script, ...args];
+    ? ['-c', String(core), process.execPath, ...profile, ...nodeArgs, script, ...args]
+    : [...profile, ...nodeArgs, script, ...args];
   const child = spawn(command, argv, {
     cwd: root,
     env: { ...process.env, ...env },
