@@ -1,6 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
 import {
-  type FeedEvent,
   type ProjectionView,
   type RebuildView,
   type TickerChangeV1,
@@ -8,12 +7,18 @@ import {
   TickerProtocol,
   type TickerResync,
   type TickerSubscribeAck,
-  toFeedEvent,
 } from '@feedwerk/contracts';
-import { EventStore, START, type StoreCheckpoint } from '@feedwerk/event-store';
+import { EventStore } from '@feedwerk/event-store';
 import { activityTables, foldActivity } from '@feedwerk/read-models';
 import { startApp, type StartedApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  createTestDatabase,
+  employerBody,
+  jobBody,
+  storeHistory,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import { io, type Socket } from 'socket.io-client';
 // The DataSource class is also the Nest token the platform provides it under.
 import { DataSource } from 'typeorm';
@@ -143,20 +148,6 @@ async function tickerClient(url: string, portal: string) {
   };
 }
 
-/** Every stored event in commit order. */
-async function history(db: DataSource): Promise<FeedEvent[]> {
-  const store = new EventStore(db);
-  const events: FeedEvent[] = [];
-  let checkpoint: StoreCheckpoint = START;
-  for (;;) {
-    const batch = await store.readAll(checkpoint, 2_000);
-    if (batch.length === 0) return events;
-    events.push(...batch.map(toFeedEvent));
-    const last = batch.at(-1)!;
-    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-  }
-}
-
 describe.each([
   ['Kafka and PostgreSQL, one process per app', distributed],
   ['the embedded default (PGlite, in-process transport)', embedded],
@@ -271,7 +262,7 @@ describe.each([
       // still running holds the commit-order frontier back, i.e. every posting is in it).
       const postingIds = new Set(postedJobs.map((id) => `job:${id}`));
       const events = await waitFor('the whole history in commit order', async () => {
-        const all = await history(db);
+        const all = await storeHistory(new EventStore(db));
         const postings = all.filter((e) => e.type === 'JobPosted' && postingIds.has(e.streamId));
         return postings.length === postingIds.size ? all : undefined;
       });

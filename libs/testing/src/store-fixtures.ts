@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { StreamIds } from '@feedwerk/contracts';
-import { type EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
+import { type EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import { employerBody, jobBody } from './fixtures';
 
 export const testMetadata = {
@@ -79,4 +79,17 @@ export async function appendManyJobsPosted(
   });
   if (outcome.kind !== 'appended') throw new Error('expected an append, got a replay');
   return outcome.events;
+}
+
+/** Every stored event in commit order, upcast and validated: the input of a from-scratch fold. */
+export async function storeHistory(store: EventStore): Promise<FeedEvent[]> {
+  const events: FeedEvent[] = [];
+  let checkpoint: StoreCheckpoint = START;
+  for (;;) {
+    const batch = await store.readAll(checkpoint, 1_000);
+    if (batch.length === 0) return events;
+    events.push(...batch.map(toFeedEvent));
+    const last = batch.at(-1)!;
+    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+  }
 }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
-import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
+import { toFeedEvent } from '@feedwerk/contracts';
+import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
 import { activityTables, foldActivity, RebuildEngine } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, testMetadata } from '@feedwerk/testing';
+import { appendJobPosted, openTestDatabase, storeHistory, testMetadata } from '@feedwerk/testing';
 import pino from 'pino';
 
 const OPTIONS = { burstWindowMs: 60_000 };
@@ -45,18 +45,6 @@ const databases: [string, () => Promise<{ db: OpenedDatabase; close: () => Promi
   ],
 ];
 
-async function history(store: EventStore): Promise<FeedEvent[]> {
-  const events: FeedEvent[] = [];
-  let checkpoint: StoreCheckpoint = START;
-  for (;;) {
-    const batch = await store.readAll(checkpoint, 1_000);
-    if (batch.length === 0) return events;
-    events.push(...batch.map(toFeedEvent));
-    const last = batch.at(-1)!;
-    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-  }
-}
-
 async function close(store: EventStore, posted: StoredEvent): Promise<void> {
   const event = toFeedEvent(posted);
   if (event.type !== 'JobPosted') throw new Error('expected a posting');
@@ -85,7 +73,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
       [activityTables(generation).name],
     );
     const last = new Map<string, number>();
-    for (const event of await history(store)) last.set(event.streamId, event.streamPosition);
+    for (const event of await storeHistory(store)) last.set(event.streamId, event.streamPosition);
     const expected = [...last]
       .map(([stream_id, version]) => ({ stream_id, version }))
       .sort((a, b) => (a.stream_id < b.stream_id ? -1 : a.stream_id > b.stream_id ? 1 : 0));
@@ -110,7 +98,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(await engine.run(rebuild.id)).toBe('live');
 
-    const { model } = foldActivity(await history(store), OPTIONS);
+    const { model } = foldActivity(await storeHistory(store), OPTIONS);
     const t = activityTables(rebuild.generation);
     const items: { id: string; kind: string; count: number; retracted: boolean; position: string }[] =
       await opened.db.dataSource.query(

@@ -18,24 +18,12 @@ import {
   appendJobPosted,
   appendManyJobsPosted,
   openTestDatabase,
+  storeHistory,
   testMetadata,
 } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
 
 const OPTIONS = { burstWindowMs: 60_000 };
-
-/** Every stored event in commit order: the input of a from-scratch fold. */
-async function history(store: EventStore): Promise<FeedEvent[]> {
-  const events: FeedEvent[] = [];
-  let checkpoint: StoreCheckpoint = START;
-  for (;;) {
-    const batch = await store.readAll(checkpoint, 1_000);
-    if (batch.length === 0) return events;
-    events.push(...batch.map(toFeedEvent));
-    const last = batch.at(-1)!;
-    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-  }
-}
 
 /** A generation's changes and items as the fold would produce them. */
 async function generationContent(db: DataSource, generation: number) {
@@ -165,7 +153,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect((await feed.state()).generation).toBe(1);
     expect(await engine.run(rebuild.id)).toBe('live');
 
-    const expected = expectedContent(await history(store));
+    const expected = expectedContent(await storeHistory(store));
     expect(await generationContent(db.dataSource, 2)).toEqual(expected);
     // The live generation also equals the fold (deterministic), so the switch changes nothing visible.
     expect(await generationContent(db.dataSource, 1)).toEqual(expected);
@@ -178,7 +166,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     const done = await engine.find(rebuild.id);
     expect(done).toMatchObject({
       status: 'live',
-      done: (await history(store)).length,
+      done: (await storeHistory(store)).length,
       cancelRequested: false,
     });
     const opening = await feed.open({ portal: 'berlin' }, 50, undefined);
@@ -188,7 +176,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     const more = await appendMixed(3);
     const result = await live.handle([...appended.slice(0, 5), ...more]);
     expect(result.skipped).toBe(5);
-    expect(await generationContent(db.dataSource, 2)).toEqual(expectedContent(await history(store)));
+    expect(await generationContent(db.dataSource, 2)).toEqual(expectedContent(await storeHistory(store)));
   });
 
   it('resumes from its checkpoint after the builder stopped mid-build; the next rebuild drops retired tables', async () => {
@@ -216,11 +204,11 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
       [rebuild.id],
     );
     expect(await second.run(rebuild.id)).toBe('live');
-    expect(await generationContent(db.dataSource, 3)).toEqual(expectedContent(await history(store)));
+    expect(await generationContent(db.dataSource, 3)).toEqual(expectedContent(await storeHistory(store)));
     expect(await liveGeneration('activity')).toBe(3);
     expect(await second.find(rebuild.id)).toMatchObject({
       status: 'live',
-      done: (await history(store)).length,
+      done: (await storeHistory(store)).length,
     });
   });
 
@@ -243,7 +231,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
 
   it('overlaps checkpoint writes with the fold: a builder stopped after them is resumed from the last one committed', async () => {
     await live.handle(await appendMixed(12));
-    const total = (await history(store)).length;
+    const total = (await storeHistory(store)).length;
     const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     // Step 1 writes (4) and returns committed; steps 3 and 5 start writes (12, 20) that commit while
@@ -264,7 +252,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     );
     expect(await second.run(rebuild.id)).toBe('live');
     expect(await generationContent(db.dataSource, rebuild.generation)).toEqual(
-      expectedContent(await history(store)),
+      expectedContent(await storeHistory(store)),
     );
     expect(await second.find(rebuild.id)).toMatchObject({ status: 'live', done: total });
   });
@@ -307,7 +295,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     for (let i = 0; i < 10; i += 1) await projectLive();
     expect(outcome).toBe('live');
 
-    const events = await history(store);
+    const events = await storeHistory(store);
     const expected = expectedContent(events);
     const actual = await generationContent(db.dataSource, rebuild.generation);
     // Positions after the switch follow the live projector's batches; content is what the fold gives.
@@ -326,7 +314,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     const reader = new JobsReadModel(db.dataSource);
     const posted = await appendJobPosted(store, { portal: 'berlin', title: 'Rebuild Testjob' });
     await jobs.handle(
-      (await history(store)).filter(
+      (await storeHistory(store)).filter(
         (e) => e.streamId.startsWith('job:') || e.streamId.startsWith('employer:'),
       ),
     );
@@ -359,7 +347,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(await engine.run(rebuild.id)).toBe('live');
-    const expected = expectedContent(await history(store));
+    const expected = expectedContent(await storeHistory(store));
     const actual = await generationContent(db.dataSource, rebuild.generation);
     expect(expected.changes.length).toBeGreaterThan(5);
     expect(actual.changes).toEqual(expected.changes.slice(-5));
