@@ -1,5 +1,4 @@
 import { employerBody, jobBody, waitFor } from '@feedwerk/testing';
-import { Client } from 'pg';
 import { call, startApi } from './support';
 
 /**
@@ -8,22 +7,16 @@ import { call, startApi } from './support';
  */
 describe('revoking an API key the api has cached', () => {
   let started: Awaited<ReturnType<typeof startApi>>;
-  let db: Client;
 
   beforeAll(async () => {
     started = await startApi({
       API_KEY_CACHE_TTL_MS: '1000',
     });
-    db = new Client({ connectionString: started.databaseUrl });
-    await db.connect();
   }, 60_000);
-  afterAll(async () => {
-    await db.end();
-    await started.stop();
-  });
+  afterAll(() => started.stop());
 
   const postings = async () =>
-    Number((await db.query(`SELECT count(*) AS n FROM events WHERE type = 'JobPosted'`)).rows[0].n);
+    Number((await started.db.query(`SELECT count(*) AS n FROM events WHERE type = 'JobPosted'`)).rows[0].n);
   const register = async () =>
     String((await call(started.url, 'POST', '/employers', employerBody())).body.apiKey);
   const postJob = (apiKey: string) =>
@@ -40,7 +33,7 @@ describe('revoking an API key the api has cached', () => {
 
     const keyId = revoked.split('_')[1];
     expect(
-      (await db.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = $1`, [keyId])).rowCount,
+      (await started.db.query(`UPDATE api_keys SET revoked_at = now() WHERE key_id = $1`, [keyId])).rowCount,
     ).toBe(1);
 
     const refused = await waitFor(

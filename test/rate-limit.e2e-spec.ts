@@ -1,10 +1,8 @@
 import { employerBody, jobBody } from '@feedwerk/testing';
-import { Client } from 'pg';
 import { call, startApi } from './support';
 
 describe('rate limits per API key and per IP', () => {
   let started: Awaited<ReturnType<typeof startApi>>;
-  let db: Client;
 
   beforeAll(async () => {
     started = await startApi({
@@ -12,15 +10,10 @@ describe('rate limits per API key and per IP', () => {
       RATE_LIMIT_PER_IP: '12',
       RATE_LIMIT_WINDOW_MS: '60000',
     });
-    db = new Client({ connectionString: started.databaseUrl });
-    await db.connect();
   }, 60_000);
-  afterAll(async () => {
-    await db.end();
-    await started.stop();
-  });
+  afterAll(() => started.stop());
 
-  const events = async () => Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);
+  const events = async () => Number((await started.db.query('SELECT count(*) AS n FROM events')).rows[0].n);
 
   it("answers 429 with Retry-After once a key's budget is spent, other keys unaffected, then per IP", async () => {
     const url = started.url;

@@ -10,6 +10,7 @@ import {
 } from '@feedwerk/contracts';
 import { startApp, type StartedApp } from '@feedwerk/platform';
 import { createTestDatabase, uniqueName } from '@feedwerk/testing';
+import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { ApiModule } from '../apps/api/src/api.module';
 import { ProjectorModule } from '../apps/projector/src/projector.module';
@@ -64,11 +65,16 @@ export async function startApi(extra: Record<string, string> = {}) {
     },
     ApiModule,
   );
+  // A session on the api's database, for tests that count or change rows beside the api.
+  const db = new Client({ connectionString: database.url });
+  await db.connect();
   return {
     url,
     app,
+    db,
     databaseUrl: database.url,
     async stop() {
+      await db.end();
       await app.close();
       await database.drop();
     },
