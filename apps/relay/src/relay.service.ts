@@ -13,7 +13,7 @@ import {
   toFeedEvent,
   toPublicRecord,
 } from '@feedwerk/contracts';
-import { EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { EventStore, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import {
   DeadLetterHeaders,
   crashPoint,
@@ -109,31 +109,61 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
       .catch(retry);
   }
 
+  /**
+   * The loop is pipelined so that PostgreSQL's round trips overlap Kafka's: while batch k is on its
+   * way to the broker, batch k+1 is read (reading publishes nothing, so it needs no leadership) and
+   * batch k-1's checkpoint is written. Leadership is still checked before every batch is published,
+   * and checkpoints are still written in order, one at a time, each only after its batch was
+   * acknowledged. What the overlap costs: a crash may republish up to two batches instead of one,
+   * which consumers already drop (by stream version internally, by `ce_id` on the public topics).
+   */
   private async run(): Promise<void> {
     let failures = 0;
-    let checkpoint = null as Awaited<ReturnType<EventStore['loadCheckpoint']>> | null;
+    let checkpoint: StoreCheckpoint | null = null;
+    let ahead: Promise<StoredEvent[]> | null = null;
+    let saving: Promise<void> = Promise.resolve();
+    // A failed read-ahead or checkpoint write surfaces where it is awaited; until then it must not
+    // count as an unhandled rejection.
+    const pending = <T>(work: Promise<T>): Promise<T> => {
+      work.catch(() => undefined);
+      return work;
+    };
+    const settle = async () => {
+      await Promise.allSettled([ahead, saving]);
+      ahead = null;
+      saving = Promise.resolve();
+    };
     while (this.running) {
       try {
         if (!(await this.lead())) {
+          await settle();
           checkpoint = null; // another relay moves the checkpoint meanwhile: reload when leading again
           await this.signal.wait(1_000, { wakeable: false });
           continue;
         }
         checkpoint ??= await this.store.loadCheckpoint(RELAY_CHECKPOINT);
-        const batch = await this.store.readAll(checkpoint, this.config.RELAY_BATCH_SIZE);
+        const batch = await (ahead ?? this.store.readAll(checkpoint, this.config.RELAY_BATCH_SIZE));
+        ahead = null;
         if (batch.length === 0) {
           await this.signal.wait(this.config.RELAY_IDLE_POLL_MS);
           continue;
         }
+        const last = batch[batch.length - 1]!;
+        const next: StoreCheckpoint = {
+          transactionId: last.transactionId,
+          globalPosition: last.globalPosition,
+        };
+        ahead = pending(this.store.readAll(next, this.config.RELAY_BATCH_SIZE));
         await this.publish(batch);
         crashPoint('relay.afterSend');
-        const last = batch[batch.length - 1]!;
-        checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-        await this.store.saveCheckpoint(RELAY_CHECKPOINT, checkpoint);
+        checkpoint = next;
+        await saving;
+        saving = pending(this.store.saveCheckpoint(RELAY_CHECKPOINT, next));
         this.published += batch.length;
         failures = 0;
       } catch (error) {
         failures += 1;
+        await settle();
         checkpoint = null;
         const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
         this.log.warn(
@@ -142,6 +172,13 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
         await this.signal.wait(delay, { wakeable: false });
       }
     }
+    // Stopping: the last acknowledged batch's checkpoint is written before the relay lets go.
+    await saving.catch((error: unknown) =>
+      this.log.warn(
+        `relay could not save its last checkpoint, that batch will be republished: ${String(error)}`,
+      ),
+    );
+    await Promise.allSettled([ahead]);
   }
 
   /**
