@@ -350,7 +350,7 @@ export async function run(args) {
   const connected = Math.min(...runs.ticker.map((x) => x.clients));
   const figures = [
     {
-      name: 'deliveries/s, 10,000 clients, one ticker node',
+      name: `deliveries/s, ${options.clients.toLocaleString('en')} clients, one ticker node`,
       value: tickerRate,
       unit: '1/s',
       ceiling: { name: 'bare socket.io broadcast', value: bareRate },

@@ -7,7 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const folder = join(root, 'docs/benchmarks');
+// docs/ unless FEEDWERK_BENCH_DOCS names another folder (as lib/common.mjs's docsDir; this module
+// also runs alone, as `npm run bench -- report`).
+const docs = () => process.env.FEEDWERK_BENCH_DOCS || join(root, 'docs');
+const folder = () => join(docs(), 'benchmarks');
 
 export const needs = [];
 
@@ -49,12 +52,12 @@ function normalize(result) {
 }
 
 async function newestPerScenario() {
-  const files = (await readdir(folder).catch(() => [])).filter((f) =>
+  const files = (await readdir(folder()).catch(() => [])).filter((f) =>
     /^[a-z0-9-]+-\d{4}-\d{2}-\d{2}\.json$/.test(f),
   );
   const newest = new Map();
   for (const file of files.sort()) {
-    const result = normalize(JSON.parse(await readFile(join(folder, file), 'utf8')));
+    const result = normalize(JSON.parse(await readFile(join(folder(), file), 'utf8')));
     if (!result) {
       console.warn(`report: ${file} has no figures; left out`);
       continue;
@@ -227,10 +230,10 @@ function chart(results) {
 
 export async function run() {
   const results = await newestPerScenario();
-  const page = join(root, 'docs/benchmarks.md');
+  const page = join(docs(), 'benchmarks.md');
   await writeFile(page, await formatted(page, markdown(results)));
-  await writeFile(join(folder, 'chart.svg'), chart(results));
+  await writeFile(join(folder(), 'chart.svg'), chart(results));
   console.log(
-    `report: docs/benchmarks.md and docs/benchmarks/chart.svg from ${results.map((r) => r.file).join(', ') || 'no results'}`,
+    `report: ${page} and ${join(folder(), 'chart.svg')} from ${results.map((r) => r.file).join(', ') || 'no results'}`,
   );
 }

@@ -135,6 +135,7 @@ cmd_start() {
   # Settings go into postgresql.conf rather than `pg_ctl -o`, which would re-split paths with spaces.
   # max_connections: several services and test workers each hold a pool. The idle-in-transaction timeout
   # keeps one stuck transaction from stalling the outbox relay forever (reliability.md, failure mode 2).
+  # Commit timestamps let the end-to-end benchmark time the store and projector hops (scripts/bench/e2e.mjs).
   cat >>"$dir/postgresql.conf" <<EOF
 
 # --- feedwerk throwaway test cluster (scripts/infra/pg.sh) ---
@@ -144,6 +145,7 @@ unix_socket_directories = '$socket_dir'
 fsync = off
 max_connections = 200
 idle_in_transaction_session_timeout = 60000
+track_commit_timestamp = on
 EOF
   printf '%s\n' "$p" >"$PG_DIR/port"
 

@@ -12,6 +12,11 @@ import pg from 'pg';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const dist = (path) => join(root, 'dist', path);
+/**
+ * Where results and the report go: docs/ unless FEEDWERK_BENCH_DOCS names another folder (the
+ * benchmark suite's own test runs every scenario small and must not overwrite the committed results).
+ */
+export const docsDir = () => process.env.FEEDWERK_BENCH_DOCS || join(root, 'docs');
 export const require = createRequire(import.meta.url);
 
 export const option = (args, name, fallback) => {
@@ -234,8 +239,8 @@ export async function writeResult({
     ...(runs ? { runs } : {}),
     ...extra,
   };
-  await mkdir(join(root, 'docs/benchmarks'), { recursive: true });
-  const file = join(root, 'docs/benchmarks', `${scenario}-${date.slice(0, 10)}.json`);
+  await mkdir(join(docsDir(), 'benchmarks'), { recursive: true });
+  const file = join(docsDir(), 'benchmarks', `${scenario}-${date.slice(0, 10)}.json`);
   const { formatted, run: report } = await import('../report.mjs');
   await writeFile(file, await formatted(file, JSON.stringify(result, null, 2)));
   console.log(`result: ${file}`);
