@@ -29,6 +29,12 @@ interface Summary {
   p50: number | null;
   p99: number | null;
 }
+interface FanoutRun {
+  kind: string;
+  clients: number;
+  clientsMissingChanges: number;
+  resyncs: number;
+}
 interface Result {
   scenario: string;
   figures: Figure[];
@@ -150,6 +156,12 @@ describe('benchmark suite (npm run bench), every scenario at a small scale', () 
     expect(deliveries.ceiling?.name).toBe('bare socket.io broadcast');
     expect(figure(result, 'clients on one ticker node').value).toBe(200);
     expect(figure(result, 'memory per idle connection').value).toBeGreaterThan(0);
+    // Every client of both servers got every change, without a resync.
+    const runs = (result.series as { runs?: FanoutRun[] }).runs ?? [];
+    expect(runs.map((r) => r.kind).sort()).toEqual(['bare socket.io', 'ticker']);
+    for (const run of runs) {
+      expect(run).toMatchObject({ clients: 200, clientsMissingChanges: 0, resyncs: 0 });
+    }
   }, 240_000);
 
   it('e2e: command accepted → item on every client, split by hop', async () => {

@@ -454,11 +454,13 @@ export async function run(args) {
       met: p99 <= 100,
     },
     {
-      name: 'commands/s sustained (api → 201)',
+      // The load is sustained when at least 95 % of the offered rate is answered (the load generator's
+      // timer drifts by a fraction of a percent); the target says so, so that `met` follows from it.
+      name: `commands/s sustained (api → 201, offered ${target}/s)`,
       value: achieved,
       unit: '1/s',
       ceiling: null,
-      target: { min: target },
+      target: { min: target * 0.95 },
       met: achieved >= target * 0.95,
     },
   ];

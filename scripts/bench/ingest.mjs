@@ -308,7 +308,9 @@ export async function run(args) {
       'for 5 s; concurrent postings share one transaction by group commit), the bare handler 1. Made cheaper for this ' +
       'benchmark: the rate-limit storage, no version read for new streams, NOTIFY in the insert, group commit, the API-key ' +
       "cache, command metrics without Nest's interceptor pipeline, security headers built once, the request logger " +
-      'bound without the headers. The absolute target of 3,000/s is not reachable on this shared machine: the bare ' +
-      'ceiling itself ran below it.',
+      'bound without the headers. What the targets need: 0.6 of the bare rate and 3,000/s both mean at most about ' +
+      '0.33-0.42 ms of the server core per command for api, relay and PostgreSQL together, against about 0.65 ms now; ' +
+      "the relay's share is mostly kafkajs encoding two records with their CloudEvents headers, the api's is spread " +
+      'over the framework shell (CPU profiles: npm run bench -- ingest --profile=1).',
   });
 }
