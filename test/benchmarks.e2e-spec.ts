@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildApps } from './built-apps';
 
 /**
  * The benchmark suite itself (issue 8) works: every scenario runs end to end at a small scale on the
@@ -11,7 +12,9 @@ import { join, resolve } from 'node:path';
  * figures, ratios and verdicts agree with each other, and the report (table and chart) lists them.
  * Speeds are not asserted (timings are noisy; the numbers belong to `npm run bench`), only that
  * every figure was measured and the bookkeeping around it is right. Results go to a temporary
- * folder (FEEDWERK_BENCH_DOCS), never over the committed docs/benchmarks.
+ * folder (FEEDWERK_BENCH_DOCS), never over the committed docs/benchmarks. The scenarios run a build
+ * of their own (FEEDWERK_BENCH_DIST), so `npm test` needs no `npm run build` before it and never
+ * races a test that rebuilds dist/.
  */
 const root = resolve(__dirname, '..');
 
@@ -48,24 +51,27 @@ const digest = async (path: string) =>
 
 describe('benchmark suite (npm run bench), every scenario at a small scale', () => {
   let docs: string;
+  let build: Awaited<ReturnType<typeof buildApps>> | undefined;
   const committedPage = join(root, 'docs/benchmarks.md');
   let committedBefore: string;
 
   beforeAll(async () => {
     docs = await mkdtemp(join(tmpdir(), 'feedwerk-bench-docs-'));
     committedBefore = await digest(committedPage);
-  });
+    build = await buildApps();
+  }, 180_000);
   afterAll(async () => {
     await rm(docs, { recursive: true, force: true });
+    await build?.remove();
   });
 
-  /** Runs `npm run bench -- <scenario> ...args` (without the build: the test run has built) and reads its result. */
+  /** Runs `npm run bench -- <scenario> ...args` on this test's build and reads its result. */
   async function bench(scenario: string, args: string[]): Promise<Result> {
     const output: string[] = [];
     const code = await new Promise<number | null>((done, failed) => {
       const child = spawn(process.execPath, [join(root, 'scripts/bench/run.mjs'), scenario, ...args], {
         cwd: root,
-        env: { ...process.env, FEEDWERK_BENCH_DOCS: docs, NODE_OPTIONS: '' },
+        env: { ...process.env, FEEDWERK_BENCH_DOCS: docs, FEEDWERK_BENCH_DIST: build!.dir, NODE_OPTIONS: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));

@@ -29,26 +29,18 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { enableCommitTimestamps, ensureInfra, pinInfra } from './lib/infra.mjs';
 import { LOAD_CPU, percentile, round, startProcess } from './lib/procs.mjs';
+import { dist, option, require, root, sleep } from './lib/common.mjs';
 import { writeResult } from './lib/result.mjs';
 import { now, openClients, positionOf } from './lib/thin-client.mjs';
 
 export const needs = ['postgres', 'kafka'];
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-const option = (args, name, fallback) => {
-  const found = args.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PORTALS = ['berlin', 'hamburg', 'muenchen', 'koeln', 'frankfurt', 'stuttgart', 'leipzig', 'dresden'];
 const REGION = {
   berlin: 'Berlin',
@@ -137,7 +129,7 @@ async function nodeDeliveryLatency(base) {
 }
 
 async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
-  const { Topics } = require(join(root, 'dist/libs/contracts/src/index.js'));
+  const { Topics } = require(dist('libs/contracts/src/index.js'));
   const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await admin.connect();
   const name = `fw_bench_${randomBytes(4).toString('hex')}`;
@@ -164,9 +156,9 @@ async function once({ rate, clientCount, seconds, warmup, commitTimes }) {
   let pool = null;
   try {
     // The api migrates first; the others find the schema in place.
-    apps.push(await startProcess('api', [join(root, 'dist/apps/api/src/main.js')], { env }));
+    apps.push(await startProcess('api', [dist('apps/api/src/main.js')], { env }));
     for (const app of ['relay', 'projector', 'ticker']) {
-      apps.push(await startProcess(app, [join(root, `dist/apps/${app}/src/main.js`)], { env }));
+      apps.push(await startProcess(app, [dist(`apps/${app}/src/main.js`)], { env }));
     }
     const [api, , , ticker] = apps;
     console.log(`apps up: ${apps.map((a) => `${a.name} ${a.url}`).join(', ')}`);

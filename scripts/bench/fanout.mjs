@@ -18,24 +18,16 @@
 // changes after the bursts (30)  --rounds=N (2)
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { ensureInfra } from './lib/infra.mjs';
 import { LOAD_CPU, percentile, round, startProcess } from './lib/procs.mjs';
+import { dist, option, require, root, sleep } from './lib/common.mjs';
 import { writeResult } from './lib/result.mjs';
 import { now, openClients, positionOf } from './lib/thin-client.mjs';
 
 export const needs = ['postgres', 'kafka'];
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-const option = (args, name, fallback) => {
-  const found = args.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PORTAL = 'berlin';
 // Both servers alike: the default interval, a timeout long enough that a shared, overloaded machine
 // (load average above 10 while other jobs run) does not drop clients whose pong waited behind a burst.
@@ -238,8 +230,8 @@ export async function run(args) {
   spawnSync('taskset', ['-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const infra = ensureInfra(needs);
   require('reflect-metadata');
-  const { renderChange, Topics } = require(join(root, 'dist/libs/contracts/src/index.js'));
-  const { encodeTickerChange } = require(join(root, 'dist/libs/transport/src/index.js'));
+  const { renderChange, Topics } = require(dist('libs/contracts/src/index.js'));
+  const { encodeTickerChange } = require(dist('libs/transport/src/index.js'));
   const { Kafka, logLevel } = require('kafkajs');
   const template = renderChange(changeRecord(1), 'upsert', 'de');
 
@@ -299,7 +291,7 @@ export async function run(args) {
         topic,
         partitions: [{ partition: 0, offset: '0' }],
       });
-      const ticker = await startProcess('ticker', [join(root, 'dist/apps/ticker/src/main.js')], {
+      const ticker = await startProcess('ticker', [dist('apps/ticker/src/main.js')], {
         probe: true,
         env: {
           DATABASE_URL: url.toString(),

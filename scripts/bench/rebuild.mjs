@@ -29,19 +29,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { figure, writeResult } from './lib/common.mjs';
+import { dist, figure, option, writeResult } from './lib/common.mjs';
 import { transferRead, transferWhole } from './lib/transfer.mjs';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = (path) => join(root, 'dist', path);
-
-const option = (args, name, fallback) => {
-  const found = args.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-};
 
 // The 16 states as the contract defines them (dist/ is CommonJS; `npm run bench` builds first).
 const { REGIONS } = createRequire(import.meta.url)(dist('libs/contracts/src/index.js'));

@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const dist = (path) => join(root, 'dist', path);
+/**
+ * The compiled code the scenarios run: dist/ (`npm run bench` builds it first) unless
+ * FEEDWERK_BENCH_DIST names another build (the suite's test builds its own, as other e2e tests do).
+ */
+export const dist = (path) => join(process.env.FEEDWERK_BENCH_DIST || join(root, 'dist'), path);
 /**
  * Where results and the report go: docs/ unless FEEDWERK_BENCH_DOCS names another folder (the
  * benchmark suite's own test runs every scenario small and must not overwrite the committed results).
