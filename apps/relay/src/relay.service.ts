@@ -42,8 +42,8 @@ const RELAY_LOCK = 7_355_609;
  * batched, then saves its (transaction id, position) checkpoint. Each event goes to its internal
  * topic and, when the allow-list mapping (`toPublicRecord`) gives one, as a public record to its
  * `feedwerk.public.*` topic, both before the checkpoint moves. At-least-once: a crash between
- * publish and checkpoint republishes that batch, which consumers deduplicate (by stream version
- * internally, by `ce_id` on the public topics).
+ * publish and checkpoint republishes what the checkpoint had not reached (up to two batches, see
+ * `run`), which consumers deduplicate (by stream version internally, by `ce_id` on the public topics).
  * One relay leads at a time (a PostgreSQL advisory lock, re-checked before every batch); others
  * stand by and take over when the leader's session ends.
  */
