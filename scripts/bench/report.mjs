@@ -3,14 +3,10 @@
 // newest docs/benchmarks/<scenario>-<date>.json of each scenario. Every scenario calls it at its end.
 // Results written before the shared shape (rebuild's first files) are read as well.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { docsDir } from './lib/common.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// docs/ unless FEEDWERK_BENCH_DOCS names another folder (as lib/common.mjs's docsDir; this module
-// also runs alone, as `npm run bench -- report`).
-const docs = () => process.env.FEEDWERK_BENCH_DOCS || join(root, 'docs');
-const folder = () => join(docs(), 'benchmarks');
+const folder = () => join(docsDir(), 'benchmarks');
 
 export const needs = [];
 
@@ -230,7 +226,7 @@ function chart(results) {
 
 export async function run() {
   const results = await newestPerScenario();
-  const page = join(docs(), 'benchmarks.md');
+  const page = join(docsDir(), 'benchmarks.md');
   await writeFile(page, await formatted(page, markdown(results)));
   await writeFile(join(folder(), 'chart.svg'), chart(results));
   console.log(
