@@ -72,7 +72,7 @@ describe('the rebuild engine with a projection it does not know', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   const tableExists = async (source: DataSource, table: string) =>
-    ((await source.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [table])) as { found: boolean }[])[0]
+    (await source.query<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]))[0]
       ?.found;
 
   beforeAll(async () => {
