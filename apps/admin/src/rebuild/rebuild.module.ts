@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventStore } from '@feedwerk/event-store';
-import { RebuildEngine } from '@feedwerk/read-models';
+import { RebuildEngine, readModelProjections } from '@feedwerk/read-models';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { DataSource } from 'typeorm';
 import { AdminGuard } from '@feedwerk/platform';
@@ -14,12 +14,16 @@ import { RebuildWorker } from './rebuild.worker';
     {
       provide: RebuildEngine,
       useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>
-        new RebuildEngine(db, store, {
-          burstWindowMs: config.TICKER_BURST_WINDOW_MS,
-          batchSize: config.REBUILD_BATCH_SIZE,
-          // A rebuilt log keeps at least what a ticker client may catch up on (older: a snapshot).
-          retainChanges: Math.max(10_000, config.TICKER_MAX_CATCH_UP),
-        }),
+        new RebuildEngine(
+          db,
+          store,
+          readModelProjections(db, store, {
+            burstWindowMs: config.TICKER_BURST_WINDOW_MS,
+            // A rebuilt log keeps at least what a ticker client may catch up on (older: a snapshot).
+            retainChanges: Math.max(10_000, config.TICKER_MAX_CATCH_UP),
+          }),
+          { batchSize: config.REBUILD_BATCH_SIZE },
+        ),
       inject: [DataSource, EventStore, FEEDWERK_CONFIG],
     },
     RebuildWorker,

@@ -1,4 +1,4 @@
-import { type ProjectionView, type RebuildableProjection, type RebuildView } from '@feedwerk/contracts';
+import { type ProjectionView, RebuildableProjection, type RebuildView } from '@feedwerk/contracts';
 import { PROJECTION_VERSIONS, type RebuildRecord } from '@feedwerk/read-models';
 
 /** A rebuild as the API shows it; `remaining` = events after its checkpoint (running rebuilds only). */
@@ -8,7 +8,8 @@ export function rebuildView(record: RebuildRecord, remaining: number): RebuildVi
   const rate = running ? Math.round(record.eventsPerSecond) : 0;
   return {
     id: record.id,
-    projection: record.projection,
+    // The engine rebuilds any registered projection; the API names the contract's.
+    projection: RebuildableProjection.parse(record.projection),
     generation: record.generation,
     status: record.status,
     requestedBy: record.requestedBy,

@@ -1,83 +1,25 @@
 import { type EntityManager } from 'typeorm';
-
-/** The projections that exist in generations (the registry's keys; the admin API's names). */
-export type GenerationalProjection = 'activity' | 'jobs';
-
-/** The schema version of each projection: part of its checkpoint key and its tables' names. */
-export const PROJECTION_VERSIONS: Readonly<Record<GenerationalProjection, string>> = {
-  activity: 'activity@2',
-  jobs: 'jobs@1',
-};
-
-export interface ActivityTables {
-  /** Checkpoint key in projection_state / projection_streams. */
-  readonly name: string;
-  readonly changes: string;
-  readonly items: string;
-  readonly slots: string;
-  readonly members: string;
-  /**
-   * Stream versions staged by a builder of the previous version (no index: appended per
-   * checkpoint, merged into projection_streams before the switch; builders now write them with
-   * each checkpoint). Not one of the generation's tables.
-   */
-  readonly stagedVersions: string;
-}
-
-export interface JobsTables {
-  readonly name: string;
-  readonly jobs: string;
-  readonly employers: string;
-}
+import { type Projection, type ProjectionName } from '../projection/projection';
 
 /**
  * Generation 1 is what the migrations created; generation N > 1 is the same tables with `_g<N>`
  * (created LIKE the live ones, so the migrations stay the one place a schema is written).
  */
-const suffix = (generation: number): string => {
+export const generationSuffix = (generation: number): string => {
   if (!Number.isInteger(generation) || generation < 1) throw new Error(`invalid generation ${generation}`);
   return generation === 1 ? '' : `_g${generation}`;
 };
-const keyOf = (projection: GenerationalProjection, generation: number): string =>
-  generation === 1 ? PROJECTION_VERSIONS[projection] : `${PROJECTION_VERSIONS[projection]}#g${generation}`;
+
+/** A generation's checkpoint key in projection_state / projection_streams (`activity@2`, `activity@2#g3`). */
+export const checkpointKey = (version: string, generation: number): string =>
+  generation === 1 ? version : `${version}#g${generation}`;
 
 /**
- * The same checkpoint key as a SQL expression over a generation column (`keyOf` in SQL), for
- * statements that resolve the live generation and its counters in one snapshot.
+ * The same checkpoint key as a SQL expression over a generation column (`checkpointKey` in SQL),
+ * for statements that resolve the live generation and its counters in one snapshot.
  */
-export const checkpointKeySql = (projection: GenerationalProjection, generation: string): string =>
-  `CASE WHEN ${generation} = 1 THEN '${PROJECTION_VERSIONS[projection]}' ` +
-  `ELSE '${PROJECTION_VERSIONS[projection]}#g' || ${generation} END`;
-
-export function activityTables(generation: number): ActivityTables {
-  const s = suffix(generation);
-  return {
-    name: keyOf('activity', generation),
-    changes: `rm_activity_v2_changes${s}`,
-    items: `rm_activity_v2_items${s}`,
-    slots: `rm_activity_v2_slots${s}`,
-    members: `rm_activity_v2_members${s}`,
-    stagedVersions: `rm_activity_v2_staged_versions${s}`,
-  };
-}
-
-export function jobsTables(generation: number): JobsTables {
-  const s = suffix(generation);
-  return { name: keyOf('jobs', generation), jobs: `rm_jobs_v1${s}`, employers: `rm_employers_v1${s}` };
-}
-
-/** A generation's checkpoint key and its tables, in creation order. */
-export function tablesOf(
-  projection: GenerationalProjection,
-  generation: number,
-): { readonly key: string; readonly tables: readonly string[] } {
-  if (projection === 'activity') {
-    const t = activityTables(generation);
-    return { key: t.name, tables: [t.changes, t.items, t.slots, t.members] };
-  }
-  const t = jobsTables(generation);
-  return { key: t.name, tables: [t.jobs, t.employers] };
-}
+export const checkpointKeySql = (version: string, generation: string): string =>
+  `CASE WHEN ${generation} = 1 THEN '${version}' ELSE '${version}#g' || ${generation} END`;
 
 /**
  * The live generation, read inside the caller's transaction. Writers pass `share`: the row lock
@@ -86,11 +28,12 @@ export function tablesOf(
  */
 export async function liveGeneration(
   tx: EntityManager,
-  projection: GenerationalProjection,
-  lock: 'share' | 'none',
+  projection: ProjectionName,
+  lock: 'share' | 'update' | 'none',
 ): Promise<number> {
+  const locking = lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : '';
   const rows: { generation: number }[] = await tx.query(
-    `SELECT generation FROM projection_live WHERE projection = $1${lock === 'share' ? ' FOR SHARE' : ''}`,
+    `SELECT generation FROM projection_live WHERE projection = $1${locking}`,
     [projection],
   );
   if (!rows[0]) throw new Error(`projection ${projection} has no live generation (migrations not run?)`);
@@ -98,30 +41,22 @@ export async function liveGeneration(
 }
 
 /**
- * Creates generation `generation`'s empty tables beside the live ones (idempotent). With
- * `withoutIndexes`, the tables get no indexes (and so no primary keys or unique constraints) yet: a
- * bulk load is several times cheaper without them; `addGenerationIndexes` adds them afterwards.
+ * Creates generation `generation`'s empty tables beside the live ones (idempotent), without indexes
+ * (and so without primary keys or unique constraints) for a bulk-loading projection: a bulk load is
+ * several times cheaper without them; `addGenerationIndexes` adds them afterwards.
  */
 export async function createGeneration(
   tx: EntityManager,
-  projection: GenerationalProjection,
+  projection: Projection,
   live: number,
   generation: number,
-  withoutIndexes = false,
 ): Promise<void> {
-  const from = tablesOf(projection, live).tables;
-  const to = tablesOf(projection, generation);
-  const like = withoutIndexes ? 'INCLUDING ALL EXCLUDING INDEXES' : 'INCLUDING ALL';
-  for (const [i, table] of to.tables.entries()) {
+  const from = projection.tables(live);
+  const like = projection.bulkLoad ? 'INCLUDING ALL EXCLUDING INDEXES' : 'INCLUDING ALL';
+  for (const [i, table] of projection.tables(generation).entries()) {
     await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE ${from[i]!} ${like})`);
   }
-  if (projection === 'activity') {
-    await tx.query(
-      `INSERT INTO projection_state (projection) VALUES ($1)
-       ON CONFLICT (projection) DO UPDATE SET feed_position = 0, published_position = 0, updated_at = now()`,
-      [to.key],
-    );
-  }
+  await projection.initGeneration?.(tx, generation);
 }
 
 /**
@@ -130,13 +65,12 @@ export async function createGeneration(
  */
 export async function addGenerationIndexes(
   tx: EntityManager,
-  projection: GenerationalProjection,
+  projection: Projection,
   live: number,
   generation: number,
 ): Promise<void> {
-  const from = tablesOf(projection, live).tables;
-  const to = tablesOf(projection, generation).tables;
-  for (const [i, target] of to.entries()) {
+  const from = projection.tables(live);
+  for (const [i, target] of projection.tables(generation).entries()) {
     const source = from[i]!;
     const rename = (name: string) =>
       name.startsWith(source) ? `${target}${name.slice(source.length)}` : `${target}_${name}`;
@@ -171,14 +105,14 @@ export async function addGenerationIndexes(
 /** Drops a generation's tables and checkpoints (never the live one's). */
 export async function dropGeneration(
   tx: EntityManager,
-  projection: GenerationalProjection,
+  projection: Projection,
   generation: number,
 ): Promise<void> {
-  const { key, tables } = tablesOf(projection, generation);
-  for (const table of [...tables].reverse()) await tx.query(`DROP TABLE IF EXISTS ${table}`);
-  if (projection === 'activity') {
-    await tx.query(`DROP TABLE IF EXISTS ${activityTables(generation).stagedVersions}`);
+  const tables = [...projection.tables(generation)].reverse();
+  for (const table of [...tables, ...(projection.leftovers?.(generation) ?? [])]) {
+    await tx.query(`DROP TABLE IF EXISTS ${table}`);
   }
+  const key = checkpointKey(projection.version, generation);
   await tx.query(`DELETE FROM projection_streams WHERE projection = $1`, [key]);
   await tx.query(`DELETE FROM projection_state WHERE projection = $1`, [key]);
 }

@@ -1,11 +1,11 @@
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
-import { jobsTables, type JobsTables, liveGeneration } from '../generations/generations';
+import { liveGeneration } from '../generations/generations';
+import { type Projection } from '../projection/projection';
 import { inStreamOrder } from '../stream-order';
-
-/** Generation 1 of the jobs/employers projection (rebuilds add `jobsTables(n)`; writers and readers resolve the live one). */
-export const JOBS = jobsTables(1);
+import { JobsBuilder } from './jobs.builder';
+import { JOBS_VERSION, jobsTables, type JobsTables } from './jobs.tables';
 
 export interface JobsProjectionResult {
   readonly applied: number;
@@ -29,11 +29,30 @@ const isEmployerStream = (streamId: string) => streamId.startsWith('employer:');
  *   lists that the model has not seen yet (their topic lags) are first caught up from their own
  *   streams in the store, so a refresh never misses a job because of delivery order.
  */
-export class JobsProjection {
+export class JobsProjection implements Projection<JobsProjectionResult> {
+  readonly name = 'jobs';
+  readonly version = JOBS_VERSION;
+  /** Its writes are conditional upserts: a generation is built with its indexes. */
+  readonly bulkLoad = false;
+  /** A batch is applied as it is read (the rows hold the versions; nothing to gain by waiting). */
+  readonly checkpointEvery = 1;
+
   constructor(
     private readonly db: DataSource,
     private readonly store: EventStore,
   ) {}
+
+  tables(generation: number): readonly string[] {
+    const t = jobsTables(generation);
+    return [t.jobs, t.employers];
+  }
+
+  builder(_tx: EntityManager, generation: number): Promise<JobsBuilder> {
+    // The rows are the memory (each holds its stream's version): nothing to load.
+    return Promise.resolve(
+      new JobsBuilder(this.store, (tx, events) => this.applyIn(tx, jobsTables(generation), events)),
+    );
+  }
 
   async handle(events: readonly FeedEvent[]): Promise<JobsProjectionResult> {
     const relevant = events.filter((e) => isJobStream(e.streamId) || isEmployerStream(e.streamId));

@@ -1,5 +1,6 @@
 import { type DataSource } from 'typeorm';
-import { jobsTables, type JobsTables, liveGeneration } from '../generations/generations';
+import { liveGeneration } from '../generations/generations';
+import { jobsTables, type JobsTables } from './jobs.tables';
 
 export interface JobView {
   readonly jobId: string;

@@ -4,14 +4,16 @@ import { EventStore, START, type StoreCheckpoint } from '@feedwerk/event-store';
 import {
   ActivityFeed,
   ActivityProjection,
+  type ActivityProjectionOptions,
   activityTables,
   foldActivity,
   JobsProjection,
   JobsReadModel,
   jobsTables,
   RebuildEngine,
+  type RebuildEngineOptions,
   RebuildRunningError,
-  tablesOf,
+  readModelProjections,
 } from '@feedwerk/read-models';
 import {
   appendEmployerRegistered,
@@ -22,6 +24,13 @@ import {
   testMetadata,
 } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
+
+/** An engine over this lib's projections, the activity one with the test's options. */
+const engineOn = (
+  dataSource: DataSource,
+  store: EventStore,
+  options: Partial<ActivityProjectionOptions> & RebuildEngineOptions,
+) => new RebuildEngine(dataSource, store, readModelProjections(dataSource, store, options), options);
 
 const OPTIONS = { burstWindowMs: 60_000 };
 
@@ -69,7 +78,8 @@ function expectedContent(events: readonly FeedEvent[]) {
 /** Each table's index definitions (without index and table names). */
 async function indexesOf(db: DataSource, generation: number): Promise<string[][]> {
   const result: string[][] = [];
-  for (const table of tablesOf('activity', generation).tables) {
+  const t = activityTables(generation);
+  for (const table of [t.changes, t.items, t.slots, t.members]) {
     const rows: { definition: string }[] = await db.query(
       `SELECT regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') AS definition
          FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1`,
@@ -140,7 +150,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     const before = await feed.state();
     expect(before.generation).toBe(1);
 
-    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 7 });
+    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 7 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(2);
     await expect(engine.request('activity', randomUUID(), 'admin-test')).rejects.toBeInstanceOf(
@@ -182,7 +192,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('resumes from its checkpoint after the builder stopped mid-build; the next rebuild drops retired tables', async () => {
     await live.handle(await appendMixed(10));
     // Checkpoints every 2 batches: step 1 writes (4), step 2 folds in memory, step 3 writes (12).
-    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const first = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(3);
     for (let i = 0; i < 3; i += 1) expect(await first.step(rebuild.id)).toBe('continue');
@@ -196,7 +206,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(await tableExists(db.dataSource, activityTables(2).items)).toBe(true);
 
     // A new process (no memory of the fold) leaves it alone while the first one's lease is fresh …
-    const second = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    const second = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
     expect(await second.step(rebuild.id)).toBe('busy');
     // … and once it lapsed (the first process died), continues from the row's checkpoint.
     await db.dataSource.query(
@@ -213,7 +223,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('cancels between batches: tables dropped, the live generation untouched', async () => {
-    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 5 });
+    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 5 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(await engine.step(rebuild.id)).toBe('continue');
     expect(await engine.requestCancel(rebuild.id)).toMatchObject({ cancelRequested: true });
@@ -232,7 +242,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('overlaps checkpoint writes with the fold: a builder stopped after them is resumed from the last one committed', async () => {
     await live.handle(await appendMixed(12));
     const total = (await storeHistory(store)).length;
-    const first = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const first = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     // Step 1 writes (4) and returns committed; steps 3 and 5 start writes (12, 20) that commit while
     // steps 4 and 5 read and fold; step 6 folds 4 more in memory only.
@@ -244,7 +254,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect((await first.find(rebuild.id))?.done).toBe(20);
     expect(total).toBeGreaterThan(28);
 
-    const second = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const second = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     expect(await second.step(rebuild.id, { overlap: true })).toBe('busy');
     await db.dataSource.query(
       `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`,
@@ -258,7 +268,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('cancels with a checkpoint write in flight: the write lands or not, the tables go', async () => {
-    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 3, checkpointEvery: 6 });
+    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 3, checkpointEvery: 6 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     for (let i = 0; i < 3; i += 1) expect(await engine.step(rebuild.id, { overlap: true })).toBe('continue');
     // Step 3 started a write; the cancel lands before or after it commits.
@@ -270,7 +280,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('switches while live batches run concurrently: nothing missed, nothing doubled', async () => {
-    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
+    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
     await appendManyJobsPosted(store, 150, { portal: 'muenchen' });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     let stop = false;
@@ -322,7 +332,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(before?.title).toBe('Rebuild Testjob');
     const listBefore = await reader.list({ portal: 'muenchen' }, { limit: 500 });
 
-    const engine = new RebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 40 });
+    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 40 });
     const rebuild = await engine.request('jobs', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(2);
     expect(await engine.run(rebuild.id)).toBe('live');
@@ -339,7 +349,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('keeps only the newest changes of the rebuilt log; items, head and counters equal the full fold', async () => {
     await live.handle(await appendMixed(6));
     const before = await liveGeneration('activity');
-    const engine = new RebuildEngine(db.dataSource, store, {
+    const engine = engineOn(db.dataSource, store, {
       ...OPTIONS,
       batchSize: 6,
       checkpointEvery: 18,

@@ -1,17 +1,11 @@
 import { type EventType, eventCatalog, isEventType, parseEventData } from '@feedwerk/contracts';
 import { type EventStore, type StoreCheckpoint } from '@feedwerk/event-store';
 import { type EntityManager } from 'typeorm';
+import { type StoreBatch } from '../projection/projection';
 import { type ActivityEvent } from './activity.fold';
 
 /** A batch of the store in commit order, as the activity fold reads it. */
-export interface ActivityBatch {
-  /** Stored events read, foldable or not (they all advance the checkpoint). */
-  readonly count: number;
-  /** The foldable ones (an undecodable event is skipped like the live projector's dead letters). */
-  readonly events: ActivityEvent[];
-  /** Where the batch ends; unchanged when it is empty. */
-  readonly end: StoreCheckpoint;
-}
+export type ActivityBatch = StoreBatch<ActivityEvent>;
 
 type DataOf<T extends EventType> = Extract<ActivityEvent, { type: T }>['data'];
 /** A row of the batch: transaction_id, global_position, then ACTIVITY_READ_COLUMNS; the payload fields start at FIELDS. */
