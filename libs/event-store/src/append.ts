@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type EventEmitter } from 'node:events';
 import { type DomainEvent } from '@feedwerk/contracts';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { type ExpectedVersion, WrongExpectedVersionError } from './errors';
-import { type EventReads } from './event-reads';
 import { type IdempotencyKey, type IdempotencyKeys, ReplayInstead } from './idempotency-keys';
 import {
   type EventDbRow,
@@ -68,8 +66,7 @@ interface WaitingAppend {
 
 /**
  * The append path: the expected-version check, the event insert as the transaction's first write,
- * the idempotency key, and group commit of appends that only start new streams. Emits `appended`
- * on `emitter` after every commit.
+ * the idempotency key, and group commit of appends that only start new streams.
  */
 export class Appender {
   /** Fresh appends waiting for the group transaction in flight (see appendFresh). */
@@ -78,10 +75,9 @@ export class Appender {
 
   constructor(
     private readonly db: DataSource,
-    private readonly reads: EventReads,
     private readonly keys: IdempotencyKeys,
-    private readonly emitter: EventEmitter,
-    private readonly hooks: AppendHooks,
+    /** The caller's hooks, and `appended`, told of every append once it has committed. */
+    private readonly hooks: AppendHooks & { appended(events: readonly StoredEvent[]): void },
   ) {}
 
   async append<TResult>(request: AppendManyRequest<TResult>): Promise<AppendOutcome<TResult>> {
@@ -142,7 +138,7 @@ export class Appender {
         this.hooks.committed?.();
         group.forEach((g, i) => {
           const outcome = outcomes[i]!;
-          this.emitter.emit('appended', outcome.events);
+          this.hooks.appended(outcome.events);
           g.done({ kind: 'appended', result: outcome.result, events: outcome.events });
         });
       }
@@ -167,7 +163,7 @@ export class Appender {
           ? await this.keys.hold(tx, request.idempotency, streamIds)
           : streams.every((s) => s.expectedVersion === 'no_stream')
             ? new Map<string, number>()
-            : await this.reads.streamVersions(streamIds, tx);
+            : await this.streamVersions(streamIds, tx);
         const stale = firstStale(streams, current);
         if (stale) {
           if (request.idempotency) await this.keys.replayIfKnown(tx, request.idempotency);
@@ -183,12 +179,12 @@ export class Appender {
         return { kind: 'appended' as const, result, events: appended };
       });
       this.hooks.committed?.();
-      this.emitter.emit('appended', outcome.events);
+      this.hooks.appended(outcome.events);
       return outcome;
     } catch (error) {
       if (error instanceof ReplayInstead) return { kind: 'replayed', result: error.result as TResult };
       if (isUniqueViolation(error, 'events_stream_position_uq')) {
-        const actual = await this.reads.streamVersions(
+        const actual = await this.streamVersions(
           streams.map((s) => s.streamId),
           this.db.manager,
         );
@@ -210,6 +206,19 @@ export class Appender {
       }
       throw error;
     }
+  }
+
+  /** The versions of several streams; a stream without events is missing from the map. */
+  private async streamVersions(
+    streamIds: readonly string[],
+    manager: EntityManager,
+  ): Promise<Map<string, number>> {
+    const rows: { stream_id: string; version: number }[] = await manager.query(
+      `SELECT stream_id, max(stream_position) AS version FROM events
+        WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+      [streamIds],
+    );
+    return new Map(rows.map((r) => [r.stream_id, r.version]));
   }
 
   /** One multi-row insert of the events of one or more appends; the stored events per append. */

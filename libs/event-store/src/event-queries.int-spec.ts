@@ -3,6 +3,12 @@ import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feed
 import { openTestDatabase } from '@feedwerk/testing';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 27, 10, minute));
+const metadataOf = (correlationId: string) => ({
+  correlationId,
+  causationId: null,
+  actor: { kind: 'system' as const, id: null },
+  source: '/test',
+});
 const checkpointOf = (e: StoredEvent): StoreCheckpoint => ({
   transactionId: e.transactionId,
   globalPosition: e.globalPosition,
@@ -33,7 +39,7 @@ describe('EventStore range and history queries on PostgreSQL', () => {
       streamId,
       expectedVersion: 'any',
       events: [{ type, schemaVersion: 1, data }],
-      metadata: { correlationId, causationId: null, actor: { kind: 'system', id: null }, source: '/test' },
+      metadata: metadataOf(correlationId),
       now: at(minute),
       respond: (appended) => appended[0]!,
     });
@@ -166,48 +172,39 @@ describe('EventStore range and history queries on PostgreSQL', () => {
 
   it("reads only a range's committed events in commit order, and never past a transaction still open", async () => {
     const range = { types: ['JobPosted'], occurred: { upTo: at(30) } };
-    const drain = async (from: StoreCheckpoint) => {
-      const seen: StoredEvent[] = [];
-      let checkpoint = from;
-      for (;;) {
-        const batch = await store.readAllIn(range, checkpoint, 2);
-        if (batch.length === 0) return { seen, checkpoint };
-        seen.push(...batch);
-        checkpoint = checkpointOf(batch.at(-1)!);
-      }
-    };
-    const before = await drain(START);
-    expect(positions(before.seen)).toEqual(ofTypes('JobPosted'));
+    const first = await store.readAllIn(range, START, 1);
+    const rest = await store.readAllIn(range, checkpointOf(first[0]!), 100);
+    expect(positions([...first, ...rest])).toEqual(ofTypes('JobPosted'));
+    const before = checkpointOf(rest.at(-1)!);
 
-    // An append that takes its position first but commits last holds later matching events back.
-    const slow = db.dataSource.createQueryRunner();
-    await slow.connect();
-    await slow.startTransaction();
+    // An append that takes its position first but commits last (its transaction waits in
+    // alsoWrite, after the insert) holds later matching events back.
     const slowStream = `job:${randomUUID()}`;
-    await slow.query(
-      `INSERT INTO events (event_id, stream_id, stream_position, type, schema_version, data, metadata, occurred_at)
-       VALUES ($1, $2, 1, 'JobPosted', 1, '{}', $3, $4)`,
-      [
-        randomUUID(),
-        slowStream,
-        JSON.stringify({
-          correlationId: 'slow',
-          causationId: null,
-          actor: { kind: 'system', id: null },
-          source: '/test',
-        }),
-        at(20).toISOString(),
-      ],
-    );
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted = () => {};
+    const insertDone = new Promise<void>((resolve) => (inserted = resolve));
+    const slow = store.append({
+      streamId: slowStream,
+      expectedVersion: 'no_stream',
+      events: [{ type: 'JobPosted', schemaVersion: 1, data: {} }],
+      metadata: metadataOf('slow'),
+      now: at(20),
+      alsoWrite: async () => {
+        inserted();
+        await held;
+      },
+      respond: () => null,
+    });
+    await insertDone;
     const fast = await append(`job:${randomUUID()}`, 'JobPosted', {}, 21, 'fast');
     const late = await append(`job:${randomUUID()}`, 'JobPosted', {}, 40, 'too late');
-    const whileOpen = await drain(before.checkpoint);
-    expect(whileOpen.seen).toEqual([]);
+    expect(await store.readAllIn(range, before, 100)).toEqual([]);
 
-    await slow.commitTransaction();
-    await slow.release();
-    const after = await drain(before.checkpoint);
-    expect(after.seen.map((e) => e.streamId)).toEqual([slowStream, fast.streamId]);
-    expect(after.seen.map((e) => e.id)).not.toContain(late.id);
+    release();
+    await slow;
+    const after = await store.readAllIn(range, before, 100);
+    expect(after.map((e) => e.streamId)).toEqual([slowStream, fast.streamId]);
+    expect(after.map((e) => e.id)).not.toContain(late.id);
   });
 });

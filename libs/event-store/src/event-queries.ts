@@ -1,12 +1,6 @@
 import { type DataSource, type EntityManager } from 'typeorm';
 import { type EventRange, type RangeOrder, rangeConditions } from './event-range';
-import {
-  type EventDbRow,
-  SELECT_COLUMNS,
-  type StoreCheckpoint,
-  type StoredEvent,
-  toStored,
-} from './stored-event';
+import { selectEvents, type StoreCheckpoint, type StoredEvent } from './stored-event';
 
 /**
  * Queries on `events` for those who browse or measure the log rather than fold it: the admin
@@ -25,12 +19,11 @@ export class EventQueries {
   ): Promise<StoredEvent[]> {
     const params: unknown[] = [page.limit];
     const conditions = rangeConditions(range, params);
-    const rows: EventDbRow[] = await manager.query(
-      `SELECT ${SELECT_COLUMNS} FROM events e ${whereOf(conditions)}
-        ORDER BY global_position ${page.order === 'newest-first' ? 'DESC' : 'ASC'} LIMIT $1`,
+    return selectEvents(
+      manager,
+      `${whereOf(conditions)} ORDER BY global_position ${page.order === 'newest-first' ? 'DESC' : 'ASC'} LIMIT $1`,
       params,
     );
-    return rows.map(toStored);
   }
 
   /** How many events `range` holds. */

@@ -1,12 +1,6 @@
 import { type DataSource, type EntityManager } from 'typeorm';
 import { type EventRange, rangeConditions } from './event-range';
-import {
-  type EventDbRow,
-  SELECT_COLUMNS,
-  type StoreCheckpoint,
-  type StoredEvent,
-  toStored,
-} from './stored-event';
+import { selectEvents, type StoreCheckpoint, type StoredEvent } from './stored-event';
 
 /** Reads of `events` by stream and in commit order: what commands, the relay and projections read. */
 export class EventReads {
@@ -22,25 +16,25 @@ export class EventReads {
     const occurred = options.occurredUpTo
       ? `AND occurred_at <= $${params.push(options.occurredUpTo.toISOString())}`
       : '';
-    const rows: EventDbRow[] = await manager.query(
-      `SELECT ${SELECT_COLUMNS} FROM events
-        WHERE stream_id = $1 AND stream_position >= $2 AND stream_position <= $3 ${occurred}
+    return selectEvents(
+      manager,
+      `WHERE stream_id = $1 AND stream_position >= $2 AND stream_position <= $3 ${occurred}
         ORDER BY stream_position`,
       params,
     );
-    return rows.map(toStored);
   }
 
   async readStreams(
     streamIds: readonly string[],
     manager: EntityManager = this.db.manager,
   ): Promise<Map<string, StoredEvent[]>> {
-    const rows: EventDbRow[] = await manager.query(
-      `SELECT ${SELECT_COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_position`,
+    const events = await selectEvents(
+      manager,
+      `WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_position`,
       [streamIds],
     );
     const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
-    for (const row of rows) streams.get(row.stream_id)?.push(toStored(row));
+    for (const event of events) streams.get(event.streamId)?.push(event);
     return streams;
   }
 
@@ -51,16 +45,6 @@ export class EventReads {
       [streamId],
     );
     return rows[0]?.version ?? 0;
-  }
-
-  /** The versions of several streams; a stream without events is missing from the map. */
-  async streamVersions(streamIds: readonly string[], manager: EntityManager): Promise<Map<string, number>> {
-    const rows: { stream_id: string; version: number }[] = await manager.query(
-      `SELECT stream_id, max(stream_position) AS version FROM events
-        WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
-      [streamIds],
-    );
-    return new Map(rows.map((r) => [r.stream_id, r.version]));
   }
 
   /**
@@ -76,16 +60,15 @@ export class EventReads {
   ): Promise<StoredEvent[]> {
     const params: unknown[] = [checkpoint.transactionId, checkpoint.globalPosition, limit];
     const filter = rangeConditions(range, params).map((condition) => `AND ${condition}`);
-    const rows: EventDbRow[] = await manager.query(
-      `SELECT ${SELECT_COLUMNS} FROM events e
-        WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
+    return selectEvents(
+      manager,
+      `WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
           ${filter.join('\n          ')}
         ORDER BY transaction_id, global_position
         LIMIT $3`,
       params,
     );
-    return rows.map(toStored);
   }
 
   /**

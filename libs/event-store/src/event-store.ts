@@ -46,7 +46,7 @@ export class EventStore {
   private readonly appender: Appender;
 
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
     /** Called inside the append transaction after the insert, and after the commit (crash points). */
     hooks: AppendHooks = {},
   ) {
@@ -54,7 +54,11 @@ export class EventStore {
     this.queries = new EventQueries(db);
     this.checkpoints = new StoreCheckpoints(db);
     this.keys = new IdempotencyKeys(db);
-    this.appender = new Appender(db, this.reads, this.keys, this.appended, hooks);
+    this.appender = new Appender(db, this.keys, {
+      inTransaction: () => hooks.inTransaction?.(),
+      committed: () => hooks.committed?.(),
+      appended: (events) => this.appended.emit('appended', events),
+    });
   }
 
   async append<TResult>(request: AppendRequest<TResult>): Promise<AppendOutcome<TResult>> {
@@ -97,21 +101,18 @@ export class EventStore {
   readStream(
     streamId: string,
     options: { fromVersion?: number; toVersion?: number; occurredUpTo?: Date } = {},
-    manager: EntityManager = this.db.manager,
+    manager?: EntityManager,
   ): Promise<StoredEvent[]> {
     return this.reads.readStream(streamId, options, manager);
   }
 
   /** Several whole streams in one query (a bulk command deciding over many aggregates). */
-  readStreams(
-    streamIds: readonly string[],
-    manager: EntityManager = this.db.manager,
-  ): Promise<Map<string, StoredEvent[]>> {
+  readStreams(streamIds: readonly string[], manager?: EntityManager): Promise<Map<string, StoredEvent[]>> {
     return this.reads.readStreams(streamIds, manager);
   }
 
   /** A stream's version (its last stream position), 0 when the stream has no events. */
-  streamVersion(streamId: string, manager: EntityManager = this.db.manager): Promise<number> {
+  streamVersion(streamId: string, manager?: EntityManager): Promise<number> {
     return this.reads.streamVersion(streamId, manager);
   }
 
@@ -120,11 +121,7 @@ export class EventStore {
    * by transactions older than the oldest one still running: a transaction that took a smaller
    * position but commits later is waited for, never skipped.
    */
-  readAll(
-    checkpoint: StoreCheckpoint,
-    limit: number,
-    manager: EntityManager = this.db.manager,
-  ): Promise<StoredEvent[]> {
+  readAll(checkpoint: StoreCheckpoint, limit: number, manager?: EntityManager): Promise<StoredEvent[]> {
     return this.reads.readAllIn({}, checkpoint, limit, manager);
   }
 
@@ -133,7 +130,7 @@ export class EventStore {
     range: EventRange,
     checkpoint: StoreCheckpoint,
     limit: number,
-    manager: EntityManager = this.db.manager,
+    manager?: EntityManager,
   ): Promise<StoredEvent[]> {
     return this.reads.readAllIn(range, checkpoint, limit, manager);
   }
@@ -143,7 +140,7 @@ export class EventStore {
     columns: readonly string[],
     checkpoint: StoreCheckpoint,
     limit: number,
-    manager: EntityManager = this.db.manager,
+    manager?: EntityManager,
   ): Promise<unknown[][]> {
     return this.reads.readAllAsArrays(columns, checkpoint, limit, manager);
   }
@@ -152,44 +149,40 @@ export class EventStore {
   readRange(
     range: EventRange,
     page: { readonly order: RangeOrder; readonly limit: number },
-    manager: EntityManager = this.db.manager,
+    manager?: EntityManager,
   ): Promise<StoredEvent[]> {
     return this.queries.readRange(range, page, manager);
   }
 
   /** How many events `range` holds (a republish's total). */
-  countRange(range: EventRange, manager: EntityManager = this.db.manager): Promise<number> {
+  countRange(range: EventRange, manager?: EntityManager): Promise<number> {
     return this.queries.countRange(range, manager);
   }
 
   /** The largest global position, 0 when the store is empty. */
-  head(manager: EntityManager = this.db.manager): Promise<number> {
+  head(manager?: EntityManager): Promise<number> {
     return this.queries.head(manager);
   }
 
   /** Events after a commit-order checkpoint: `(transaction_id, global_position) > checkpoint`. */
-  countAfter(checkpoint: StoreCheckpoint, manager: EntityManager = this.db.manager): Promise<number> {
+  countAfter(checkpoint: StoreCheckpoint, manager?: EntityManager): Promise<number> {
     return this.queries.countAfter(checkpoint, manager);
   }
 
   /** Each known event's correlation id (`metadata->>'correlationId'`); unknown ids are left out. */
   causes(
     eventIds: readonly string[],
-    manager: EntityManager = this.db.manager,
+    manager?: EntityManager,
   ): Promise<Map<string, { correlationId: string | null }>> {
     return this.queries.causes(eventIds, manager);
   }
 
-  loadCheckpoint(name: string, manager: EntityManager = this.db.manager): Promise<StoreCheckpoint> {
+  loadCheckpoint(name: string, manager?: EntityManager): Promise<StoreCheckpoint> {
     return this.checkpoints.load(name, manager);
   }
 
   /** Saves a reader's checkpoint; it only moves forward, even if a deposed leader writes late. */
-  saveCheckpoint(
-    name: string,
-    checkpoint: StoreCheckpoint,
-    manager: EntityManager = this.db.manager,
-  ): Promise<void> {
+  saveCheckpoint(name: string, checkpoint: StoreCheckpoint, manager?: EntityManager): Promise<void> {
     return this.checkpoints.save(name, checkpoint, manager);
   }
 }

@@ -1,4 +1,5 @@
 import { type Actor, type EventEnvelope } from '@feedwerk/contracts';
+import { type EntityManager } from 'typeorm';
 
 /** A stored event with its raw payload (upcast with `toFeedEvent` from @feedwerk/contracts). */
 export interface StoredEvent extends EventEnvelope<string, unknown> {
@@ -62,3 +63,15 @@ export const toStored = (row: EventDbRow): StoredEvent => ({
   ...envelopeOfRow(row),
   transactionId: row.transaction_id,
 });
+
+/** Whole events, decoded: `SELECT <every column> FROM events e <rest>` (`rest`: conditions, order, limit). */
+export async function selectEvents(
+  manager: EntityManager,
+  rest: string,
+  params: readonly unknown[],
+): Promise<StoredEvent[]> {
+  const rows: EventDbRow[] = await manager.query(`SELECT ${SELECT_COLUMNS} FROM events e ${rest}`, [
+    ...params,
+  ]);
+  return rows.map(toStored);
+}
