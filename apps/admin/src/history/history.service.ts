@@ -102,7 +102,7 @@ export class HistoryService {
       throw new ProblemException({
         title: 'Unprocessable Content',
         status: 422,
-        detail: `event ${broken.row.stream_position} of ${streamId} does not decode: ${broken.error ?? ''}`,
+        detail: `event ${broken.stored.streamPosition} of ${streamId} does not decode: ${broken.error ?? ''}`,
         code: 'history.undecodable-event',
       });
     }

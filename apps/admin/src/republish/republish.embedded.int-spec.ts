@@ -37,7 +37,12 @@ describe('republish in embedded mode (PGlite and the in-process transport)', () 
   it('republishes a range to the replay topic and finishes the run', async () => {
     const store = new EventStore(db.dataSource);
     const jobs = await appendManyJobsPosted(store, 12);
-    const service = new RepublishService(db.dataSource, transport, loadConfig({ LOG_LEVEL: 'silent' }));
+    const service = new RepublishService(
+      db.dataSource,
+      transport,
+      loadConfig({ LOG_LEVEL: 'silent' }),
+      store,
+    );
     service.onApplicationBootstrap();
     try {
       const run = await service.start(

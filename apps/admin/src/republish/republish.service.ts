@@ -27,7 +27,7 @@ import {
   type MessageTransport,
   type OutgoingMessage,
 } from '@feedwerk/transport';
-import { envelopeOfRow, type EventTableRow } from '@feedwerk/event-store';
+import { type EventRange, EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { RateLimiter } from 'limiter';
 import { DataSource } from 'typeorm';
 
@@ -64,11 +64,16 @@ export function republishedTypes(categories: readonly string[] | null): string[]
     .sort();
 }
 
-// An erased candidate's uploads are not republished: the public record names nobody, but a backfill
-// must not bring back a trace of someone who left (reliability.md, security (c)).
-const RANGE_FILTER = `e.global_position > $1 AND e.global_position <= $2 AND e.type = ANY($3::text[])
-  AND NOT (e.type = 'CvUploaded' AND EXISTS (
-    SELECT 1 FROM events x WHERE x.stream_id = e.stream_id AND x.type = 'CandidateErased'))`;
+/**
+ * The events a run republishes: its types in (after, upTo]. An erased candidate's uploads are left
+ * out: the public record names nobody, but a backfill must not bring back a trace of someone who
+ * left (reliability.md, security (c)).
+ */
+const rangeOf = (after: number, upTo: number, types: readonly string[]): EventRange => ({
+  positions: { after, upTo },
+  types,
+  omit: { type: 'CvUploaded', inStreamsWith: 'CandidateErased' },
+});
 
 const toView = (row: RepublishRow): RepublishView => {
   const done = row.done;
@@ -123,6 +128,7 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly db: DataSource,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
+    private readonly store: EventStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -149,9 +155,8 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
     id: string = randomUUID(),
   ): Promise<RepublishView> {
     const categories = request.categories ? [...new Set(request.categories)].sort() : null;
-    const [{ count }] = await this.db.query<[{ count: number }]>(
-      `SELECT count(*)::int AS count FROM events e WHERE ${RANGE_FILTER}`,
-      [request.fromPosition - 1, request.toPosition, republishedTypes(categories)],
+    const count = await this.store.countRange(
+      rangeOf(request.fromPosition - 1, request.toPosition, republishedTypes(categories)),
     );
     const rows: RepublishRow[] = await this.db.query(
       `INSERT INTO admin_republishes
@@ -261,12 +266,10 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
         [run.id],
       );
       if (state?.status !== 'running') return;
-      const batch: EventTableRow[] = await this.db.query(
-        `SELECT e.global_position, e.event_id, e.stream_id, e.stream_position, e.type, e.schema_version, e.data,
-                e.metadata, e.occurred_at
-           FROM events e WHERE ${RANGE_FILTER} ORDER BY e.global_position LIMIT $4`,
-        [cursor, to, types, batchSize],
-      );
+      const batch = await this.store.readRange(rangeOf(cursor, to, types), {
+        order: 'oldest-first',
+        limit: batchSize,
+      });
       if (batch.length === 0) {
         await this.db.query(
           `UPDATE admin_republishes
@@ -284,7 +287,7 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
       } catch (error) {
         await this.fail(
           run.id,
-          `event at position ${batch[0]!.global_position}…: ${(error as Error).message}`,
+          `event at position ${batch[0]!.globalPosition}…: ${(error as Error).message}`,
         );
         return;
       }
@@ -292,7 +295,7 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
       // One publish per topic, in position order: per key (stream) order holds on the replay topic.
       for (const [topic, list] of messages) await this.transport.publish(topic, list);
 
-      cursor = Number(batch[batch.length - 1]!.global_position);
+      cursor = batch[batch.length - 1]!.globalPosition;
       done += batch.length;
       const now = Date.now();
       window.push({ at: now, done });
@@ -311,12 +314,12 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private encode(
-    batch: readonly EventTableRow[],
+    batch: readonly StoredEvent[],
     headers: Record<string, string>,
   ): Map<string, OutgoingMessage[]> {
     const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const row of batch) {
-      const event = toFeedEvent(envelopeOfRow(row));
+    for (const stored of batch) {
+      const event = toFeedEvent(stored);
       const record = toPublicRecord(event);
       if (!record) continue;
       const topic = ReplayTopics[record.family];
