@@ -53,7 +53,7 @@ export function describeWidget(m) {
   return `widget.js ${m.version}: ${kib(m.bytes)}, ${kib(m.gzipBytes)} gzipped, ${m.integrity}`;
 }
 
-/** The README's size line, between its markers. */
+/** The size line of docs/widget.md, between its markers. */
 export const readmeSize = (m) =>
   `${kib(m.gzipBytes)} gzipped (${kib(m.bytes)} minified), socket.io-client included`;
 const SIZE_MARKERS = /(<!-- widget-size -->)[\s\S]*?(<!-- \/widget-size -->)/;
@@ -63,10 +63,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const dir = args.find((arg) => !arg.startsWith('--'));
   const manifest = await buildWidget(dir ? resolve(dir) : undefined);
   console.error(describeWidget(manifest));
-  if (args.includes('--readme')) {
-    const file = join(root, 'README.md');
-    const readme = await readFile(file, 'utf8');
-    await writeFile(file, readme.replace(SIZE_MARKERS, `$1${readmeSize(manifest)}$2`));
-    console.error(`README.md: ${readmeSize(manifest)}`);
+  if (args.includes('--docs')) {
+    const file = join(root, 'docs/widget.md');
+    const doc = await readFile(file, 'utf8');
+    await writeFile(file, doc.replace(SIZE_MARKERS, `$1${readmeSize(manifest)}$2`));
+    console.error(`docs/widget.md: ${readmeSize(manifest)}`);
   }
 }

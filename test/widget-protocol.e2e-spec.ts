@@ -248,7 +248,7 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
     ).toEqual(['feedwerk-ticker']);
   });
 
-  it('falls back to HTTP long-polling where WebSockets are blocked, within the CSP the README names', async () => {
+  it('falls back to HTTP long-polling where WebSockets are blocked, within the CSP docs/widget.md names', async () => {
     await page.addInitScript(() => {
       // As behind a proxy that refuses upgrades: every WebSocket fails as it opens.
       class RefusedWebSocket extends EventTarget {

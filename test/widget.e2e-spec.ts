@@ -280,7 +280,7 @@ describe.each([
     expect(await axeViolations(page)).toEqual([]);
   });
 
-  it('serves widget.js cross-origin, pinnable with SRI, with its size as the README states', async () => {
+  it('serves widget.js cross-origin, pinnable with SRI, with its size as docs/widget.md states', async () => {
     const script = await fetch(`${stack.tickerUrl}/widget.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -306,9 +306,9 @@ describe.each([
     });
     expect(revalidated.status).toBe(304);
 
-    const readme = await readFile(join(resolve(__dirname, '..'), 'README.md'), 'utf8');
+    const readme = await readFile(join(resolve(__dirname, '..'), 'docs/widget.md'), 'utf8');
     const stated = /<!-- widget-size -->([\d.]+) KiB gzipped/.exec(readme)?.[1];
-    // Run `node scripts/build-widget.mjs --readme` when this fails after a change to the widget.
+    // Run `node scripts/build-widget.mjs --docs` when this fails after a change to the widget.
     expect(Math.abs(Number(stated) - Number(manifest.gzipBytes) / 1024)).toBeLessThanOrEqual(0.5);
   });
 

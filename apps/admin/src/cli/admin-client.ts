@@ -1,4 +1,4 @@
-/** Exit codes of `npm run admin`, documented in the README. */
+/** Exit codes of `npm run admin`, documented in docs/admin.md. */
 export const ExitCode = {
   ok: 0,
   /** The API refused the request (4xx other than auth, 5xx), or a job ended failed or cancelled. */

@@ -25,7 +25,7 @@ const ACTIVITY_TYPES: readonly EventType[] = [
 
 /**
  * The box at a time is a fold of the whole history up to then; past this many events the request
- * is refused rather than tying up the admin process (see README: cost of the box at a time).
+ * is refused rather than tying up the admin process (see docs/admin.md: the box at a time).
  */
 export const MAX_BOX_EVENTS = 250_000;
 
