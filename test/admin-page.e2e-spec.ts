@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   type AdminJobProgress,
   type ProjectionView,
@@ -13,10 +13,15 @@ import { cvFields, employerBody, jobBody, pdfBytes, uniqueName, waitFor } from '
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PAGE_CSP } from '../apps/admin/src/page/admin-page.controller';
-import { launchChromium } from './browser';
+import { buildAdminPage, launchChromium } from './browser';
 import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
 
-const root = resolve(__dirname, '..');
+/** The page as `npm run build` makes it, built afresh for these tests (ADMIN_PAGE_DIR). */
+let adminPage: Awaited<ReturnType<typeof buildAdminPage>>;
+beforeAll(async () => {
+  adminPage = await buildAdminPage();
+});
+afterAll(() => adminPage?.remove());
 
 /** axe-core's default rule set on the page; each violation as one line. */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -52,7 +57,7 @@ describe('the admin page in Chromium: history', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    deployment = await startEmbedded();
+    deployment = await startEmbedded({ ADMIN_PAGE_DIR: adminPage.dir });
     const employer = await post(deployment.apiUrl, '/employers', employerBody());
     const auth = { authorization: `Bearer ${String(employer.body.apiKey)}` };
     const job = await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: XSS_TITLE }), auth);
@@ -371,7 +376,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
           const file = files[path];
           if (file) {
             response.writeHead(200, { 'content-type': file[1], 'content-security-policy': ADMIN_PAGE_CSP });
-            response.end(await readFile(join(root, 'apps/admin/public', file[0])));
+            response.end(await readFile(join(adminPage.dir, file[0])));
             return;
           }
           requests.push(`${request.method} ${path}`);
