@@ -12,7 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pageDir = join(root, 'apps/admin/page');
 export const defaultAdminPageDir = join(root, 'dist/apps/admin/public');
 /** Served as they are (apps/admin/src/page/admin-page.controller.ts names each one). */
-const STATIC_FILES = ['index.html', 'admin.css'];
+const STATIC_FILES = ['index.html', 'admin.css', 'favicon.svg'];
 
 export async function buildAdminPage(outDir = defaultAdminPageDir) {
   await mkdir(outDir, { recursive: true });

@@ -19,6 +19,7 @@ const FILES = {
   'index.html': 'text/html; charset=utf-8',
   'admin.js': 'text/javascript; charset=utf-8',
   'admin.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 } as const;
 
 /**
@@ -50,6 +51,11 @@ export class AdminPageController {
   @Get(`${AdminRoutes.page}/admin.css`)
   styles(@Res() reply: FastifyReply): Promise<void> {
     return this.send(reply, 'admin.css');
+  }
+
+  @Get(`${AdminRoutes.page}/favicon.svg`)
+  icon(@Res() reply: FastifyReply): Promise<void> {
+    return this.send(reply, 'favicon.svg');
   }
 
   private async send(reply: FastifyReply, file: keyof typeof FILES): Promise<void> {
