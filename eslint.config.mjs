@@ -78,6 +78,11 @@ export default tseslint.config(
     },
   })),
   {
+    // The admin page's script runs in the browser (bundled by scripts/build-admin-page.mjs).
+    files: ['apps/admin/page/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // The reference consumer is what an external team would write: kafkajs and the public contract
     // (docs), no Feedwerk code. Its tests may publish through Feedwerk's own encoder.
     files: ['apps/analytics-example/**/*.ts'],

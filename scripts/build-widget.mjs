@@ -12,21 +12,26 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultWidgetDir = join(root, 'dist/apps/ticker/public');
 
+/** What every browser bundle here shares (the widget, the admin page): one minified script, no loader. */
+export const browserScript = {
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  platform: 'browser',
+  legalComments: 'none',
+  logLevel: 'silent',
+};
+
 export async function buildWidget(outDir = defaultWidgetDir) {
   const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
   const result = await build({
+    ...browserScript,
     entryPoints: [join(root, 'apps/ticker/widget/widget.ts')],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    platform: 'browser',
     // Browsers with shadow DOM, Intl.RelativeTimeFormat and constructable-or-inline styles.
     target: ['es2020', 'chrome90', 'firefox90', 'safari15'],
     define: { __FEEDWERK_WIDGET_VERSION__: JSON.stringify(version) },
     banner: { js: `/*! Feedwerk ticker widget ${version} */` },
-    legalComments: 'none',
     write: false,
-    logLevel: 'silent',
   });
   const code = Buffer.from(result.outputFiles[0].contents);
   const sha384 = createHash('sha384').update(code).digest('base64');

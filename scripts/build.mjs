@@ -2,11 +2,13 @@
 // Compiles apps/ and libs/ to dist/ with swc (about a second; type checking is `npm run typecheck`).
 // The @feedwerk/* aliases from tsconfig.json are rewritten to relative paths here, so the output
 // runs on plain `node` with no loader. Static assets under apps/*/public are copied as they are.
-// The embeddable widget is bundled by esbuild into dist/apps/ticker/public (scripts/build-widget.mjs).
+// The embeddable widget is bundled by esbuild into dist/apps/ticker/public (scripts/build-widget.mjs),
+// the admin page into dist/apps/admin/public (scripts/build-admin-page.mjs).
 import { transformFile } from '@swc/core';
 import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildAdminPage, describeAdminPage } from './build-admin-page.mjs';
 import { buildWidget, describeWidget } from './build-widget.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,3 +70,4 @@ for (const top of ['apps', 'libs']) {
 }
 console.error(`built ${compiled} files into ${relative(root, out)}/ in ${Date.now() - started} ms`);
 console.error(describeWidget(await buildWidget(join(out, 'apps/ticker/public'))));
+console.error(describeAdminPage(await buildAdminPage(join(out, 'apps/admin/public'))));

@@ -17,6 +17,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { AdminModule } from '../apps/admin/src/admin.module';
 import { ApiModule } from '../apps/api/src/api.module';
 import { StandaloneModule } from '../apps/standalone/src/standalone.module';
+import { buildAdminPage } from './browser';
 import { call, TEST_ADMIN_TOKEN, tickerClient } from './support';
 
 /**
@@ -35,6 +36,17 @@ interface Setup {
 }
 
 const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKENS: TEST_ADMIN_TOKEN };
+
+// The admin page the apps serve, as `npm run build` makes it (the sources hold no built admin.js).
+let adminPage: Awaited<ReturnType<typeof buildAdminPage>>;
+beforeAll(async () => {
+  adminPage = await buildAdminPage();
+  process.env.ADMIN_PAGE_DIR = adminPage.dir;
+});
+afterAll(async () => {
+  delete process.env.ADMIN_PAGE_DIR;
+  await adminPage?.remove();
+});
 
 async function embedded(): Promise<Setup> {
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-history-'));

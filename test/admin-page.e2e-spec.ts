@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   type AdminJobProgress,
   type ProjectionView,
@@ -13,10 +13,35 @@ import { cvFields, employerBody, jobBody, pdfBytes, uniqueName, waitFor } from '
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PAGE_CSP } from '../apps/admin/src/page/admin-page.controller';
-import { launchChromium } from './browser';
+import { buildAdminPage, launchChromium } from './browser';
 import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
 
-const root = resolve(__dirname, '..');
+/** The page as `npm run build` makes it, built afresh for these tests (ADMIN_PAGE_DIR). */
+let adminPage: Awaited<ReturnType<typeof buildAdminPage>>;
+beforeAll(async () => {
+  adminPage = await buildAdminPage();
+});
+afterAll(() => adminPage?.remove());
+
+/**
+ * What the page reports that the admin would not see: CSP and Trusted Types violations, console errors
+ * and uncaught exceptions, and answers of 404 (a missing file, the favicon included).
+ */
+function watch(page: Page) {
+  const seen = { cspViolations: [] as string[], errors: [] as string[], notFound: [] as string[] };
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Trusted Type/i.test(text)) seen.cspViolations.push(text);
+    // Chromium logs every refused fetch; the API's 400 and 401 answers are what some tests provoke.
+    else if (message.type() === 'error' && !/the server responded with a status of 40[01]\b/.test(text))
+      seen.errors.push(text);
+  });
+  page.on('pageerror', (error) => seen.errors.push(String(error)));
+  page.on('response', (response) => {
+    if (response.status() === 404) seen.notFound.push(response.url());
+  });
+  return seen;
+}
 
 /** axe-core's default rule set on the page; each violation as one line. */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -45,14 +70,14 @@ describe('the admin page in Chromium: history', () => {
   let context: BrowserContext;
   let page: Page;
   let dialogs: string[];
-  let cspViolations: string[];
+  let seen: ReturnType<typeof watch>;
   const portal = uniqueName('a');
   let jobId: string;
   let erasedCandidate: string;
 
   beforeAll(async () => {
     browser = await launchChromium();
-    deployment = await startEmbedded();
+    deployment = await startEmbedded({ ADMIN_PAGE_DIR: adminPage.dir });
     const employer = await post(deployment.apiUrl, '/employers', employerBody());
     const auth = { authorization: `Bearer ${String(employer.body.apiKey)}` };
     const job = await post(deployment.apiUrl, '/jobs', jobBody({ portal, title: XSS_TITLE }), auth);
@@ -91,14 +116,11 @@ describe('the admin page in Chromium: history', () => {
     context = await browser.newContext({ acceptDownloads: true });
     page = await context.newPage();
     dialogs = [];
-    cspViolations = [];
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    page.on('console', (message) => {
-      if (/Content Security Policy|Trusted Type/i.test(message.text())) cspViolations.push(message.text());
-    });
+    seen = watch(page);
     const response = await page.goto(`${deployment.apiUrl}/admin`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-security-policy']).toBe(ADMIN_PAGE_CSP);
@@ -108,7 +130,10 @@ describe('the admin page in Chromium: history', () => {
   });
   afterEach(async () => {
     // The page works under its strict CSP: nothing it does is blocked, no HTML is written from strings.
-    expect(cspViolations).toEqual([]);
+    expect(seen.cspViolations).toEqual([]);
+    // And quietly: no error in the console, no request for something that is not there.
+    expect(seen.errors).toEqual([]);
+    expect(seen.notFound).toEqual([]);
     await context.close();
   });
 
@@ -361,6 +386,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
       '/admin': ['index.html', 'text/html; charset=utf-8'],
       '/admin/admin.js': ['admin.js', 'text/javascript; charset=utf-8'],
       '/admin/admin.css': ['admin.css', 'text/css; charset=utf-8'],
+      '/admin/favicon.svg': ['favicon.svg', 'image/svg+xml'],
     };
     server = createServer((request, response) => {
       let raw = '';
@@ -371,7 +397,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
           const file = files[path];
           if (file) {
             response.writeHead(200, { 'content-type': file[1], 'content-security-policy': ADMIN_PAGE_CSP });
-            response.end(await readFile(join(root, 'apps/admin/public', file[0])));
+            response.end(await readFile(join(adminPage.dir, file[0])));
             return;
           }
           requests.push(`${request.method} ${path}`);
@@ -435,6 +461,8 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
           } else if (path === '/admin/republishes') {
             republishes = republishes.map((r) => advance(r, 'running', 'done'));
             answer = { items: republishes };
+          } else if (path === '/admin/metrics') {
+            answer = { samples: [] };
           }
           response.writeHead(answer === null ? 404 : 200, { 'content-type': 'application/json' });
           response.end(JSON.stringify(answer));
@@ -453,6 +481,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
   it('starts a rebuild, shows its progress while polling, and cancels it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const seen = watch(page);
     await page.goto(`${url}/admin`);
     await page.fill('#token', TEST_ADMIN_TOKEN);
     await page.click('#token-form button[type=submit]');
@@ -472,12 +501,14 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
       'the rebuild button again',
       async () => (await page.locator('button:text("Rebuild activity")').count()) === 1,
     );
+    expect(seen).toEqual({ cspViolations: [], errors: [], notFound: [] });
     await context.close();
   });
 
   it('starts a republish of a range and follows it until done', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const seen = watch(page);
     await page.goto(`${url}/admin`);
     await page.fill('#token', TEST_ADMIN_TOKEN);
     await page.click('#token-form button[type=submit]');
@@ -500,6 +531,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
     expect(await page.getAttribute('[data-republish] progress', 'value')).toBe('1000');
     expect(await page.locator('[data-republish] button').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
+    expect(seen).toEqual({ cspViolations: [], errors: [], notFound: [] });
     await context.close();
   });
 });

@@ -34,12 +34,24 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds the widget bundle into a fresh folder (what `npm run build` puts in dist/apps/ticker/public). */
-export async function buildWidget(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'feedwerk-widget-'));
-  execFileSync(process.execPath, [join(root, 'scripts/build-widget.mjs'), dir], { stdio: 'ignore' });
+/** A build script's output in a fresh folder, removed by `remove`. */
+async function buildInto(
+  script: string,
+  prefix: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  execFileSync(process.execPath, [join(root, script), dir], { stdio: 'ignore' });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** Builds the widget bundle into a fresh folder (what `npm run build` puts in dist/apps/ticker/public). */
+export const buildWidget = () => buildInto('scripts/build-widget.mjs', 'feedwerk-widget-');
+
+/**
+ * Builds the admin page into a fresh folder (what `npm run build` puts in dist/apps/admin/public); an
+ * app started from the sources serves it when ADMIN_PAGE_DIR names the folder.
+ */
+export const buildAdminPage = () => buildInto('scripts/build-admin-page.mjs', 'feedwerk-admin-page-');
 
 export interface Embed {
   readonly portal: string;

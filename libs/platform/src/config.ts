@@ -150,6 +150,8 @@ export const configSchema = z.object({
   REBUILD_BATCH_SIZE: int(1, 1_000_000).default(5_000),
   /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
   WIDGET_DIR: z.string().min(1).optional(),
+  /** Folder of the built admin page (scripts/build-admin-page.mjs); unset: the admin app's own public folder. */
+  ADMIN_PAGE_DIR: z.string().min(1).optional(),
   /** How often lags, the store head and the transport's health are measured for /metrics and readiness. */
   METRICS_REFRESH_MS: int(500, 600_000).default(5_000),
   /** A consumer group that fails, or has lag without handling a batch, this long is not ready. */
