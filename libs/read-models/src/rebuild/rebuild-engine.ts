@@ -134,12 +134,8 @@ export class RebuildEngine {
   }
 
   /** Events in the store after `checkpoint`: what is left to fold (the store keeps growing). */
-  async remaining(checkpoint: StoreCheckpoint): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(
-      `SELECT count(*) AS n FROM events WHERE (transaction_id, global_position) > ($1::bigint, $2::bigint)`,
-      [checkpoint.transactionId, checkpoint.globalPosition],
-    );
-    return Number(rows[0]?.n ?? 0);
+  remaining(checkpoint: StoreCheckpoint): Promise<number> {
+    return this.store.countAfter(checkpoint);
   }
 
   /** Marks a rebuild failed (the builder gave up on it) and drops its tables. */
