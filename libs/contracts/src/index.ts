@@ -5,6 +5,8 @@ export * from './topics';
 export * from './text';
 export * from './germany';
 export * from './ticker';
+export * from './ticker-lines';
+export * from './ticker-protocol';
 export * from './events/employer-registered.event';
 export * from './events/job-posted.event';
 export * from './events/job-updated.event';

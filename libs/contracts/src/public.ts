@@ -9,7 +9,7 @@ import {
 import { JOB_CLOSE_REASONS } from './events/job-closed.event';
 import { CV_MEDIA_TYPES } from './events/cv-uploaded.event';
 import { REGIONS } from './germany';
-import { TickerKind } from './ticker';
+import { TickerKind } from './ticker-lines';
 
 /**
  * The analytics contract: public topics carry public fields only, built by `toPublicRecord`, the
