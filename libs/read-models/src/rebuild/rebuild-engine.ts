@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type EventStore, type StoreCheckpoint, START } from '@feedwerk/event-store';
 import { type DataSource, type EntityManager } from 'typeorm';
-import {
-  addGenerationIndexes,
-  createGeneration,
-  dropGeneration,
-  liveGeneration,
-} from '../generations/generations';
+import { dropGeneration } from '../generations/generations';
+import { startGeneration, switchLive } from '../generations/generation-switch';
 import {
   type GenerationBuilder,
   type Projection,
@@ -15,6 +11,7 @@ import {
   type StoreBatch,
 } from '../projection/projection';
 import { rateOf, type RateSample } from './rebuild-rate';
+import { type BuilderState, type Unflushed } from './rebuild-state';
 import { type RebuildRecord, RebuildRecords, type RebuildStatus } from './rebuild-records';
 
 /** What one step of a rebuild did. `busy`: another builder holds this projection right now. */
@@ -38,36 +35,6 @@ export interface StepOptions {
    * and `settle` does). Off: a step returns once its checkpoint has committed.
    */
   readonly overlap?: boolean;
-}
-
-/** Folded in memory after the builder's last checkpoint, not yet written. */
-interface Unflushed {
-  /** Where the fold stands (the next checkpoint). */
-  end: StoreCheckpoint;
-  /** Stored events folded since the checkpoint. */
-  count: number;
-  /** The last batch read was short: the fold reached the readable frontier. */
-  atFrontier: boolean;
-}
-
-/** The engine's memory of a rebuild; valid only while the row's checkpoint is `checkpoint`. */
-interface BuilderState {
-  readonly projection: Projection;
-  readonly builder: GenerationBuilder;
-  /** The last checkpoint this builder committed (or loaded), and the events done up to it. */
-  checkpoint: StoreCheckpoint;
-  done: number;
-  samples: RateSample[];
-  /** The next batch, read (and decoded) while the previous one was being folded or written. */
-  next?: Promise<StoreBatch<unknown>>;
-  unflushed: Unflushed;
-  /**
-   * A checkpoint being written on another connection while the fold goes on (overlapped steps; at
-   * most one at a time). Never rejects: a failure or a lost rebuild is left in `broken`.
-   */
-  writing?: Promise<void>;
-  /** The overlapped write did not commit: this memory is ahead of the tables and must be dropped. */
-  broken?: { readonly error?: unknown };
 }
 
 const sameCheckpoint = (a: StoreCheckpoint, b: StoreCheckpoint) =>
@@ -367,7 +334,7 @@ export class RebuildEngine {
       await builder.write(tx, builder.cut(), 'checkpoint');
       let status: RebuildStatus = 'building';
       if (u.atFrontier) {
-        await this.switchOver(tx, projection, builder, row, async () => {
+        await switchLive(tx, projection, builder, row.generation, async () => {
           for (;;) {
             const more = await builder.read(u.end, this.batchSize, tx);
             this.fold(state, more);
@@ -375,6 +342,7 @@ export class RebuildEngine {
           }
           await builder.write(tx, builder.cut(), 'switch');
         });
+        await this.records.retireLive(tx, row.projection);
         status = 'live';
       }
       const done = row.done + u.count;
@@ -404,36 +372,6 @@ export class RebuildEngine {
     return outcome;
   }
 
-  /**
-   * Points the live generation at the new one, atomically. The bulk is written, and indexed, before
-   * the live row is locked: the live projector waits only for the catch-up. Locking the
-   * projection_live row FOR UPDATE waits for the live projector's in-flight batch (it holds the row
-   * FOR SHARE) and holds back its next one; `catchUp` then folds (and writes) every event up to the
-   * readable frontier. The previous live generation is retired (its tables stay until the next
-   * rebuild of the projection starts).
-   */
-  private async switchOver(
-    tx: EntityManager,
-    projection: Projection,
-    builder: GenerationBuilder,
-    row: RebuildRecord,
-    catchUp: () => Promise<void>,
-  ): Promise<void> {
-    await builder.ready?.(tx);
-    if (projection.bulkLoad) {
-      const live = await liveGeneration(tx, row.projection, 'none');
-      await addGenerationIndexes(tx, projection, live, row.generation);
-    }
-    await liveGeneration(tx, row.projection, 'update');
-    await catchUp();
-    await tx.query(`UPDATE projection_live SET generation = $2, since = now() WHERE projection = $1`, [
-      row.projection,
-      row.generation,
-    ]);
-    await projection.switched?.(tx, row.generation);
-    await this.records.retireLive(tx, row.projection);
-  }
-
   /** Memory for a rebuild at its row's checkpoint: fresh tables on the first batch, else reloaded. */
   private async prepare(
     tx: EntityManager,
@@ -441,15 +379,7 @@ export class RebuildEngine {
     row: RebuildRecord,
   ): Promise<BuilderState> {
     const fresh = sameCheckpoint(row.checkpoint, START) && row.done === 0;
-    if (fresh) {
-      const live = await liveGeneration(tx, row.projection, 'none');
-      // Retired generations' tables are kept until now, so readers in flight on them never fail.
-      for (let g = 1; g < row.generation; g += 1) {
-        if (g !== live) await dropGeneration(tx, projection, g);
-      }
-      await dropGeneration(tx, projection, row.generation);
-      await createGeneration(tx, projection, live, row.generation);
-    }
+    if (fresh) await startGeneration(tx, projection, row.generation);
     return {
       projection,
       builder: await projection.builder(tx, row.generation, !fresh),
