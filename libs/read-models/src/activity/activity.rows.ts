@@ -37,25 +37,9 @@ export const ITEM_COLUMNS =
 export const CHANGE_COLUMNS =
   'position, op, item_id, kind, previous_kind, portal, region, category, count, item_order, at';
 
-export const toChange = (row: ChangeRow): TickerChangeRecord => ({
-  op: row.op,
-  position: Number(row.position),
-  previousKind: row.previous_kind,
-  item: {
-    id: row.item_id,
-    kind: row.kind,
-    count: row.count,
-    portal: row.portal,
-    region: row.region,
-    category: row.category,
-    order: Number(row.item_order),
-    position: Number(row.position),
-    at: row.at.toISOString(),
-  },
-});
-
-export const toItem = (row: ItemRow): ActivityItem => ({
-  id: row.id,
+/** The public fields of an item row (the change log and the items table hold the same ones). */
+const recordOf = (row: ChangeRow | ItemRow, id: string): TickerItemRecord => ({
+  id,
   kind: row.kind,
   count: row.count,
   portal: row.portal,
@@ -64,6 +48,17 @@ export const toItem = (row: ItemRow): ActivityItem => ({
   order: Number(row.item_order),
   position: Number(row.position),
   at: row.at.toISOString(),
+});
+
+export const toChange = (row: ChangeRow): TickerChangeRecord => ({
+  op: row.op,
+  position: Number(row.position),
+  previousKind: row.previous_kind,
+  item: recordOf(row, row.item_id),
+});
+
+export const toItem = (row: ItemRow): ActivityItem => ({
+  ...recordOf(row, row.id),
   startedAt: row.started_at.toISOString(),
   retracted: row.retracted,
 });
