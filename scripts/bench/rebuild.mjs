@@ -336,9 +336,13 @@ export async function run(args) {
   require('reflect-metadata');
   const { openDatabase, loadConfig } = require(dist('libs/platform/src/index.js'));
   const { EventStore } = require(dist('libs/event-store/src/index.js'));
-  const { RebuildEngine, activityTables, DEFAULT_BURST_WINDOW_MS, ACTIVITY_READ_COLUMNS } = require(
-    dist('libs/read-models/src/index.js'),
-  );
+  const {
+    RebuildEngine,
+    activityTables,
+    readModelProjections,
+    DEFAULT_BURST_WINDOW_MS,
+    ACTIVITY_READ_COLUMNS,
+  } = require(dist('libs/read-models/src/index.js'));
   const pino = require('pino');
 
   const server = new URL(process.env.DATABASE_URL);
@@ -361,10 +365,16 @@ export async function run(args) {
     const seeded = await seed(client, total);
     console.log(`seeded ${seeded} events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
-    const engine = new RebuildEngine(database.dataSource, new EventStore(database.dataSource), {
-      batchSize,
-      checkpointEvery,
-    });
+    const store = new EventStore(database.dataSource);
+    const engine = new RebuildEngine(
+      database.dataSource,
+      store,
+      readModelProjections(database.dataSource, store),
+      {
+        batchSize,
+        checkpointEvery,
+      },
+    );
     const rebuild = await engine.request('activity', randomUUID(), 'bench');
     let last = Date.now();
     const meter = cpuMeter(client);
