@@ -27,6 +27,7 @@ export class SlugTakenError extends DomainError {
 
 export const blogPostDecider: Decider<BlogPostCommand, BlogPostEvent, BlogPostState> = {
   initialState: { status: 'none' },
+  eventTypes: { BlogPostPublished: true },
 
   decide(command, state) {
     switch (command.type) {

@@ -68,6 +68,7 @@ export class CvAlreadyUploadedError extends DomainError {
  */
 export const candidateDecider: Decider<CandidateCommand, CandidateEvent, CandidateState> = {
   initialState: { status: 'unknown' },
+  eventTypes: { CvUploaded: true, CandidateErased: true },
 
   decide(command, state) {
     switch (command.type) {

@@ -95,6 +95,7 @@ function decideRefresh(command: RefreshJobs['data'], state: EmployerState): Empl
 
 export const employerDecider: Decider<EmployerCommand, EmployerEvent, EmployerState> = {
   initialState: { status: 'unknown' },
+  eventTypes: { EmployerRegistered: true, JobsRefreshed: true },
 
   decide(command, state) {
     switch (command.type) {

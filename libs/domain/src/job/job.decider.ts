@@ -116,6 +116,7 @@ export function requireOwnJob(
 
 export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
   initialState: { status: 'none' },
+  eventTypes: { JobPosted: true, JobUpdated: true, JobClosed: true },
 
   decide(command, state) {
     switch (command.type) {
