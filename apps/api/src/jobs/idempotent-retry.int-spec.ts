@@ -29,6 +29,12 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
   afterAll(() => database.close());
 
+  const postedJob = async () => {
+    const store = new EventStore(database.dataSource);
+    const posted = await appendJobPosted(store);
+    return { store, ...(posted.data as { jobId: string; employerId: string }) };
+  };
+
   const contextFor = (employerId: string, body: unknown, key: string) =>
     commandContext({
       actor: { kind: 'employer', id: employerId },
@@ -39,9 +45,7 @@ describe('a retry whose first attempt committed while it was being checked', () 
     });
 
   it('gets the first answer of an update, not a 412, and the job is updated once', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId } = await postedJob();
     const body = { title: 'Pflegefachkraft Nacht (m/w/d)' };
     const command = new UpdateJobCommand(
       employerId,
@@ -62,9 +66,7 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
 
   it('gets the first answer of a close, not "already closed", and the job is closed once', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId } = await postedJob();
     const input = { reason: 'filled' as const };
     const command = new CloseJobCommand(
       employerId,
@@ -82,9 +84,7 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
 
   it('still refuses a retry with a stale If-Match when no attempt with its key committed', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId } = await postedJob();
     const a = { title: 'Erste Änderung' };
     await new UpdateJobHandler(store).execute(
       new UpdateJobCommand(employerId, jobId, a, 1, contextFor(employerId, a, 'retry-key-a')),
