@@ -18,10 +18,8 @@ export type BlogPostState =
   | { readonly status: 'published'; readonly postId: string; readonly slug: string };
 
 export class SlugTakenError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'blog-post.slug-taken';
   constructor(slug: string) {
-    super(`the slug "${slug}" is already taken by a published post`);
+    super('conflict', 'blog-post.slug-taken', `the slug "${slug}" is already taken by a published post`);
   }
 }
 
