@@ -1,10 +1,9 @@
 import { jobDecider } from '@feedwerk/domain';
-import { EventStore } from '@feedwerk/event-store';
 import { type OpenedDatabase } from '@feedwerk/platform';
-import { appendJobPosted, openTestDatabase } from '@feedwerk/testing';
+import { openTestDatabase } from '@feedwerk/testing';
 import { jobs } from './aggregates';
-import { commandContext } from './command-context';
 import { DeciderCommandHandler } from './decider-command-handler';
+import { postedJob } from './posted-job.fixture';
 
 const handle = DeciderCommandHandler(jobs);
 
@@ -15,27 +14,18 @@ describe('DeciderCommandHandler', () => {
   });
   afterAll(() => database.close());
 
-  const postedJob = async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
-    const context = commandContext({
-      actor: { kind: 'employer', id: employerId },
-      correlationId: 'decider-command-handler-test',
-      route: 'test',
-      body: {},
-      idempotencyKey: undefined,
-    });
+  const updatable = async () => {
+    const { store, jobId, employerId, contextFor } = await postedJob(database.dataSource);
     const update = (title: string) => ({
       type: 'UpdateJob' as const,
       data: { jobId, employerId, changes: { title } },
     });
-    return { store, jobId, context, update };
+    return { store, jobId, context: contextFor({}), update };
   };
 
   /** Decides on the version it read, but another change commits first (once). */
   const racedOnce = async (retriesOnConflict: number) => {
-    const { store, jobId, context, update } = await postedJob();
+    const { store, jobId, context, update } = await updatable();
     let reads = 0;
     const run = handle(
       store,
@@ -69,7 +59,7 @@ describe('DeciderCommandHandler', () => {
   });
 
   it('answers from the aggregate and appends nothing when the decider decides nothing', async () => {
-    const { store, jobId, context, update } = await postedJob();
+    const { store, jobId, context, update } = await updatable();
     const decidesNothing = DeciderCommandHandler({ ...jobs, decider: { ...jobDecider, decide: () => [] } });
     const answer = await decidesNothing(store, jobId, () => update('egal'), {
       context,
