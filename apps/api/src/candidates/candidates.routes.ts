@@ -12,6 +12,14 @@ const bearer = z.strictObject({
   authorization: z.string().meta({ description: 'Bearer <candidateToken> (from the first upload)' }),
 });
 
+/** What every route on one candidate shares: the candidate's token. */
+const byCandidate = {
+  tags: ['candidates'],
+  auth: 'candidate',
+  headers: bearer,
+} as const;
+const noToken = { 401: { description: 'No or an invalid candidate token' } };
+
 /** The candidate routes for the OpenAPI document, built from the schemas the controllers parse with. */
 export const candidatesRoutes: ApiRoute[] = [
   {
@@ -42,13 +50,11 @@ export const candidatesRoutes: ApiRoute[] = [
     path: '/candidates/{candidateId}',
     operationId: 'getCandidate',
     summary: 'The candidate\'s own data, name and e-mail opened ("erased" after erasure)',
-    tags: ['candidates'],
-    auth: 'candidate',
+    ...byCandidate,
     params: CandidateParams,
-    headers: bearer,
     responses: {
       200: { description: 'The candidate', schema: CandidateView },
-      401: { description: 'No or an invalid candidate token' },
+      ...noToken,
       404: { description: 'No such candidate (or the token is for another one)' },
     },
   },
@@ -57,13 +63,11 @@ export const candidatesRoutes: ApiRoute[] = [
     path: '/candidates/{candidateId}/cvs/{cvId}',
     operationId: 'downloadCv',
     summary: 'Download a CV (attachment, nosniff)',
-    tags: ['candidates'],
-    auth: 'candidate',
+    ...byCandidate,
     params: CandidateCvParams,
-    headers: bearer,
     responses: {
       200: { description: 'The file (application/pdf or the DOCX media type)' },
-      401: { description: 'No or an invalid candidate token' },
+      ...noToken,
       404: { description: 'No such candidate or CV' },
       410: { description: 'The candidate was erased' },
     },
@@ -76,13 +80,11 @@ export const candidatesRoutes: ApiRoute[] = [
     description:
       'Deletes the CV files and the candidate key and records CandidateErased; the events stay, their sealed ' +
       'name and e-mail become unreadable everywhere. Erasing again answers the same receipt.',
-    tags: ['candidates'],
-    auth: 'candidate',
+    ...byCandidate,
     params: CandidateParams,
-    headers: bearer,
     responses: {
       200: { description: 'The erasure receipt', schema: ErasureReceipt },
-      401: { description: 'No or an invalid candidate token' },
+      ...noToken,
       404: { description: 'No such candidate' },
     },
   },

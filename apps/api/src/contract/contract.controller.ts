@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ASYNCAPI_FILE, buildAsyncApiDocument, buildContractFiles } from '@feedwerk/contracts';
-import { ProblemException } from '@feedwerk/platform';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { notFound } from '../shared/not-found';
 import { ContractSchemaParams } from './contract.routes';
 
 interface Served {
@@ -78,12 +78,7 @@ export class ContractController {
     const parsed = ContractSchemaParams.safeParse(params);
     const path = parsed.success ? `schemas/${parsed.data.kind}/${parsed.data.file}` : null;
     if (!path || !this.files.has(path)) {
-      throw new ProblemException({
-        title: 'Not Found',
-        status: 404,
-        detail: 'no such schema file; GET /contract lists them',
-        code: 'contract.unknown-schema',
-      });
+      throw notFound('no such schema file; GET /contract lists them', 'contract.unknown-schema');
     }
     await this.send(path, request, reply);
   }

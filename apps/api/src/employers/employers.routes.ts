@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ApiRoute } from '../openapi/api-route';
-import { commonCommandErrors } from '../openapi/common';
+import { commonCommandErrors, readByIdErrors } from '../openapi/common';
 import { EmployerIdParams, EmployerViewSchema } from './queries/employers.controller';
 import { RegisterEmployerBody } from './register-employer/register-employer.command';
 
@@ -36,9 +36,7 @@ export const employersRoutes: readonly ApiRoute[] = [
     params: EmployerIdParams,
     responses: {
       200: { description: 'The employer.', schema: EmployerViewSchema },
-      400: { description: 'The id is not a UUID.' },
-      404: { description: 'No such employer (or not projected yet).' },
-      429: commonCommandErrors[429],
+      ...readByIdErrors('employer'),
     },
   },
 ];

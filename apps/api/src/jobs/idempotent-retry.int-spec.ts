@@ -1,7 +1,7 @@
 import { type OpenedDatabase } from '@feedwerk/platform';
 import { EventStore } from '@feedwerk/event-store';
-import { appendJobPosted, openTestDatabase } from '@feedwerk/testing';
-import { commandContext } from '../shared/command-context';
+import { openTestDatabase } from '@feedwerk/testing';
+import { postedJob } from '../shared/posted-job.fixture';
 import { CloseJobCommand } from './close-job/close-job.command';
 import { CloseJobHandler } from './close-job/close-job.handler';
 import { UpdateJobCommand } from './update-job/update-job.command';
@@ -29,27 +29,10 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
   afterAll(() => database.close());
 
-  const contextFor = (employerId: string, body: unknown, key: string) =>
-    commandContext({
-      actor: { kind: 'employer', id: employerId },
-      correlationId: 'retry-test',
-      route: 'test',
-      body,
-      idempotencyKey: key,
-    });
-
   it('gets the first answer of an update, not a 412, and the job is updated once', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId, contextFor } = await postedJob(database.dataSource);
     const body = { title: 'Pflegefachkraft Nacht (m/w/d)' };
-    const command = new UpdateJobCommand(
-      employerId,
-      jobId,
-      body,
-      1,
-      contextFor(employerId, body, 'retry-key-update'),
-    );
+    const command = new UpdateJobCommand(employerId, jobId, body, 1, contextFor(body, 'retry-key-update'));
 
     const first = await new UpdateJobHandler(store).execute(command);
     const retry = await new UpdateJobHandler(new LookUpJustBeforeCommit(database.dataSource)).execute(
@@ -62,17 +45,9 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
 
   it('gets the first answer of a close, not "already closed", and the job is closed once', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId, contextFor } = await postedJob(database.dataSource);
     const input = { reason: 'filled' as const };
-    const command = new CloseJobCommand(
-      employerId,
-      jobId,
-      input,
-      null,
-      contextFor(employerId, input, 'retry-key-close'),
-    );
+    const command = new CloseJobCommand(employerId, jobId, input, null, contextFor(input, 'retry-key-close'));
 
     const first = await new CloseJobHandler(store).execute(command);
     const retry = await new CloseJobHandler(new LookUpJustBeforeCommit(database.dataSource)).execute(command);
@@ -82,17 +57,15 @@ describe('a retry whose first attempt committed while it was being checked', () 
   });
 
   it('still refuses a retry with a stale If-Match when no attempt with its key committed', async () => {
-    const store = new EventStore(database.dataSource);
-    const posted = await appendJobPosted(store);
-    const { jobId, employerId } = posted.data as { jobId: string; employerId: string };
+    const { store, jobId, employerId, contextFor } = await postedJob(database.dataSource);
     const a = { title: 'Erste Änderung' };
     await new UpdateJobHandler(store).execute(
-      new UpdateJobCommand(employerId, jobId, a, 1, contextFor(employerId, a, 'retry-key-a')),
+      new UpdateJobCommand(employerId, jobId, a, 1, contextFor(a, 'retry-key-a')),
     );
     const b = { title: 'Zweite Änderung' };
     await expect(
       new UpdateJobHandler(store).execute(
-        new UpdateJobCommand(employerId, jobId, b, 1, contextFor(employerId, b, 'retry-key-b')),
+        new UpdateJobCommand(employerId, jobId, b, 1, contextFor(b, 'retry-key-b')),
       ),
     ).rejects.toMatchObject({ problem: { status: 412 } });
   });

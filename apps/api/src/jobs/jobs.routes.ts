@@ -1,5 +1,5 @@
 import { type ApiRoute } from '../openapi/api-route';
-import { commonCommandErrors, IdempotentHeaders, IfMatchHeader } from '../openapi/common';
+import { commonCommandErrors, IdempotentHeaders, IfMatchHeader, readByIdErrors } from '../openapi/common';
 import { JobIdParams, JobVersionResult } from '../shared/parse';
 import { CloseJobBody } from './close-job/close-job.command';
 import { ImportJobsBody, ImportJobsResult } from './import-jobs/import-jobs.command';
@@ -8,15 +8,24 @@ import { JobPage, JobViewSchema, ListJobsQuery } from './queries/jobs.queries';
 import { RefreshJobsBody, RefreshJobsResult } from './refresh-jobs/refresh-jobs.command';
 import { UpdateJobBody } from './update-job/update-job.command';
 
+/** Every job command: the employer's, retried safely with an Idempotency-Key. */
+const jobCommand = { tags: ['jobs'], auth: 'employer', headers: IdempotentHeaders } as const;
+
+/** The answers of a command on one of the employer's own jobs, besides its own. */
+const ownJobErrors = {
+  ...commonCommandErrors,
+  403: { description: 'The job belongs to another employer.' },
+  404: { description: 'No such job.' },
+  412: { description: 'If-Match names a stale version.' },
+};
+
 export const jobsRoutes: readonly ApiRoute[] = [
   {
     method: 'post',
     path: '/jobs',
     operationId: 'postJob',
     summary: 'Post a job (PostJob)',
-    tags: ['jobs'],
-    auth: 'employer',
-    headers: IdempotentHeaders,
+    ...jobCommand,
     body: { kind: 'json', schema: PostJobBody },
     responses: { 201: { description: 'Posted.', schema: JobVersionResult }, ...commonCommandErrors },
   },
@@ -27,9 +36,7 @@ export const jobsRoutes: readonly ApiRoute[] = [
     summary: 'Import up to 500 jobs from a partner feed (ImportJobs, source=import)',
     description:
       'Each job becomes its own JobPosted in its own stream; all of them commit in one transaction, or none.',
-    tags: ['jobs'],
-    auth: 'employer',
-    headers: IdempotentHeaders,
+    ...jobCommand,
     body: { kind: 'json', schema: ImportJobsBody },
     responses: { 201: { description: 'Imported.', schema: ImportJobsResult }, ...commonCommandErrors },
   },
@@ -40,9 +47,7 @@ export const jobsRoutes: readonly ApiRoute[] = [
     summary: 'Refresh up to 500 of your open jobs at once (RefreshJobs)',
     description:
       'Repeated ids count once. All or nothing: any unknown id → 404, any job of another employer → 403, any closed job → 409.',
-    tags: ['jobs'],
-    auth: 'employer',
-    headers: IdempotentHeaders,
+    ...jobCommand,
     body: { kind: 'json', schema: RefreshJobsBody },
     responses: {
       200: { description: 'One JobsRefreshed was recorded.', schema: RefreshJobsResult },
@@ -57,18 +62,14 @@ export const jobsRoutes: readonly ApiRoute[] = [
     path: '/jobs/{jobId}',
     operationId: 'updateJob',
     summary: 'Change fields of your open job (UpdateJob)',
-    tags: ['jobs'],
-    auth: 'employer',
+    ...jobCommand,
     params: JobIdParams,
     headers: IdempotentHeaders.extend({ 'If-Match': IfMatchHeader }),
     body: { kind: 'json', schema: UpdateJobBody },
     responses: {
       200: { description: 'Updated; the new version is also the ETag.', schema: JobVersionResult },
-      ...commonCommandErrors,
-      403: { description: 'The job belongs to another employer.' },
-      404: { description: 'No such job.' },
+      ...ownJobErrors,
       409: { description: 'The job is closed.' },
-      412: { description: 'If-Match names a stale version.' },
       428: { description: 'If-Match is missing.' },
     },
   },
@@ -77,18 +78,14 @@ export const jobsRoutes: readonly ApiRoute[] = [
     path: '/jobs/{jobId}/close',
     operationId: 'closeJob',
     summary: 'Close your job (CloseJob)',
-    tags: ['jobs'],
-    auth: 'employer',
+    ...jobCommand,
     params: JobIdParams,
     headers: IdempotentHeaders.extend({ 'If-Match': IfMatchHeader.optional() }),
     body: { kind: 'json', schema: CloseJobBody },
     responses: {
       200: { description: 'Closed.', schema: JobVersionResult },
-      ...commonCommandErrors,
-      403: { description: 'The job belongs to another employer.' },
-      404: { description: 'No such job.' },
+      ...ownJobErrors,
       409: { description: 'The job is already closed.' },
-      412: { description: 'If-Match names a stale version.' },
     },
   },
   {
@@ -115,9 +112,7 @@ export const jobsRoutes: readonly ApiRoute[] = [
     params: JobIdParams,
     responses: {
       200: { description: 'The job; ETag is its version.', schema: JobViewSchema },
-      400: { description: 'The id is not a UUID.' },
-      404: { description: 'No such job (or not projected yet).' },
-      429: commonCommandErrors[429],
+      ...readByIdErrors('job'),
     },
   },
 ];

@@ -20,3 +20,10 @@ export const commonCommandErrors = {
   },
   429: { description: 'Rate limit exceeded; see Retry-After.' },
 } as const;
+
+/** Answers of a read by id from a read model, besides the thing itself. */
+export const readByIdErrors = (thing: string) => ({
+  400: { description: 'The id is not a UUID.' },
+  404: { description: `No such ${thing} (or not projected yet).` },
+  429: commonCommandErrors[429],
+});

@@ -9,6 +9,11 @@ export const staleVersion = (given: number, current: number) =>
     code: 'stale-version',
   });
 
+/** The If-Match precondition: the caller decided on the version the stream is at now. */
+export function requireVersion(ifMatch: number, current: number): void {
+  if (ifMatch !== current) throw staleVersion(ifMatch, current);
+}
+
 /**
  * `If-Match: "3"` (a strong ETag, as our answers send it) or a bare `3`. Missing → 428 when the
  * route requires it; anything else that is not one version → 400.

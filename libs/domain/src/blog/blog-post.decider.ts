@@ -18,15 +18,14 @@ export type BlogPostState =
   | { readonly status: 'published'; readonly postId: string; readonly slug: string };
 
 export class SlugTakenError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'blog-post.slug-taken';
   constructor(slug: string) {
-    super(`the slug "${slug}" is already taken by a published post`);
+    super('conflict', 'blog-post.slug-taken', `the slug "${slug}" is already taken by a published post`);
   }
 }
 
 export const blogPostDecider: Decider<BlogPostCommand, BlogPostEvent, BlogPostState> = {
   initialState: { status: 'none' },
+  eventTypes: { BlogPostPublished: true },
 
   decide(command, state) {
     switch (command.type) {

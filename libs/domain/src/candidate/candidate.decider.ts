@@ -35,26 +35,20 @@ export type CandidateState =
     };
 
 export class CandidateErasedError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'candidate.erased';
   constructor(candidateId: string) {
-    super(`candidate ${candidateId} was erased; the id cannot be used again`);
+    super('conflict', 'candidate.erased', `candidate ${candidateId} was erased; the id cannot be used again`);
   }
 }
 
 export class CandidateNotFoundError extends DomainError {
-  readonly kind = 'not-found';
-  readonly code = 'candidate.not-found';
   constructor(candidateId: string) {
-    super(`candidate ${candidateId} does not exist`);
+    super('not-found', 'candidate.not-found', `candidate ${candidateId} does not exist`);
   }
 }
 
 export class CvAlreadyUploadedError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'cv.already-uploaded';
   constructor(cvId: string) {
-    super(`CV ${cvId} is already uploaded`);
+    super('conflict', 'cv.already-uploaded', `CV ${cvId} is already uploaded`);
   }
 }
 
@@ -68,6 +62,7 @@ export class CvAlreadyUploadedError extends DomainError {
  */
 export const candidateDecider: Decider<CandidateCommand, CandidateEvent, CandidateState> = {
   initialState: { status: 'unknown' },
+  eventTypes: { CvUploaded: true, CandidateErased: true },
 
   decide(command, state) {
     switch (command.type) {

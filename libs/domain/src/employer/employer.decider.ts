@@ -32,26 +32,24 @@ export type EmployerState =
   | { readonly status: 'registered'; readonly employerId: string; readonly name: string };
 
 export class EmployerAlreadyRegisteredError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'employer.already-registered';
   constructor(employerId: string) {
-    super(`employer ${employerId} is already registered`);
+    super('conflict', 'employer.already-registered', `employer ${employerId} is already registered`);
   }
 }
 
 export class EmployerNotRegisteredError extends DomainError {
-  readonly kind = 'forbidden';
-  readonly code = 'employer.not-registered';
   constructor(employerId: string) {
-    super(`employer ${employerId} is not registered`);
+    super('forbidden', 'employer.not-registered', `employer ${employerId} is not registered`);
   }
 }
 
 export class RefreshSizeError extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'refresh.size';
   constructor(count: number) {
-    super(`a refresh lists 1 to ${MAX_REFRESH_JOBS} distinct jobs, got ${count}`);
+    super(
+      'unprocessable',
+      'refresh.size',
+      `a refresh lists 1 to ${MAX_REFRESH_JOBS} distinct jobs, got ${count}`,
+    );
   }
 }
 
@@ -95,6 +93,7 @@ function decideRefresh(command: RefreshJobs['data'], state: EmployerState): Empl
 
 export const employerDecider: Decider<EmployerCommand, EmployerEvent, EmployerState> = {
   initialState: { status: 'unknown' },
+  eventTypes: { EmployerRegistered: true, JobsRefreshed: true },
 
   decide(command, state) {
     switch (command.type) {

@@ -7,10 +7,8 @@ import { jobDecider, type JobEvent } from './job.decider';
 export const MAX_IMPORT_JOBS = 500;
 
 export class InvalidImportError extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'import.invalid';
   constructor(detail: string) {
-    super(detail);
+    super('unprocessable', 'import.invalid', detail);
   }
 }
 

@@ -40,43 +40,37 @@ export type JobState =
     };
 
 export class JobAlreadyPostedError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'job.already-posted';
   constructor(jobId: string) {
-    super(`job ${jobId} is already posted`);
+    super('conflict', 'job.already-posted', `job ${jobId} is already posted`);
   }
 }
 
 export class JobNotFoundError extends DomainError {
-  readonly kind = 'not-found';
-  readonly code = 'job.not-found';
   constructor(readonly jobIds: readonly string[]) {
-    super(`no such job: ${jobIds.join(', ')}`);
+    super('not-found', 'job.not-found', `no such job: ${jobIds.join(', ')}`);
   }
 }
 
 /** Another employer's job: 403, the tenant comes from the credential (see docs/decisions.md). */
 export class NotYourJobError extends DomainError {
-  readonly kind = 'forbidden';
-  readonly code = 'job.not-yours';
   constructor(readonly jobIds: readonly string[]) {
-    super(`not your job: ${jobIds.join(', ')}`);
+    super('forbidden', 'job.not-yours', `not your job: ${jobIds.join(', ')}`);
   }
 }
 
 export class JobClosedError extends DomainError {
-  readonly kind = 'conflict';
-  readonly code = 'job.closed';
   constructor(readonly jobIds: readonly string[]) {
-    super(`the job is closed and accepts no further change: ${jobIds.join(', ')}`);
+    super('conflict', 'job.closed', `the job is closed and accepts no further change: ${jobIds.join(', ')}`);
   }
 }
 
 export class NothingToChangeError extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'job.no-change';
   constructor(jobId: string) {
-    super(`the update changes nothing on job ${jobId}: every given field already has that value`);
+    super(
+      'unprocessable',
+      'job.no-change',
+      `the update changes nothing on job ${jobId}: every given field already has that value`,
+    );
   }
 }
 
@@ -116,6 +110,7 @@ export function requireOwnJob(
 
 export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
   initialState: { status: 'none' },
+  eventTypes: { JobPosted: true, JobUpdated: true, JobClosed: true },
 
   decide(command, state) {
     switch (command.type) {

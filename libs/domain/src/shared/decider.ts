@@ -12,11 +12,34 @@ export interface DecisionContext {
  */
 export interface Decider<TCommand, TEvent extends DomainEvent, TState> {
   readonly initialState: TState;
+  /**
+   * Every event type `evolve` folds (a record, so that the compiler names a type left out). A
+   * stream is folded with these only: what else it may hold is not this aggregate's.
+   */
+  readonly eventTypes: Readonly<Record<TEvent['type'], true>>;
   decide(command: TCommand, state: TState, context: DecisionContext): readonly TEvent[];
   evolve(state: TState, event: TEvent): TState;
 }
 
+type Folding<TEvent extends DomainEvent, TState> = Pick<
+  Decider<unknown, TEvent, TState>,
+  'evolve' | 'initialState' | 'eventTypes'
+>;
+
 export const fold = <TEvent extends DomainEvent, TState>(
-  decider: Pick<Decider<unknown, TEvent, TState>, 'evolve' | 'initialState'>,
+  decider: Pick<Folding<TEvent, TState>, 'evolve' | 'initialState'>,
   events: readonly TEvent[],
 ): TState => events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
+
+/**
+ * The state of one aggregate from its stream's events (upcast, of any type): the one fold every
+ * shell uses, so that the state an operator inspects is the state a command is decided on.
+ */
+export const foldStream = <TEvent extends DomainEvent, TState>(
+  decider: Folding<TEvent, TState>,
+  events: readonly DomainEvent[],
+): TState =>
+  fold(
+    decider,
+    events.filter((event): event is TEvent => Object.hasOwn(decider.eventTypes, event.type)),
+  );

@@ -6,7 +6,12 @@
 export type DomainErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'precondition' | 'unprocessable';
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: DomainErrorKind;
-  /** A stable machine-readable code, e.g. `job.already-posted`. */
-  abstract readonly code: string;
+  protected constructor(
+    readonly kind: DomainErrorKind,
+    /** A stable machine-readable code, e.g. `job.already-posted`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }

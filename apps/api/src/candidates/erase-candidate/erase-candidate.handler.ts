@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { currentSchemaVersion, type EventData, StreamIds, toFeedEvent } from '@feedwerk/contracts';
-import { candidateDecider, type CandidateEvent, fold } from '@feedwerk/domain';
-import { EventStore, type StoredEvent, WrongExpectedVersionError } from '@feedwerk/event-store';
+import { type EventData } from '@feedwerk/contracts';
+import { type CandidateState, type EraseCandidate } from '@feedwerk/domain';
+import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { BLOB_STORE, type BlobStore, PersonalDataVault } from '@feedwerk/privacy';
-import { metadataOf } from '../../shared/command-context';
+import { candidates } from '../../shared/aggregates';
+import { DeciderCommandHandler } from '../../shared/decider-command-handler';
+import { type AggregateAt } from '../../shared/load-aggregate';
 import { EraseCandidateCommand, type ErasureReceipt } from './erase-candidate.command';
+
+const handle = DeciderCommandHandler(candidates);
 
 /** The receipt of an erasure, rebuilt from the stream: the same every time it is asked for. */
 export function receiptOf(
@@ -38,10 +42,18 @@ export function receiptOf(
   };
 }
 
+/** The receipt from the erased candidate's stream, whichever attempt recorded the erasure. */
+function receiptAfter({ state, history }: AggregateAt<CandidateState>): ErasureReceipt {
+  const recorded = history.find((e) => e.type === 'CandidateErased');
+  if (state.status !== 'erased' || !recorded) throw new Error('an erasure left the candidate not erased');
+  return receiptOf(state.erasure, recorded.time, history);
+}
+
 /**
  * Erasure (GDPR Art. 17): deletes the CV files first (if anything fails later, a retry finds them gone
- * and goes on; the receipt counts the candidate's files verified gone), then appends CandidateErased and shreds the key in the same transaction — the key is
- * gone exactly when the erasure is recorded. Erasing again answers the first receipt.
+ * and goes on; the receipt counts the candidate's files verified gone), then appends CandidateErased
+ * and shreds the key in the same transaction — the key is gone exactly when the erasure is recorded.
+ * Erasing again decides nothing and answers the first receipt.
  */
 @CommandHandler(EraseCandidateCommand)
 export class EraseCandidateHandler implements ICommandHandler<EraseCandidateCommand> {
@@ -51,52 +63,32 @@ export class EraseCandidateHandler implements ICommandHandler<EraseCandidateComm
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 
-  async execute(command: EraseCandidateCommand): Promise<ErasureReceipt> {
-    try {
-      return await this.erase(command);
-    } catch (error) {
-      // Two erasures at once: the loser answers with the winner's receipt.
-      if (error instanceof WrongExpectedVersionError) return this.erase(command);
-      throw error;
-    }
-  }
-
-  private async erase({ candidateId, context }: EraseCandidateCommand): Promise<ErasureReceipt> {
-    const streamId = StreamIds.candidate(candidateId);
-    const history = await this.store.readStream(streamId);
-    const events = history.map((e) => toFeedEvent(e) as CandidateEvent);
-    const state = fold(candidateDecider, events);
-    if (state.status === 'erased') {
-      const recorded = history.find((e) => e.type === 'CandidateErased');
-      return receiptOf(state.erasure, recorded?.time ?? context.now.toISOString(), history);
-    }
-    // Counted as "gone", not "removed by this call": an interrupted or concurrent erasure may have
-    // deleted some already, and the receipt must say the same whichever attempt records it.
-    let cvFilesDeleted = 0;
-    if (state.status === 'active') {
-      for (const cv of state.cvs) {
-        await this.blobs.delete(cv.ref);
-        if (!(await this.blobs.exists(cv.ref))) cvFilesDeleted += 1;
-      }
-    }
-    const keysDeleted = (await this.vault.hasKey(candidateId)) ? 1 : 0;
-    const erasure = { candidateId, receiptId: randomUUID(), cvFilesDeleted, keysDeleted };
-    const decided = candidateDecider.decide({ type: 'EraseCandidate', data: erasure }, state, {
-      now: context.now,
-    });
-    const outcome = await this.store.append({
-      streamId,
-      expectedVersion: history.length,
-      events: decided.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })),
-      metadata: metadataOf(context),
-      now: context.now,
+  execute({ candidateId, context }: EraseCandidateCommand): Promise<ErasureReceipt> {
+    return handle(this.store, candidateId, ({ state }) => this.erasure(candidateId, state), {
+      context,
+      // Two erasures at once: the loser decides again and answers with the winner's receipt.
+      retriesOnConflict: 1,
       alsoWrite: async (tx) => {
         await this.vault.shred(candidateId, tx);
       },
-      respond: (appended) => appended,
+      respond: receiptAfter,
     });
-    if (outcome.kind !== 'appended')
-      throw new Error('an erasure without an idempotency key cannot be replayed');
-    return receiptOf(erasure, outcome.events[0]!.time, [...history, ...outcome.events]);
+  }
+
+  /** Deletes what erasure reaches outside the store; an erased candidate's command is its first erasure. */
+  private async erasure(candidateId: string, state: CandidateState): Promise<EraseCandidate> {
+    if (state.status === 'erased') return { type: 'EraseCandidate', data: state.erasure };
+    // Counted as "gone", not "removed by this call": an interrupted or concurrent erasure may have
+    // deleted some already, and the receipt must say the same whichever attempt records it.
+    let cvFilesDeleted = 0;
+    for (const cv of state.status === 'active' ? state.cvs : []) {
+      await this.blobs.delete(cv.ref);
+      if (!(await this.blobs.exists(cv.ref))) cvFilesDeleted += 1;
+    }
+    const keysDeleted = (await this.vault.hasKey(candidateId)) ? 1 : 0;
+    return {
+      type: 'EraseCandidate',
+      data: { candidateId, receiptId: randomUUID(), cvFilesDeleted, keysDeleted },
+    };
   }
 }

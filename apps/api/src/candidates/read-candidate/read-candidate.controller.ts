@@ -1,13 +1,12 @@
 import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
 import { ProblemException } from '@feedwerk/platform';
+import { notFound } from '../../shared/not-found';
 import { parseParams } from '../shared/params';
 import { type FastifyReply } from 'fastify';
 import { CandidateCvParams, CandidateParams } from '../erase-candidate/erase-candidate.command';
 import { CandidateAccessGuard } from '../shared/candidate-access.guard';
 import { CandidateGoneError, type CandidateView, CandidateViews } from './candidate.view';
 
-const notFound = (detail: string) =>
-  new ProblemException({ title: 'Not Found', status: 404, detail, code: 'candidate.not-found' });
 const gone = () =>
   new ProblemException({
     title: 'Gone',
@@ -31,7 +30,7 @@ export class ReadCandidateController {
   async read(@Param() params: unknown): Promise<CandidateView> {
     const { candidateId } = parseParams(CandidateParams, params);
     const view = await this.views.view(candidateId);
-    if (!view) throw notFound('no such candidate');
+    if (!view) throw notFound('no such candidate', 'candidate.not-found');
     return view;
   }
 
@@ -46,7 +45,7 @@ export class ReadCandidateController {
       if (error instanceof CandidateGoneError) throw gone();
       throw error;
     }
-    if (!file) throw notFound('no such CV');
+    if (!file) throw notFound('no such CV', 'candidate.not-found');
     await reply
       .header('content-type', file.mediaType)
       .header('content-length', String(file.size))

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
 import { AdminGuard } from '@feedwerk/platform';
+import { notFound } from '../../shared/not-found';
 import { CandidateTokens } from './candidate-tokens';
 
 /** Who acts on a candidate's data: the candidate (by token) or an operator (admin credential). */
@@ -15,13 +15,7 @@ export interface CandidateRequest extends FastifyRequest {
 /** Guards that, besides the candidate's own token, grant access to any candidate (they act as admin). */
 export const ADMIN_ALTERNATIVES: readonly Type<CanActivate>[] = [AdminGuard];
 
-const notFound = () =>
-  new ProblemException({
-    title: 'Not Found',
-    status: 404,
-    detail: 'no such candidate',
-    code: 'candidate.not-found',
-  });
+const noSuchCandidate = () => notFound('no such candidate', 'candidate.not-found');
 
 /**
  * `/candidates/:candidateId...`: the bearer's candidate token must belong to that candidate. A valid
@@ -71,7 +65,7 @@ export class CandidateAccessGuard implements CanActivate {
         );
     }
     const candidateId = await this.tokens.candidateOf(header);
-    if (candidateId !== request.params.candidateId) throw notFound();
+    if (candidateId !== request.params.candidateId) throw noSuchCandidate();
     request.candidateAccess = { kind: 'candidate' };
     return true;
   }

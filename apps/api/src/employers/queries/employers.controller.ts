@@ -1,7 +1,7 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ProblemException } from '@feedwerk/platform';
 import { type EmployerView, JobsReadModel } from '@feedwerk/read-models';
 import { z } from 'zod';
+import { notFound } from '../../shared/not-found';
 import { parseRequestPart } from '../../shared/parse';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 
@@ -29,13 +29,7 @@ export class EmployersQueryController {
   async get(@Param() params: unknown): Promise<EmployerView> {
     const { employerId } = parseRequestPart(EmployerIdParams, params, 'path');
     const employer = await this.jobs.employer(employerId);
-    if (!employer)
-      throw new ProblemException({
-        title: 'Not Found',
-        status: 404,
-        detail: `no such employer: ${employerId}`,
-        code: 'employer.not-found',
-      });
+    if (!employer) throw notFound(`no such employer: ${employerId}`, 'employer.not-found');
     return employer;
   }
 }

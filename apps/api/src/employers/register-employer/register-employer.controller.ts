@@ -1,15 +1,15 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseBody, ProblemException } from '@feedwerk/platform';
 import { type FastifyRequest } from 'fastify';
 import { commandContext } from '../../shared/command-context';
+import { CountCommand } from '../../shared/command-metrics';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import {
   RegisterEmployerBody,
   RegisterEmployerCommand,
   type RegisterEmployerResult,
 } from './register-employer.command';
-import { CountCommand } from '../../shared/command-metrics';
 
 @Controller('employers')
 @UseGuards(RateLimitGuard, CountCommand)
@@ -19,12 +19,8 @@ export class RegisterEmployerController {
   /** POST /employers `{ name, website, city }` → 201 `{ employerId, apiKey }`. */
   @Post()
   @HttpCode(201)
-  async register(
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-  ): Promise<RegisterEmployerResult> {
-    if (idempotencyKey !== undefined) {
+  register(@Req() request: FastifyRequest): Promise<RegisterEmployerResult> {
+    if (request.headers['idempotency-key'] !== undefined) {
       // The answer holds a secret shown once; replaying it would mean storing it, and anonymous
       // callers have no scope of their own that would keep one caller from another's answer.
       throw new ProblemException({
@@ -35,12 +31,12 @@ export class RegisterEmployerController {
         code: 'idempotency-key-not-supported',
       });
     }
-    const input = parseBody(RegisterEmployerBody, body);
+    const input = parseBody(RegisterEmployerBody, request.body);
     const context = commandContext({
       actor: { kind: 'anonymous', id: null },
       correlationId: request.id,
       route: 'POST /employers',
-      body,
+      body: request.body,
       idempotencyKey: undefined,
     });
     return this.commands.execute(new RegisterEmployerCommand(input, context));

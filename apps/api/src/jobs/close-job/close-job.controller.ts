@@ -1,17 +1,14 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseBody } from '@feedwerk/platform';
 import { type FastifyReply } from 'fastify';
-import { ApiKeyGuard, type AuthenticatedRequest, employerOf } from '../../shared/api-key.guard';
-import { commandContext } from '../../shared/command-context';
-import { etagOf, parseIfMatch } from '../../shared/if-match';
+import { type AuthenticatedRequest } from '../../shared/api-key.guard';
+import { EmployerCommandController, employerCommand, withEtag } from '../../shared/command-controller';
+import { parseIfMatch } from '../../shared/if-match';
 import { JobIdParams, type JobVersionResult, parseRequestPart } from '../../shared/parse';
-import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { CloseJobBody, CloseJobCommand } from './close-job.command';
-import { CountCommand } from '../../shared/command-metrics';
 
-@Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
+@EmployerCommandController('jobs')
 export class CloseJobController {
   constructor(private readonly commands: CommandBus) {}
 
@@ -19,28 +16,19 @@ export class CloseJobController {
   @Post(':jobId/close')
   @HttpCode(200)
   async close(
-    @Param() params: unknown,
-    @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('if-match') ifMatchHeader: string | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<JobVersionResult> {
-    const employerId = employerOf(request);
-    const { jobId } = parseRequestPart(JobIdParams, params, 'path');
-    const ifMatch = parseIfMatch(ifMatchHeader, false);
-    const input = parseBody(CloseJobBody, body);
-    const context = commandContext({
-      actor: { kind: 'employer', id: employerId },
-      correlationId: request.id,
-      route: `POST /jobs/${jobId}/close If-Match ${ifMatch ?? '-'}`,
-      body,
-      idempotencyKey,
-    });
-    const result = await this.commands.execute(
-      new CloseJobCommand(employerId, jobId, input, ifMatch, context),
+    const { jobId } = parseRequestPart(JobIdParams, request.params, 'path');
+    const ifMatch = parseIfMatch(request.headers['if-match'], false);
+    const input = parseBody(CloseJobBody, request.body);
+    const { employerId, context } = employerCommand(
+      request,
+      `POST /jobs/${jobId}/close If-Match ${ifMatch ?? '-'}`,
     );
-    void reply.header('etag', etagOf(result.version));
-    return result;
+    return withEtag(
+      reply,
+      await this.commands.execute(new CloseJobCommand(employerId, jobId, input, ifMatch, context)),
+    );
   }
 }

@@ -1,20 +1,17 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { parseBody } from '@feedwerk/platform';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ApiKeyGuard, type AuthenticatedRequest, employerOf } from '../../shared/api-key.guard';
-import { commandContext } from '../../shared/command-context';
-import { RateLimitGuard } from '../../shared/rate-limit.guard';
+import { parseBody } from '@feedwerk/platform';
+import { type AuthenticatedRequest } from '../../shared/api-key.guard';
+import { EmployerCommandController, employerCommand } from '../../shared/command-controller';
 import {
   IMPORT_BODY_LIMIT,
   ImportJobsBody,
   ImportJobsCommand,
   type ImportJobsResult,
 } from './import-jobs.command';
-import { CountCommand } from '../../shared/command-metrics';
 
-@Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
+@EmployerCommandController('jobs')
 export class ImportJobsController {
   constructor(private readonly commands: CommandBus) {}
 
@@ -22,20 +19,9 @@ export class ImportJobsController {
   @Post('import')
   @HttpCode(201)
   @RouteConfig({ bodyLimit: IMPORT_BODY_LIMIT })
-  async import(
-    @Body() body: unknown,
-    @Req() request: AuthenticatedRequest,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-  ): Promise<ImportJobsResult> {
-    const employerId = employerOf(request);
-    const input = parseBody(ImportJobsBody, body);
-    const context = commandContext({
-      actor: { kind: 'employer', id: employerId },
-      correlationId: request.id,
-      route: 'POST /jobs/import',
-      body,
-      idempotencyKey,
-    });
+  import(@Req() request: AuthenticatedRequest): Promise<ImportJobsResult> {
+    const input = parseBody(ImportJobsBody, request.body);
+    const { employerId, context } = employerCommand(request, 'POST /jobs/import');
     return this.commands.execute(new ImportJobsCommand(employerId, input, context));
   }
 }

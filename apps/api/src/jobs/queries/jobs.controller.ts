@@ -3,6 +3,7 @@ import { ProblemException } from '@feedwerk/platform';
 import { decodeCursor, JobsReadModel, type JobView } from '@feedwerk/read-models';
 import { type FastifyReply } from 'fastify';
 import { etagOf } from '../../shared/if-match';
+import { notFound } from '../../shared/not-found';
 import { JobIdParams, parseRequestPart } from '../../shared/parse';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { ListJobsQuery } from './jobs.queries';
@@ -38,13 +39,7 @@ export class JobsQueryController {
   async get(@Param() params: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<JobView> {
     const { jobId } = parseRequestPart(JobIdParams, params, 'path');
     const job = await this.jobs.job(jobId);
-    if (!job)
-      throw new ProblemException({
-        title: 'Not Found',
-        status: 404,
-        detail: `no such job: ${jobId}`,
-        code: 'job.not-found',
-      });
+    if (!job) throw notFound(`no such job: ${jobId}`, 'job.not-found');
     void reply.header('etag', etagOf(job.version));
     return job;
   }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { currentSchemaVersion, StreamIds } from '@feedwerk/contracts';
-import { employerDecider } from '@feedwerk/domain';
 import { EventStore } from '@feedwerk/event-store';
-import { loadEmployer, loadJobs } from '../../shared/aggregate-streams';
-import { metadataOf } from '../../shared/command-context';
-import { replayIfRetried } from '../../shared/idempotency';
+import { employers, jobs } from '../../shared/aggregates';
+import { DeciderCommandHandler } from '../../shared/decider-command-handler';
+import { loadStates } from '../../shared/load-aggregate';
 import { RefreshJobsCommand, type RefreshJobsResult } from './refresh-jobs.command';
+
+const handle = DeciderCommandHandler(employers);
 
 /**
  * One JobsRefreshed on the employer's stream for the whole batch, decided over the employer and the
@@ -18,30 +18,17 @@ import { RefreshJobsCommand, type RefreshJobsResult } from './refresh-jobs.comma
 export class RefreshJobsHandler implements ICommandHandler<RefreshJobsCommand> {
   constructor(private readonly store: EventStore) {}
 
-  async execute({ employerId, input, context }: RefreshJobsCommand): Promise<RefreshJobsResult> {
-    const replayed = await replayIfRetried<RefreshJobsResult>(this.store, context);
-    if (replayed) return replayed;
-
+  execute({ employerId, input, context }: RefreshJobsCommand): Promise<RefreshJobsResult> {
     const jobIds = [...new Set(input.jobIds)];
-    const [employer, jobs] = await Promise.all([
-      loadEmployer(this.store, employerId),
-      loadJobs(this.store, jobIds),
-    ]);
     const refreshId = randomUUID();
-    const events = employerDecider.decide(
-      { type: 'RefreshJobs', data: { refreshId, employerId, jobIds, jobs } },
-      employer.state,
-      { now: context.now },
+    return handle(
+      this.store,
+      employerId,
+      async () => ({
+        type: 'RefreshJobs',
+        data: { refreshId, employerId, jobIds, jobs: await loadStates(this.store, jobs, jobIds) },
+      }),
+      { context, respond: () => ({ refreshId, count: jobIds.length, jobIds }) },
     );
-    const outcome = await this.store.append({
-      streamId: StreamIds.employer(employerId),
-      expectedVersion: employer.version,
-      events: events.map((e) => ({ ...e, schemaVersion: currentSchemaVersion(e.type) })),
-      metadata: metadataOf(context),
-      now: context.now,
-      idempotency: context.idempotency,
-      respond: () => ({ refreshId, count: jobIds.length, jobIds }),
-    });
-    return outcome.result;
   }
 }

@@ -1,17 +1,14 @@
-import { Body, Controller, Headers, HttpCode, Param, Patch, Req, Res, UseGuards } from '@nestjs/common';
+import { HttpCode, Patch, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseBody } from '@feedwerk/platform';
 import { type FastifyReply } from 'fastify';
-import { ApiKeyGuard, type AuthenticatedRequest, employerOf } from '../../shared/api-key.guard';
-import { commandContext } from '../../shared/command-context';
-import { etagOf, parseIfMatch } from '../../shared/if-match';
+import { type AuthenticatedRequest } from '../../shared/api-key.guard';
+import { EmployerCommandController, employerCommand, withEtag } from '../../shared/command-controller';
+import { parseIfMatch } from '../../shared/if-match';
 import { JobIdParams, type JobVersionResult, parseRequestPart } from '../../shared/parse';
-import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { UpdateJobBody, UpdateJobCommand } from './update-job.command';
-import { CountCommand } from '../../shared/command-metrics';
 
-@Controller('jobs')
-@UseGuards(RateLimitGuard, ApiKeyGuard, CountCommand)
+@EmployerCommandController('jobs')
 export class UpdateJobController {
   constructor(private readonly commands: CommandBus) {}
 
@@ -19,28 +16,16 @@ export class UpdateJobController {
   @Patch(':jobId')
   @HttpCode(200)
   async update(
-    @Param() params: unknown,
-    @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('if-match') ifMatchHeader: string | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<JobVersionResult> {
-    const employerId = employerOf(request);
-    const { jobId } = parseRequestPart(JobIdParams, params, 'path');
-    const ifMatch = parseIfMatch(ifMatchHeader, true)!;
-    const changes = parseBody(UpdateJobBody, body);
-    const context = commandContext({
-      actor: { kind: 'employer', id: employerId },
-      correlationId: request.id,
-      route: `PATCH /jobs/${jobId} If-Match ${ifMatch}`,
-      body,
-      idempotencyKey,
-    });
-    const result = await this.commands.execute(
-      new UpdateJobCommand(employerId, jobId, changes, ifMatch, context),
+    const { jobId } = parseRequestPart(JobIdParams, request.params, 'path');
+    const ifMatch = parseIfMatch(request.headers['if-match'], true)!;
+    const changes = parseBody(UpdateJobBody, request.body);
+    const { employerId, context } = employerCommand(request, `PATCH /jobs/${jobId} If-Match ${ifMatch}`);
+    return withEtag(
+      reply,
+      await this.commands.execute(new UpdateJobCommand(employerId, jobId, changes, ifMatch, context)),
     );
-    void reply.header('etag', etagOf(result.version));
-    return result;
   }
 }
