@@ -12,13 +12,14 @@ import {
   type Subscription,
 } from '@feedwerk/transport';
 import { Kafka, logLevel } from 'kafkajs';
-import { ActivityProjector } from './activity.projector';
+import { activityProjector } from './activity.projector';
+import { Projector } from './projector';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
 describe('activity projector on Kafka: poison records go to the dead-letter topic, the partition flows on', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let projector: ActivityProjector;
+  let projector: Projector;
   const prefix = `${uniqueName('proj')}.`;
   const transport = new KafkaTransport({
     brokers: kafkaBrokers(),
@@ -38,9 +39,11 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
       ].map((topic) => ({ topic, partitions: 1, replicationFactor: 1 })),
     );
     const feed = new ActivityFeed(db.dataSource);
-    projector = new ActivityProjector(
-      new ActivityProjection(db.dataSource, store),
-      new TickerItemPublisher(feed, transport),
+    projector = new Projector(
+      activityProjector(
+        new ActivityProjection(db.dataSource, store),
+        new TickerItemPublisher(feed, transport),
+      ),
       transport,
       new DeadLetterOffice(transport, db.dataSource),
     );
@@ -127,7 +130,7 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
 describe('activity projector on Kafka: a dead letter that cannot be written holds the partition', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let projector: ActivityProjector;
+  let projector: Projector;
   const prefix = `${uniqueName('projdlt')}.`;
   const kafka = new KafkaTransport({
     brokers: kafkaBrokers(),
@@ -169,9 +172,11 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
         Topics.deadLetter,
       ].map((topic) => ({ topic, partitions: 1, replicationFactor: 1 })),
     );
-    projector = new ActivityProjector(
-      new ActivityProjection(db.dataSource, store),
-      new TickerItemPublisher(new ActivityFeed(db.dataSource), transport),
+    projector = new Projector(
+      activityProjector(
+        new ActivityProjection(db.dataSource, store),
+        new TickerItemPublisher(new ActivityFeed(db.dataSource), transport),
+      ),
       transport,
       new DeadLetterOffice(transport, db.dataSource),
     );

@@ -4,12 +4,13 @@ import { DeadLetterOffice } from '@feedwerk/platform';
 import { JobsProjection, JobsReadModel } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
-import { JOBS_GROUP, JobsProjector } from './jobs.projector';
+import { JOBS_GROUP, jobsProjector } from './jobs.projector';
+import { Projector } from './projector';
 
 describe('jobs projector on Kafka: its own consumer group, duplicates change nothing, poison is parked', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let projector: JobsProjector;
+  let projector: Projector;
   const transport = new KafkaTransport({
     brokers: kafkaBrokers(),
     clientId: 'jobs-projector-test',
@@ -28,8 +29,8 @@ describe('jobs projector on Kafka: its own consumer group, duplicates change not
         replicationFactor: 1,
       })),
     );
-    projector = new JobsProjector(
-      new JobsProjection(db.dataSource, store),
+    projector = new Projector(
+      jobsProjector(new JobsProjection(db.dataSource, store)),
       transport,
       new DeadLetterOffice(transport, db.dataSource),
     );
