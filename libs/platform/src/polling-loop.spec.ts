@@ -44,10 +44,16 @@ describe('PollingLoop', () => {
     }
   }
 
-  it('runs the step again at once while there is more, then waits for a wake-up or the poll interval', async () => {
-    const loop = new TestLoop([more, more, none]);
+  /** A started loop, after it ran what it could without a timer. */
+  const started = async (...args: ConstructorParameters<typeof TestLoop>) => {
+    const loop = new TestLoop(...args);
     loop.onApplicationBootstrap();
     await flush();
+    return loop;
+  };
+
+  it('runs the step again at once while there is more, then waits for a wake-up or the poll interval', async () => {
+    const loop = await started([more, more, none]);
     expect(loop.calls).toBe(3);
     await flush();
     expect(loop.calls).toBe(3);
@@ -62,9 +68,7 @@ describe('PollingLoop', () => {
 
   it('does not lose a wake-up that arrives while a step runs', async () => {
     const step = deferred();
-    const loop = new TestLoop([() => step.promise]);
-    loop.onApplicationBootstrap();
-    await flush();
+    const loop = await started([() => step.promise]);
     loop.wakeUp();
     step.resolve(false);
     await flush();
@@ -73,9 +77,7 @@ describe('PollingLoop', () => {
   });
 
   it('backs off after a failure, logs the attempt, and is not woken early (the wake-up is kept for later); a success resets the count', async () => {
-    const loop = new TestLoop([fail, fail, none, fail], (n) => n * 1_000);
-    loop.onApplicationBootstrap();
-    await flush();
+    const loop = await started([fail, fail, none, fail], (n) => n * 1_000);
     expect(loop.calls).toBe(1);
     expect(loop.warnings).toEqual(['test loop failed (attempt 1), retrying in 1000 ms: Error: broker down']);
     loop.wakeUp();
@@ -96,9 +98,7 @@ describe('PollingLoop', () => {
 
   it('stops only after the step in flight has finished, and runs no step after it', async () => {
     const step = deferred();
-    const loop = new TestLoop([() => step.promise]);
-    loop.onApplicationBootstrap();
-    await flush();
+    const loop = await started([() => step.promise]);
     let stopped = false;
     const stopping = loop.onModuleDestroy().then(() => (stopped = true));
     await flush();
@@ -110,16 +110,13 @@ describe('PollingLoop', () => {
   });
 
   it("ends a step's pause, and any wait, when stopped", async () => {
-    const idle = new TestLoop([]);
-    const paused = new TestLoop([
+    const idle = await started([]);
+    const paused = await started([
       async (loop) => {
         await loop.pauseInStep(60_000);
         return true;
       },
     ]);
-    idle.onApplicationBootstrap();
-    paused.onApplicationBootstrap();
-    await flush();
     await Promise.all([idle.onModuleDestroy(), paused.onModuleDestroy()]);
     expect(paused.calls).toBe(1);
   });

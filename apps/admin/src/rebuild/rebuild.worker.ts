@@ -18,12 +18,8 @@ export class RebuildWorker extends PollingLoop {
 
   /** `wakeUp()` when a rebuild was requested or cancelled: it looks now, not at the next poll. */
   constructor(private readonly engine: RebuildEngine) {
-    super({
-      name: RebuildWorker.name,
-      task: 'looking for rebuilds',
-      idleMs: POLL_MS,
-      backoff: () => POLL_MS,
-    });
+    // Listing the rebuilds failed (the database is away): look again a poll later.
+    super({ name: RebuildWorker.name, task: 'listing rebuilds', idleMs: POLL_MS, backoff: () => POLL_MS });
   }
 
   override async onModuleDestroy(): Promise<void> {
