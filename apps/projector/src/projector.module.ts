@@ -3,8 +3,9 @@ import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
 import { DeadLetterOffice, FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
 import { DataSource } from 'typeorm';
-import { ActivityProjector } from './activity.projector';
-import { JobsProjector } from './jobs.projector';
+import { ACTIVITY_GROUP, activityProjector } from './activity.projector';
+import { JOBS_GROUP, jobsProjector } from './jobs.projector';
+import { projectorProvider } from './projector';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
 /** Transport → read models (+ ticker changes topic). Scale by adding instances to the consumer group. */
@@ -23,10 +24,9 @@ import { TickerItemPublisher } from './ticker-item.publisher';
       inject: [DataSource, EventStore],
     },
     DeadLetterOffice,
-    ActivityProjector,
-    JobsProjector,
+    projectorProvider(ACTIVITY_GROUP, activityProjector, [ActivityProjection, TickerItemPublisher]),
+    projectorProvider(JOBS_GROUP, jobsProjector, [JobsProjection]),
     TickerItemPublisher,
   ],
-  exports: [ActivityProjector],
 })
 export class ProjectorModule {}

@@ -1,13 +1,7 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PublicTopics, Topics } from '@feedwerk/contracts';
 import { ActivityFeed } from '@feedwerk/read-models';
-import { WakeSignal } from '@feedwerk/platform';
+import { PollingLoop } from '@feedwerk/platform';
 import {
   encodePublicActivityChange,
   encodeTickerChange,
@@ -32,55 +26,20 @@ const POLL_MS = 1_000;
  * change reaches it. Markers repeat after a restart; ticker nodes ignore the ones they know.
  */
 @Injectable()
-export class TickerItemPublisher implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger(TickerItemPublisher.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly signal = new WakeSignal();
+export class TickerItemPublisher extends PollingLoop {
   /** The generation this process has published a marker for; null until the first one. */
   private announced: number | null = null;
 
+  /** `wakeUp()` when the projector committed new changes: they are published now, not at the next poll. */
   constructor(
     private readonly feed: ActivityFeed,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.signal.close();
-    await this.loop;
-  }
-
-  wakeUp(): void {
-    this.signal.notify();
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        if (await this.step()) {
-          failures = 0;
-          continue;
-        }
-        failures = 0;
-        await this.signal.wait(POLL_MS);
-      } catch (error) {
-        failures += 1;
-        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7));
-        this.log.warn(`ticker change publishing failed (attempt ${failures}): ${String(error)}`);
-        await this.signal.wait(delay, { wakeable: false });
-      }
-    }
+  ) {
+    super({ name: TickerItemPublisher.name, task: 'ticker change publishing', idleMs: POLL_MS });
   }
 
   /** Publishes one marker or one batch; false when there is nothing more to publish for now. */
-  private async step(): Promise<boolean> {
+  protected async step(): Promise<boolean> {
     const { generation, head, published } = await this.feed.state();
     if (this.announced !== generation) {
       await this.transport.publish(Topics.tickerChanges, [

@@ -45,6 +45,14 @@ describe('relay: event store to Kafka', () => {
   const postJob = (employerId: string) => appendJobPosted(store, { employerId });
   const ids = () => received.map((m) => m.headers.ce_id);
 
+  /** Collects every record of `topics` on `on` into `into`, in a consumer group of its own. */
+  const collect = async (on: MessageTransport, topics: string[], into: IncomingMessage[]) => {
+    const handle = async (batch: readonly IncomingMessage[]) => void into.push(...batch);
+    subscriptions.push(
+      await on.subscribe({ groupId: uniqueName('check-'), topics, fromBeginning: true, handle }),
+    );
+  };
+
   beforeAll(async () => {
     db = await openTestDatabase();
     store = new EventStore(db.dataSource);
@@ -53,24 +61,8 @@ describe('relay: event store to Kafka', () => {
         (topic) => ({ topic, partitions: 2, replicationFactor: 1 }),
       ),
     );
-    subscriptions.push(
-      await transport.subscribe({
-        groupId: uniqueName('relay-check-'),
-        topics: [Topics.events('jobs'), Topics.events('employers')],
-        fromBeginning: true,
-        handle: async (batch) => {
-          received.push(...batch);
-        },
-      }),
-      await transport.subscribe({
-        groupId: uniqueName('relay-public-check-'),
-        topics: [PublicTopics.jobs, PublicTopics.employers],
-        fromBeginning: true,
-        handle: async (batch) => {
-          publicReceived.push(...batch);
-        },
-      }),
-    );
+    await collect(transport, [Topics.events('jobs'), Topics.events('employers')], received);
+    await collect(transport, [PublicTopics.jobs, PublicTopics.employers], publicReceived);
   });
   afterAll(async () => {
     await Promise.all(subscriptions.map((s) => s.stop()));
@@ -160,18 +152,8 @@ describe('relay: event store to Kafka', () => {
     const inProcess = new InProcessTransport();
     const internal: IncomingMessage[] = [];
     const visible: IncomingMessage[] = [];
-    await inProcess.subscribe({
-      groupId: 'internal',
-      topics: [Topics.events('jobs'), Topics.events('employers')],
-      fromBeginning: true,
-      handle: async (batch) => void internal.push(...batch),
-    });
-    await inProcess.subscribe({
-      groupId: 'analytics',
-      topics: [PublicTopics.jobs, PublicTopics.employers],
-      fromBeginning: true,
-      handle: async (batch) => void visible.push(...batch),
-    });
+    await collect(inProcess, [Topics.events('jobs'), Topics.events('employers')], internal);
+    await collect(inProcess, [PublicTopics.jobs, PublicTopics.employers], visible);
     const before = await store.loadCheckpoint(RELAY_CHECKPOINT);
     const employer = await registerEmployer();
     await postJob(employer);
@@ -195,18 +177,8 @@ describe('relay: event store to Kafka', () => {
     const inProcess = new InProcessTransport();
     const dead: IncomingMessage[] = [];
     const internal: IncomingMessage[] = [];
-    await inProcess.subscribe({
-      groupId: 'dlt',
-      topics: [Topics.deadLetter],
-      fromBeginning: true,
-      handle: async (batch) => void dead.push(...batch),
-    });
-    await inProcess.subscribe({
-      groupId: 'internal',
-      topics: [Topics.events('jobs')],
-      fromBeginning: true,
-      handle: async (batch) => void internal.push(...batch),
-    });
+    await collect(inProcess, [Topics.deadLetter], dead);
+    await collect(inProcess, [Topics.events('jobs')], internal);
     const employer = await registerEmployer();
     const known = await postJob(employer);
     // Only a newer release could have written this (the store accepts known types only): by hand.

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   categoryOf,
   isEventType,
@@ -19,9 +13,10 @@ import {
   crashPoint,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
+  exponentialBackoff,
   OPENED_DATABASE,
   type OpenedDatabase,
-  WakeSignal,
+  PollingLoop,
 } from '@feedwerk/platform';
 import {
   encodeEnvelope,
@@ -36,6 +31,17 @@ import { type QueryRunner } from 'typeorm';
 export const RELAY_CHECKPOINT = 'relay';
 /** Advisory lock key that elects the one relay allowed to publish. */
 const RELAY_LOCK = 7_355_609;
+/** How often a relay that does not lead asks for the lock again. */
+const STANDBY_MS = 1_000;
+
+/**
+ * A read-ahead or checkpoint write whose failure surfaces where it is awaited; until then it must not
+ * count as an unhandled rejection.
+ */
+const pending = <T>(work: Promise<T>): Promise<T> => {
+  work.catch(() => undefined);
+  return work;
+};
 
 /**
  * The outbox relay: publishes committed events from the store to the transport in commit order,
@@ -43,19 +49,19 @@ const RELAY_LOCK = 7_355_609;
  * topic and, when the allow-list mapping (`toPublicRecord`) gives one, as a public record to its
  * `feedwerk.public.*` topic, both before the checkpoint moves. At-least-once: a crash between
  * publish and checkpoint republishes what the checkpoint had not reached (up to two batches, see
- * `run`), which consumers deduplicate (by stream version internally, by `ce_id` on the public topics).
+ * `step`), which consumers deduplicate (by stream version internally, by `ce_id` on the public topics).
  * One relay leads at a time (a PostgreSQL advisory lock, re-checked before every batch); others
  * stand by and take over when the leader's session ends.
  */
 @Injectable()
-export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger(RelayService.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly signal = new WakeSignal();
+export class RelayService extends PollingLoop {
   private lockSession: QueryRunner | null = null;
   private listener: Client | null = null;
-  private readonly onAppended = () => this.signal.notify();
+  private readonly onAppended = () => this.wakeUp();
+  /** The pipeline (see `step`): where the next read starts, the read ahead, the checkpoint being written. */
+  private checkpoint: StoreCheckpoint | null = null;
+  private ahead: Promise<StoredEvent[]> | null = null;
+  private saving: Promise<void> = Promise.resolve();
   /** Published events since start; for tests and metrics. */
   published = 0;
 
@@ -64,20 +70,32 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
     @Inject(OPENED_DATABASE) private readonly database: OpenedDatabase,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.store.appended.on('appended', this.onAppended);
-    this.listen();
-    this.loop = this.run();
+  ) {
+    super({
+      name: RelayService.name,
+      task: 'relay batch',
+      idleMs: config.RELAY_IDLE_POLL_MS,
+      // Jittered: relays that failed together (a broker restart) do not all retry at once.
+      backoff: exponentialBackoff({ jitter: true }),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.running = false;
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    this.store.appended.on('appended', this.onAppended);
+    this.listen();
+  }
+
+  override async onModuleDestroy(): Promise<void> {
     this.store.appended.off('appended', this.onAppended);
-    this.signal.close();
-    await this.loop;
+    await super.onModuleDestroy();
+    // Stopping: the last acknowledged batch's checkpoint is written before the relay lets go.
+    await this.saving.catch((error: unknown) =>
+      this.log.warn(
+        `relay could not save its last checkpoint, that batch will be republished: ${String(error)}`,
+      ),
+    );
+    await Promise.allSettled([this.ahead]);
     await this.releaseLeadership();
     await this.listener?.end().catch(() => undefined);
   }
@@ -98,7 +116,7 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
       void client.end().catch(() => undefined);
       setTimeout(() => this.listen(), 1_000).unref();
     };
-    client.on('notification', () => this.signal.notify());
+    client.on('notification', () => this.wakeUp());
     client.on('error', (error) => {
       this.log.warn(`relay listener lost its connection, polling until it is back: ${error.message}`);
       retry();
@@ -110,75 +128,50 @@ export class RelayService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The loop is pipelined so that PostgreSQL's round trips overlap Kafka's: while batch k is on its
-   * way to the broker, batch k+1 is read (reading publishes nothing, so it needs no leadership) and
-   * batch k-1's checkpoint is written. Leadership is still checked before every batch is published,
-   * and checkpoints are still written in order, one at a time, each only after its batch was
-   * acknowledged. What the overlap costs: a crash may republish up to two batches instead of one,
-   * which consumers already drop (by stream version internally, by `ce_id` on the public topics).
+   * One batch. The steps are pipelined so that PostgreSQL's round trips overlap Kafka's: while batch
+   * k is on its way to the broker, batch k+1 is read (reading publishes nothing, so it needs no
+   * leadership) and batch k-1's checkpoint is written. Leadership is still checked before every batch
+   * is published, and checkpoints are still written in order, one at a time, each only after its
+   * batch was acknowledged. What the overlap costs: a crash may republish up to two batches instead of
+   * one, which consumers already drop (by stream version internally, by `ce_id` on the public topics).
    */
-  private async run(): Promise<void> {
-    let failures = 0;
-    let checkpoint: StoreCheckpoint | null = null;
-    let ahead: Promise<StoredEvent[]> | null = null;
-    let saving: Promise<void> = Promise.resolve();
-    // A failed read-ahead or checkpoint write surfaces where it is awaited; until then it must not
-    // count as an unhandled rejection.
-    const pending = <T>(work: Promise<T>): Promise<T> => {
-      work.catch(() => undefined);
-      return work;
-    };
-    const settle = async () => {
-      await Promise.allSettled([ahead, saving]);
-      ahead = null;
-      saving = Promise.resolve();
-    };
-    while (this.running) {
-      try {
-        if (!(await this.lead())) {
-          await settle();
-          checkpoint = null; // another relay moves the checkpoint meanwhile: reload when leading again
-          await this.signal.wait(1_000, { wakeable: false });
-          continue;
-        }
-        checkpoint ??= await this.store.loadCheckpoint(RELAY_CHECKPOINT);
-        const batch = await (ahead ?? this.store.readAll(checkpoint, this.config.RELAY_BATCH_SIZE));
-        ahead = null;
-        if (batch.length === 0) {
-          await this.signal.wait(this.config.RELAY_IDLE_POLL_MS);
-          continue;
-        }
-        const last = batch[batch.length - 1]!;
-        const next: StoreCheckpoint = {
-          transactionId: last.transactionId,
-          globalPosition: last.globalPosition,
-        };
-        ahead = pending(this.store.readAll(next, this.config.RELAY_BATCH_SIZE));
-        await this.publish(batch);
-        crashPoint('relay.afterSend');
-        checkpoint = next;
-        await saving;
-        saving = pending(this.store.saveCheckpoint(RELAY_CHECKPOINT, next));
-        this.published += batch.length;
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        await settle();
-        checkpoint = null;
-        const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random() / 2);
-        this.log.warn(
-          `relay batch failed (attempt ${failures}), retrying in ${Math.round(delay)} ms: ${String(error)}`,
-        );
-        await this.signal.wait(delay, { wakeable: false });
+  protected async step(): Promise<boolean> {
+    try {
+      if (!(await this.lead())) {
+        // Another relay moves the checkpoint meanwhile: reload it when leading again.
+        await this.settle();
+        await this.pause(STANDBY_MS);
+        return true;
       }
+      this.checkpoint ??= await this.store.loadCheckpoint(RELAY_CHECKPOINT);
+      const batch = await (this.ahead ?? this.store.readAll(this.checkpoint, this.config.RELAY_BATCH_SIZE));
+      this.ahead = null;
+      if (batch.length === 0) return false;
+      const last = batch[batch.length - 1]!;
+      const next: StoreCheckpoint = {
+        transactionId: last.transactionId,
+        globalPosition: last.globalPosition,
+      };
+      this.ahead = pending(this.store.readAll(next, this.config.RELAY_BATCH_SIZE));
+      await this.publish(batch);
+      crashPoint('relay.afterSend');
+      this.checkpoint = next;
+      await this.saving;
+      this.saving = pending(this.store.saveCheckpoint(RELAY_CHECKPOINT, next));
+      this.published += batch.length;
+      return true;
+    } catch (error) {
+      // Start over from the saved checkpoint, after what is in flight has ended either way.
+      await this.settle();
+      throw error;
     }
-    // Stopping: the last acknowledged batch's checkpoint is written before the relay lets go.
-    await saving.catch((error: unknown) =>
-      this.log.warn(
-        `relay could not save its last checkpoint, that batch will be republished: ${String(error)}`,
-      ),
-    );
-    await Promise.allSettled([ahead]);
+  }
+
+  private async settle(): Promise<void> {
+    await Promise.allSettled([this.ahead, this.saving]);
+    this.ahead = null;
+    this.saving = Promise.resolve();
+    this.checkpoint = null;
   }
 
   /**

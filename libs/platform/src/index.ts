@@ -12,6 +12,7 @@ export { Credentials1764230600000 } from './migrations/1764230600000-credentials
 export * from './main';
 export * from './app';
 export * from './wake-signal';
+export * from './polling-loop';
 export * from './dead-letters';
 export * from './crash-point';
 export * from './ops/metrics';

@@ -1,6 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { RebuildEngine } from '@feedwerk/read-models';
-import { WakeSignal } from '@feedwerk/platform';
+import { PollingLoop } from '@feedwerk/platform';
 
 const POLL_MS = 1_000;
 /** Consecutive failed batches after which a rebuild is marked failed (its tables dropped). */
@@ -13,48 +13,29 @@ const MAX_FAILURES = 8;
  * checkpoint the last committed batch left, so a crash only loses the batch in flight.
  */
 @Injectable()
-export class RebuildWorker implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger(RebuildWorker.name);
-  private readonly signal = new WakeSignal();
+export class RebuildWorker extends PollingLoop {
   private readonly failures = new Map<string, number>();
-  private running = false;
-  private loop: Promise<void> | null = null;
 
-  constructor(private readonly engine: RebuildEngine) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+  /** `wakeUp()` when a rebuild was requested or cancelled: it looks now, not at the next poll. */
+  constructor(private readonly engine: RebuildEngine) {
+    // Listing the rebuilds failed (the database is away): look again a poll later.
+    super({ name: RebuildWorker.name, task: 'listing rebuilds', idleMs: POLL_MS, backoff: () => POLL_MS });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.signal.close();
-    await this.loop;
+  override async onModuleDestroy(): Promise<void> {
+    await super.onModuleDestroy();
     // A checkpoint may still be written on another connection: let it commit before the pool closes.
     await this.engine.settle();
   }
 
-  /** A rebuild was requested or cancelled: look now, not at the next poll. */
-  wakeUp(): void {
-    this.signal.notify();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let worked = false;
-      try {
-        for (const rebuild of await this.engine.pending()) {
-          if (!this.running) break;
-          worked = (await this.stepOf(rebuild.id)) || worked;
-        }
-      } catch (error) {
-        this.log.warn(`looking for rebuilds failed: ${String(error)}`);
-      }
-      // Between batches: yield to requests (and, on PGlite, to the other users of its one connection).
-      if (worked) await new Promise((resolve) => setImmediate(resolve));
-      else await this.signal.wait(POLL_MS);
+  /** One batch of each pending rebuild in turn; true when any made progress. */
+  protected async step(): Promise<boolean> {
+    let worked = false;
+    for (const rebuild of await this.engine.pending()) {
+      if (!this.running) break;
+      worked = (await this.stepOf(rebuild.id)) || worked;
     }
+    return worked;
   }
 
   /** One batch; true when it made progress. */
@@ -76,7 +57,7 @@ export class RebuildWorker implements OnApplicationBootstrap, OnModuleDestroy {
         });
         return false;
       }
-      await this.signal.wait(Math.min(10_000, 100 * 2 ** failures), { wakeable: false });
+      await this.pause(Math.min(10_000, 100 * 2 ** failures));
       return false;
     }
   }

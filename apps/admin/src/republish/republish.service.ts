@@ -1,12 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   type AdminJobProgress,
   categoryOf,
@@ -20,7 +14,7 @@ import {
   toFeedEvent,
   toPublicRecord,
 } from '@feedwerk/contracts';
-import { FEEDWERK_CONFIG, type FeedwerkConfig, WakeSignal } from '@feedwerk/platform';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, PollingLoop } from '@feedwerk/platform';
 import {
   encodePublicRecord,
   MESSAGE_TRANSPORT,
@@ -116,12 +110,8 @@ const toView = (row: RepublishRow): RepublishView => {
  * deduplicate by `ce_id`).
  */
 @Injectable()
-export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly log = new Logger(RepublishService.name);
+export class RepublishService extends PollingLoop {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly signal = new WakeSignal();
-  private running = false;
-  private loop: Promise<void> | null = null;
   private topicsReady = false;
 
   constructor(
@@ -129,17 +119,17 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
     private readonly store: EventStore,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+  ) {
+    super({
+      name: RepublishService.name,
+      task: 'republish worker',
+      idleMs: IDLE_POLL_MS,
+      backoff: () => ERROR_BACKOFF_MS,
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.signal.close();
-    await this.loop;
+  override async onModuleDestroy(): Promise<void> {
+    await super.onModuleDestroy();
     // Hand the run over at once: the next worker (or this app after a restart) resumes it.
     await this.db
       .query(`UPDATE admin_republishes SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1`, [
@@ -174,7 +164,7 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
         count,
       ],
     );
-    this.signal.notify();
+    this.wakeUp();
     return toView(rows[0]!);
   }
 
@@ -202,21 +192,13 @@ export class RepublishService implements OnApplicationBootstrap, OnModuleDestroy
     return row ? toView(row) : null;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.ensureTopics();
-        const run = await this.claim();
-        if (!run) {
-          await this.signal.wait(IDLE_POLL_MS);
-          continue;
-        }
-        await this.drive(run);
-      } catch (error) {
-        this.log.warn(`republish worker: ${(error as Error).message}; retrying`);
-        await this.signal.wait(ERROR_BACKOFF_MS, { wakeable: false });
-      }
-    }
+  /** Drives one run (until it ends, or the worker stops); false when no run is waiting. */
+  protected async step(): Promise<boolean> {
+    await this.ensureTopics();
+    const run = await this.claim();
+    if (!run) return false;
+    await this.drive(run);
+    return true;
   }
 
   private async ensureTopics(): Promise<void> {
