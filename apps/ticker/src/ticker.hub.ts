@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import {
   changeFor,
+  type FeedOpeningOf,
   changeOpFor,
   renderChange,
   renderTickerItem,
@@ -52,19 +53,7 @@ export interface TickerSubscription {
 }
 
 /** What a subscriber gets first, rendered for its language. */
-export type TickerOpening =
-  | {
-      readonly mode: 'snapshot';
-      readonly items: readonly TickerItemV1[];
-      readonly head: number;
-      readonly generation: number;
-    }
-  | {
-      readonly mode: 'changes';
-      readonly changes: readonly TickerChangeV1[];
-      readonly head: number;
-      readonly generation: number;
-    };
+export type TickerOpening = FeedOpeningOf<TickerItemV1, TickerChangeV1>;
 
 interface QueuedOpen {
   readonly sink: TickerSink;

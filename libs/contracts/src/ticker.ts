@@ -161,3 +161,23 @@ export function renderChange(
     ? { op, position: change.position, item: renderTickerItem(change.item, lang) }
     : { op, position: change.position, id: change.item.id };
 }
+
+/**
+ * What a subscriber is served first: the current box, or exactly the changes after its position.
+ * `generation` is the live generation the answer was read from: positions are only comparable
+ * within one generation (a rebuild renumbers the feed), so a client keeps it with its position.
+ * The read model answers it with records, the ticker renders it for a language.
+ */
+export type FeedOpeningOf<TItem, TChange> =
+  | {
+      readonly mode: 'snapshot';
+      readonly items: readonly TItem[];
+      readonly head: number;
+      readonly generation: number;
+    }
+  | {
+      readonly mode: 'changes';
+      readonly changes: readonly TChange[];
+      readonly head: number;
+      readonly generation: number;
+    };

@@ -1,4 +1,5 @@
 import {
+  type FeedOpeningOf,
   matchesFilter,
   type TickerChangeRecord,
   type TickerFilter,
@@ -17,24 +18,8 @@ import {
 } from './activity.rows';
 import { ACTIVITY_VERSION, activityTables } from './activity.tables';
 
-/**
- * What a subscriber is served first: the current box, or exactly the changes after its position.
- * `generation` is the live generation the answer was read from: positions are only comparable
- * within one generation (a rebuild renumbers the feed), so a client keeps it with its position.
- */
-export type FeedOpening =
-  | {
-      readonly mode: 'snapshot';
-      readonly items: readonly TickerItemRecord[];
-      readonly head: number;
-      readonly generation: number;
-    }
-  | {
-      readonly mode: 'changes';
-      readonly changes: readonly TickerChangeRecord[];
-      readonly head: number;
-      readonly generation: number;
-    };
+/** The opening read from the model: records, before the ticker renders them. */
+export type FeedOpening = FeedOpeningOf<TickerItemRecord, TickerChangeRecord>;
 
 /** The stored event that caused a feed change. */
 export interface ChangeCause {
