@@ -40,6 +40,12 @@ export async function liveGeneration(
   return rows[0].generation;
 }
 
+/** Each table of generation `live` with its counterpart in `generation`. */
+const tablePairs = (projection: Projection, live: number, generation: number): [string, string][] => {
+  const from = projection.tables(live);
+  return projection.tables(generation).map((table, i): [string, string] => [from[i]!, table]);
+};
+
 /**
  * Creates generation `generation`'s empty tables beside the live ones (idempotent), without indexes
  * (and so without primary keys or unique constraints) for a bulk-loading projection: a bulk load is
@@ -51,10 +57,9 @@ export async function createGeneration(
   live: number,
   generation: number,
 ): Promise<void> {
-  const from = projection.tables(live);
   const like = projection.bulkLoad ? 'INCLUDING ALL EXCLUDING INDEXES' : 'INCLUDING ALL';
-  for (const [i, table] of projection.tables(generation).entries()) {
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE ${from[i]!} ${like})`);
+  for (const [source, table] of tablePairs(projection, live, generation)) {
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (LIKE ${source} ${like})`);
   }
   await projection.initGeneration?.(tx, generation);
 }
@@ -69,9 +74,7 @@ export async function addGenerationIndexes(
   live: number,
   generation: number,
 ): Promise<void> {
-  const from = projection.tables(live);
-  for (const [i, target] of projection.tables(generation).entries()) {
-    const source = from[i]!;
+  for (const [source, target] of tablePairs(projection, live, generation)) {
     const rename = (name: string) =>
       name.startsWith(source) ? `${target}${name.slice(source.length)}` : `${target}_${name}`;
     const constraints: { name: string; definition: string }[] = await tx.query(
