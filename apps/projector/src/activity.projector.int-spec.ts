@@ -1,6 +1,5 @@
 import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { DeadLetterOffice } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import {
@@ -10,6 +9,7 @@ import {
   type MessageTransport,
   type OutgoingMessage,
   type Subscription,
+  DeadLetterOffice,
 } from '@feedwerk/transport';
 import { Kafka, logLevel } from 'kafkajs';
 import { ActivityProjector } from './activity.projector';

@@ -1,7 +1,6 @@
 import { type Logger } from '@nestjs/common';
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
-import { type DeadLetterOffice } from '@feedwerk/platform';
-import { decodeEnvelope, type IncomingMessage } from '@feedwerk/transport';
+import { type DeadLetterOffice, decodeEnvelope, type IncomingMessage } from '@feedwerk/transport';
 
 /**
  * Turns a batch of records into typed events, in order. Each record that can never become an event

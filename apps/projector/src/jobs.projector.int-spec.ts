@@ -1,9 +1,14 @@
 import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { DeadLetterOffice } from '@feedwerk/platform';
 import { JobsProjection, JobsReadModel } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
-import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+import {
+  DeadLetterOffice,
+  encodeEnvelope,
+  type IncomingMessage,
+  KafkaTransport,
+  type Subscription,
+} from '@feedwerk/transport';
 import { JOBS_GROUP, JobsProjector } from './jobs.projector';
 
 describe('jobs projector on Kafka: its own consumer group, duplicates change nothing, poison is parked', () => {

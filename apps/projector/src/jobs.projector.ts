@@ -6,9 +6,9 @@ import {
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
+  DeadLetterOffice,
 } from '@feedwerk/transport';
 import { PROJECTOR_PARTITIONS_PER_CALL } from './partitions';
-import { DeadLetterOffice } from '@feedwerk/platform';
 import { decodeOrDeadLetter } from './dead-letter';
 
 export const JOBS_GROUP = 'projector.jobs';

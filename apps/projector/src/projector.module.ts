@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
-import { EventStore } from '@feedwerk/event-store';
-import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
-import { DeadLetterOffice, FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { EventStore, EventStoreModule, eventStoreSchema } from '@feedwerk/event-store';
+import {
+  FEEDWERK_CONFIG,
+  type FeedwerkConfig,
+  platformSchema,
+  provideDatabaseSchema,
+} from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { ActivityFeed, ActivityProjection, JobsProjection, readModelSchema } from '@feedwerk/read-models';
+import { DeadLetterOffice, TransportModule, transportSchema } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
 import { JobsProjector } from './jobs.projector';
@@ -9,7 +16,10 @@ import { TickerItemPublisher } from './ticker-item.publisher';
 
 /** Transport → read models (+ ticker changes topic). Scale by adding instances to the consumer group. */
 @Module({
+  imports: [EventStoreModule, TransportModule],
   providers: [
+    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing.
+    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema, platformSchema, transportSchema),
     {
       provide: ActivityProjection,
       useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>

@@ -15,7 +15,6 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import {
-  DeadLetterHeaders,
   crashPoint,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
@@ -24,6 +23,7 @@ import {
   WakeSignal,
 } from '@feedwerk/platform';
 import {
+  DeadLetterHeaders,
   encodeEnvelope,
   encodePublicRecord,
   MESSAGE_TRANSPORT,

@@ -9,3 +9,4 @@ export { Jobs1764231000000 } from './migrations/1764231000000-jobs';
 export { ActivityV21764231400000 } from './migrations/1764231400000-activity-v2';
 export { Generations1764232000000 } from './migrations/1764232000000-generations';
 export * from './rebuild/rebuild-engine';
+export * from './schema';

@@ -6,7 +6,13 @@ import { toFeedEvent } from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
 import { activityTables, foldActivity, RebuildEngine } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, storeHistory, testMetadata } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  openTestDatabase,
+  sharedSchema,
+  storeHistory,
+  testMetadata,
+} from '@feedwerk/testing';
 import pino from 'pino';
 
 const OPTIONS = { burstWindowMs: 60_000 };
@@ -33,6 +39,7 @@ const databases: [string, () => Promise<{ db: OpenedDatabase; close: () => Promi
         loadConfig({ DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent' }),
         pino({ level: 'silent' }),
         'feedwerk-admin',
+        sharedSchema,
       );
       return {
         db,
