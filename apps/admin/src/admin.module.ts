@@ -1,15 +1,10 @@
 import { Module } from '@nestjs/common';
 import { domainProblems } from '@feedwerk/domain';
-import { EventStoreModule, eventStoreProblems, eventStoreSchema } from '@feedwerk/event-store';
-import {
-  AdminGuard,
-  platformSchema,
-  provideDatabaseSchema,
-  provideProblemMappings,
-} from '@feedwerk/platform';
+import { EventStoreModule } from '@feedwerk/event-store';
+import { AdminGuard, provideDatabaseSchema, provideProblemMappings } from '@feedwerk/platform';
 import { privacySchema } from '@feedwerk/privacy';
 import { readModelSchema } from '@feedwerk/read-models';
-import { TransportModule, transportSchema } from '@feedwerk/transport';
+import { TransportModule } from '@feedwerk/transport';
 import { AuditModule } from './audit/audit.module';
 import { DeadLetterModule } from './dead-letters/dead-letters.module';
 import { HistoryModule } from './history/history.module';
@@ -36,17 +31,8 @@ import { RepublishModule } from './republish/republish.module';
   ],
   controllers: [OpsController],
   providers: [
-    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing;
-    // the admin app adds its own.
-    provideDatabaseSchema(
-      eventStoreSchema,
-      privacySchema,
-      readModelSchema,
-      platformSchema,
-      transportSchema,
-      adminSchema,
-    ),
-    provideProblemMappings(domainProblems, eventStoreProblems),
+    provideDatabaseSchema(privacySchema, readModelSchema, adminSchema),
+    provideProblemMappings(domainProblems),
     AdminGuard,
   ],
   exports: [AdminGuard],

@@ -2,11 +2,10 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CandidatesModule } from './candidates/candidates.module';
 import { domainProblems } from '@feedwerk/domain';
-import { EventStoreModule, eventStoreProblems, eventStoreSchema } from '@feedwerk/event-store';
+import { EventStoreModule } from '@feedwerk/event-store';
 import {
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
-  platformSchema,
   provideDatabaseSchema,
   provideProblemMappings,
 } from '@feedwerk/platform';
@@ -70,9 +69,8 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     ContractController,
   ],
   providers: [
-    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing.
-    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema, platformSchema, transportSchema),
-    provideProblemMappings(domainProblems, eventStoreProblems),
+    provideDatabaseSchema(privacySchema, readModelSchema, transportSchema),
+    provideProblemMappings(domainProblems),
     RegisterEmployerHandler,
     PostJobHandler,
     ImportJobsHandler,

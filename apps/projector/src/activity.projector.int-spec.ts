@@ -3,13 +3,13 @@ import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import {
+  DeadLetterOffice,
   encodeEnvelope,
   type IncomingMessage,
   KafkaTransport,
   type MessageTransport,
   type OutgoingMessage,
   type Subscription,
-  DeadLetterOffice,
 } from '@feedwerk/transport';
 import { Kafka, logLevel } from 'kafkajs';
 import { ActivityProjector } from './activity.projector';

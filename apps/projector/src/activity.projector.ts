@@ -3,11 +3,11 @@ import { ALL_EVENT_CATEGORIES, Topics } from '@feedwerk/contracts';
 import { crashPoint } from '@feedwerk/platform';
 import { ActivityProjection } from '@feedwerk/read-models';
 import {
+  DeadLetterOffice,
   type IncomingMessage,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
-  DeadLetterOffice,
 } from '@feedwerk/transport';
 import { PROJECTOR_PARTITIONS_PER_CALL } from './partitions';
 import { decodeOrDeadLetter } from './dead-letter';

@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { Topics } from '@feedwerk/contracts';
 import { JobsProjection } from '@feedwerk/read-models';
 import {
+  DeadLetterOffice,
   type IncomingMessage,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
-  DeadLetterOffice,
 } from '@feedwerk/transport';
 import { PROJECTOR_PARTITIONS_PER_CALL } from './partitions';
 import { decodeOrDeadLetter } from './dead-letter';

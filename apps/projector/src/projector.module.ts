@@ -1,14 +1,9 @@
 import { Module } from '@nestjs/common';
-import { EventStore, EventStoreModule, eventStoreSchema } from '@feedwerk/event-store';
-import {
-  FEEDWERK_CONFIG,
-  type FeedwerkConfig,
-  platformSchema,
-  provideDatabaseSchema,
-} from '@feedwerk/platform';
+import { EventStore, EventStoreModule } from '@feedwerk/event-store';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, provideDatabaseSchema } from '@feedwerk/platform';
 import { privacySchema } from '@feedwerk/privacy';
 import { ActivityFeed, ActivityProjection, JobsProjection, readModelSchema } from '@feedwerk/read-models';
-import { DeadLetterOffice, TransportModule, transportSchema } from '@feedwerk/transport';
+import { DeadLetterOffice, TransportModule } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { ActivityProjector } from './activity.projector';
 import { JobsProjector } from './jobs.projector';
@@ -18,8 +13,7 @@ import { TickerItemPublisher } from './ticker-item.publisher';
 @Module({
   imports: [EventStoreModule, TransportModule],
   providers: [
-    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing.
-    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema, platformSchema, transportSchema),
+    provideDatabaseSchema(privacySchema, readModelSchema),
     {
       provide: ActivityProjection,
       useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>

@@ -1,19 +1,15 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule, eventStoreSchema } from '@feedwerk/event-store';
-import { platformSchema, provideDatabaseSchema } from '@feedwerk/platform';
+import { EventStoreModule } from '@feedwerk/event-store';
+import { provideDatabaseSchema } from '@feedwerk/platform';
 import { privacySchema } from '@feedwerk/privacy';
 import { readModelSchema } from '@feedwerk/read-models';
-import { TransportModule, transportSchema } from '@feedwerk/transport';
+import { TransportModule } from '@feedwerk/transport';
 import { RelayService } from './relay.service';
 
 /** Event store → transport (the transactional outbox's publisher). */
 @Module({
   imports: [EventStoreModule, TransportModule],
-  providers: [
-    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing.
-    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema, platformSchema, transportSchema),
-    RelayService,
-  ],
+  providers: [provideDatabaseSchema(privacySchema, readModelSchema), RelayService],
   exports: [RelayService],
 })
 export class RelayModule {}

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { eventStoreSchema } from '@feedwerk/event-store';
-import { platformSchema, provideDatabaseSchema } from '@feedwerk/platform';
+import { provideDatabaseSchema } from '@feedwerk/platform';
 import { privacySchema } from '@feedwerk/privacy';
 import { ActivityFeed, readModelSchema } from '@feedwerk/read-models';
-import { TransportModule, transportSchema } from '@feedwerk/transport';
+import { TransportModule } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { TickerAccess } from './ticker.access';
 import { TickerGateway } from './ticker.gateway';
@@ -16,8 +16,7 @@ import { WidgetController } from './widget.controller';
   imports: [TransportModule],
   controllers: [TickerHttpController, WidgetController],
   providers: [
-    // Every app migrates the whole shared schema, so whichever starts first leaves no table missing.
-    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema, platformSchema, transportSchema),
+    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema),
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
     TickerAccess,
     TickerHub,

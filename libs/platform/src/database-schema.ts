@@ -27,7 +27,11 @@ export function mergeSchemas(parts: readonly DatabaseSchema[]): Required<Databas
   };
 }
 
-/** What an app module lists in its providers: the schema parts this process migrates at start. */
+/**
+ * What an app module lists in its providers: the schema parts this process migrates at start, besides
+ * those its modules bring (the platform's own, the event store's, the transport's). Every app lists the
+ * whole shared schema, so whichever starts first leaves no table missing; the admin app adds its own.
+ */
 export const provideDatabaseSchema = (...parts: readonly DatabaseSchema[]): Provider => ({
   provide: DATABASE_SCHEMA,
   useValue: mergeSchemas(parts),

@@ -13,9 +13,10 @@ import { DataSource } from 'typeorm';
 import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } from './config';
 import { contributionsOf } from './contributions';
 import { openDatabase, type OpenedDatabase } from './database';
-import { DATABASE_SCHEMA, type DatabaseSchema, mergeSchemas } from './database-schema';
+import { DATABASE_SCHEMA, type DatabaseSchema, mergeSchemas, provideDatabaseSchema } from './database-schema';
 import { createLogger } from './logger';
 import { HealthController, MetricsController } from './http/health.controller';
+import { platformSchema } from './migrations';
 import { ConsumerHealth } from './ops/consumer-health';
 import { FeedwerkMetrics } from './ops/metrics';
 import { OPS_LOGGER, OpsMonitor } from './ops/ops-monitor';
@@ -45,10 +46,10 @@ class PlatformLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The union of the schemas the app's modules provide; an app that provides none is a wiring mistake. */
+/** The union of the schemas the modules provide; an app that provides none of its own is a wiring mistake. */
 function composedSchema(modules: ModulesContainer, app: string): Required<DatabaseSchema> {
   const schema = mergeSchemas(contributionsOf<DatabaseSchema>(modules, DATABASE_SCHEMA));
-  if (schema.migrations.length === 0) {
+  if (schema.migrations.every((migration) => platformSchema.migrations.includes(migration))) {
     throw new ConfigurationError(
       `the ${app} app provides no database schema (provideDatabaseSchema in its module)`,
     );
@@ -144,6 +145,7 @@ export class PlatformModule {
         { provide: FeedwerkMetrics, useValue: metrics },
         { provide: ConsumerHealth, useValue: consumers },
         OpsMonitor,
+        provideDatabaseSchema(platformSchema),
         {
           provide: OPENED_DATABASE,
           useFactory: (modules: ModulesContainer) =>

@@ -4,11 +4,13 @@ import {
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
   FeedwerkMetrics,
+  provideDatabaseSchema,
   ROOT_LOGGER,
   TRANSPORT_PROBE,
   type TransportProbe,
 } from '@feedwerk/platform';
 import { type Logger } from 'pino';
+import { transportSchema } from './migrations';
 import { MonitoredTransport } from './monitored-transport';
 import { createTransport, topicSpecs } from './topics';
 import { MESSAGE_TRANSPORT, type MessageTransport } from './transport.port';
@@ -28,14 +30,15 @@ class TransportLifecycle implements BeforeApplicationShutdown {
 
 /**
  * The app's message transport: Kafka when KAFKA_BROKERS is set, in-process otherwise, observed by
- * the platform's metrics and consumer health, its topics ensured before the app starts. An app
- * that publishes or consumes imports this module; one that does not (the api only appends to the
+ * the platform's metrics and consumer health, its topics ensured before the app starts, its
+ * dead-letter table migrated. An app that publishes or consumes imports this module; one that does not (the api only appends to the
  * outbox) leaves it out, and its start and readiness never depend on Kafka. Global, so every module
  * of the app injects MESSAGE_TRANSPORT; imported by several apps of one process, it is still one.
  */
 @Global()
 @Module({
   providers: [
+    provideDatabaseSchema(transportSchema),
     {
       provide: MESSAGE_TRANSPORT,
       useFactory: async (
