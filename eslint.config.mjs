@@ -1,6 +1,7 @@
-// Type-checked lint for the whole monorepo. The import bans keep the architecture honest:
-// contracts and domain stay framework-free, apps never reach into each other (the embedded
-// standalone app is the one composition root allowed to assemble them).
+// Type-checked lint for the whole monorepo. The import bans keep the layers honest: contracts and
+// domain stay framework-free, the platform (the shell) imports none of the libs it serves, libs never
+// import apps, and apps never reach into each other (the embedded standalone app is the one
+// composition root allowed to assemble them).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -15,7 +16,16 @@ const deepImportBan = {
   group: ['**/libs/**'],
   message: 'Import libs through their @feedwerk/* alias, not by relative paths.',
 };
-const APPS = ['api', 'relay', 'projector', 'ticker', 'standalone'];
+const appsBan = {
+  group: ['**/apps/**'],
+  message: 'Libs do not import apps: an app composes the libs, never the other way.',
+};
+const platformBan = {
+  group: ['@feedwerk/*', '!@feedwerk/platform'],
+  message:
+    'The platform imports none of the libs it serves: a lib exports its schema, error mapping or module, and the apps compose them.',
+};
+const APPS = ['api', 'relay', 'projector', 'ticker', 'admin', 'standalone'];
 
 export default tseslint.config(
   {
@@ -54,13 +64,22 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
+    files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImportBan, appsBan] }] },
+  },
+  {
+    files: ['libs/platform/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepImportBan, appsBan, platformBan] }] },
+  },
+  {
     files: ['libs/contracts/**/*.ts', 'libs/domain/**/*.ts'],
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-imports': ['error', { patterns: [deepImportBan, ...frameworkBans] }],
+      'no-restricted-imports': ['error', { patterns: [deepImportBan, appsBan, ...frameworkBans] }],
     },
   },
-  ...['api', 'relay', 'projector', 'ticker'].map((app) => ({
+  // Every app but the standalone one, which assembles them all.
+  ...APPS.filter((app) => app !== 'standalone').map((app) => ({
     files: [`apps/${app}/**/*.ts`],
     rules: {
       'no-restricted-imports': [

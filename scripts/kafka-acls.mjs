@@ -39,8 +39,8 @@ if (command === 'print') {
   const config = platform.loadConfig(env);
   if (!config.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS is required');
   const { Kafka } = require('kafkajs');
-  const transport = platform.createTransport(config, require('pino')({ level: 'warn' }));
-  await transport.ensureTopics(platform.topicSpecs(config));
+  const transport = acls.createTransport(config, require('pino')({ level: 'warn' }));
+  await transport.ensureTopics(acls.topicSpecs(config));
   await transport.close();
   const admin = new Kafka({
     clientId: 'feedwerk-acls',

@@ -86,7 +86,7 @@ async function production(): Promise<Setup> {
     BLOB_DIR: join(dataDir, 'blobs'),
   };
   const apps: INestApplication[] = [];
-  const api = await startApp({ app: 'api', requires: ['postgres'], transport: false, env }, ApiModule);
+  const api = await startApp({ app: 'api', requires: ['postgres'], env }, ApiModule);
   apps.push(api.app);
   const admin = await startApp({ app: 'admin', requires: ['postgres', 'kafka'], env }, AdminModule);
   apps.push(admin.app);

@@ -660,7 +660,6 @@ describe('bad input on the command and read endpoints', () => {
       {
         app: 'api',
         requires: ['postgres'],
-        transport: false,
         env: {
           DATABASE_URL: database.url,
           PORT: '0',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type INestApplication, type Type } from '@nestjs/common';
 import { CvUploaded, type SealedPersonalData, StreamIds, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { loadConfig, startApp, type StartedApp, topicSpecs } from '@feedwerk/platform';
+import { loadConfig, startApp, type StartedApp } from '@feedwerk/platform';
 import { ERASED, PersonalDataVault } from '@feedwerk/privacy';
 import { createTestDatabase, cvFields, kafkaBrokers, pdfBytes, uniqueName, waitFor } from '@feedwerk/testing';
 import {
@@ -14,6 +14,7 @@ import {
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
+  topicSpecs,
 } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../apps/api/src/api.module';
@@ -96,7 +97,6 @@ async function production(): Promise<Setup> {
       {
         app,
         requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        transport: app !== 'api',
         env: { ...env, ...extra },
       },
       module,

@@ -283,7 +283,6 @@ describe('bad input on the candidate endpoints', () => {
       {
         app: 'api',
         requires: ['postgres'],
-        transport: false,
         env: {
           DATABASE_URL: database.url,
           PORT: '0',

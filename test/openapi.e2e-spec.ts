@@ -57,7 +57,6 @@ describe('the OpenAPI document at /docs', () => {
       {
         app: 'api',
         requires: ['postgres'],
-        transport: false,
         env: { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
       },
       ApiModule,

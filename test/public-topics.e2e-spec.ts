@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { publicEventCatalog, PublicTopics } from '@feedwerk/contracts';
-import { loadConfig, topicSpecs } from '@feedwerk/platform';
+import { loadConfig } from '@feedwerk/platform';
 import {
   cvFields,
   employerBody,
@@ -14,7 +14,12 @@ import {
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { type IncomingMessage, MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+import {
+  type IncomingMessage,
+  MESSAGE_TRANSPORT,
+  type MessageTransport,
+  topicSpecs,
+} from '@feedwerk/transport';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { call, type Deployment, startDistributed, startEmbedded, TEST_ADMIN_TOKEN } from './support';

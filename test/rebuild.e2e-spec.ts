@@ -79,7 +79,6 @@ async function distributed(): Promise<RebuildDeployment> {
       {
         app,
         requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        transport: app !== 'api',
         env: { ...env, ...extra },
       },
       module,

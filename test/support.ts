@@ -60,7 +60,6 @@ export async function startApi(extra: Record<string, string> = {}) {
     {
       app: 'api',
       requires: ['postgres'],
-      transport: false,
       env: { ...quiet, DATABASE_URL: database.url, ...extra },
     },
     ApiModule,
@@ -103,7 +102,6 @@ export async function startDistributed(extra: Record<string, string> = {}): Prom
       {
         app,
         requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        transport: app !== 'api',
         env: { ...env, ...extra },
       },
       module,

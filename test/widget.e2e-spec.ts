@@ -58,7 +58,6 @@ async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
       {
         app,
         requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        transport: app !== 'api',
         env: { ...env, ...extra },
       },
       module,

@@ -97,15 +97,16 @@ async function relayRun(dbUrl, total, batch) {
 /** The relay's messages for every event, grouped as its batches; written to a file for the bare producer. */
 async function relayMessages(dbUrl, batch, prefix) {
   require('reflect-metadata');
-  const { openDatabase, loadConfig, topicSpecs } = require(dist('libs/platform/src/index.js'));
-  const { EventStore, START } = require(dist('libs/event-store/src/index.js'));
+  const { openDatabase, loadConfig } = require(dist('libs/platform/src/index.js'));
+  const { EventStore, START, eventStoreSchema } = require(dist('libs/event-store/src/index.js'));
   const { categoryOf, isEventType, PublicTopics, Topics, toFeedEvent, toPublicRecord } = require(
     dist('libs/contracts/src/index.js'),
   );
-  const { encodeEnvelope, encodePublicRecord } = require(dist('libs/transport/src/index.js'));
+  const { encodeEnvelope, encodePublicRecord, topicSpecs } = require(dist('libs/transport/src/index.js'));
   const pino = require('pino');
   const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent', MIGRATIONS_RUN: 'false' });
-  const database = await openDatabase(config, pino({ level: 'silent' }), 'feedwerk-bench');
+  // Migrated already: only the store's entities are needed.
+  const database = await openDatabase(config, pino({ level: 'silent' }), 'feedwerk-bench', eventStoreSchema);
   const store = new EventStore(database.dataSource);
   const batches = [];
   let events = 0;

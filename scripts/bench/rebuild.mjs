@@ -32,7 +32,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { dist, figure, option, writeResult } from './lib/common.mjs';
+import { dist, figure, option, sharedSchema, writeResult } from './lib/common.mjs';
 import { transferRead, transferWhole } from './lib/transfer.mjs';
 
 // The 16 states as the contract defines them (dist/ is CommonJS; `npm run bench` builds first).
@@ -356,6 +356,7 @@ export async function run(args) {
     loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }),
     pino({ level: 'silent' }),
     'feedwerk-bench',
+    sharedSchema(),
   );
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();

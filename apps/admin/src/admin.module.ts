@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
-import { AdminGuard } from '@feedwerk/platform';
+import { domainProblems } from '@feedwerk/domain';
+import { EventStoreModule } from '@feedwerk/event-store';
+import { AdminGuard, provideDatabaseSchema, provideProblemMappings } from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { readModelSchema } from '@feedwerk/read-models';
+import { TransportModule } from '@feedwerk/transport';
 import { AuditModule } from './audit/audit.module';
 import { DeadLetterModule } from './dead-letters/dead-letters.module';
 import { HistoryModule } from './history/history.module';
+import { adminSchema } from './migrations';
 import { OpsController } from './ops/ops.controller';
 import { RebuildModule } from './rebuild/rebuild.module';
 import { RepublishModule } from './republish/republish.module';
@@ -14,9 +20,21 @@ import { RepublishModule } from './republish/republish.module';
  * standalone process.
  */
 @Module({
-  imports: [AuditModule, HistoryModule, RebuildModule, RepublishModule, DeadLetterModule],
+  imports: [
+    EventStoreModule,
+    TransportModule,
+    AuditModule,
+    HistoryModule,
+    RebuildModule,
+    RepublishModule,
+    DeadLetterModule,
+  ],
   controllers: [OpsController],
-  providers: [AdminGuard],
+  providers: [
+    provideDatabaseSchema(privacySchema, readModelSchema, adminSchema),
+    provideProblemMappings(domainProblems),
+    AdminGuard,
+  ],
   exports: [AdminGuard],
 })
 export class AdminModule {}

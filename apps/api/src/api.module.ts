@@ -1,8 +1,17 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CandidatesModule } from './candidates/candidates.module';
-import { FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
-import { JobsReadModel } from '@feedwerk/read-models';
+import { domainProblems } from '@feedwerk/domain';
+import { EventStoreModule } from '@feedwerk/event-store';
+import {
+  FEEDWERK_CONFIG,
+  type FeedwerkConfig,
+  provideDatabaseSchema,
+  provideProblemMappings,
+} from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { JobsReadModel, readModelSchema } from '@feedwerk/read-models';
+import { transportSchema } from '@feedwerk/transport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import { PublishBlogPostController } from './blog-posts/publish-blog-post/publish-blog-post.controller';
@@ -32,10 +41,12 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
 
 /**
  * The command side (HTTP in, decisions by the pure domain, events appended to the store) and the
- * portal's read endpoints over the jobs read model that the projector keeps.
+ * portal's read endpoints over the jobs read model that the projector keeps. It builds no message
+ * transport: it only appends to the store (the outbox), so its start and readiness never depend on Kafka.
  */
 @Module({
   imports: [
+    EventStoreModule,
     CqrsModule.forRoot(),
     ThrottlerModule.forRootAsync({
       useFactory: (config: FeedwerkConfig) => rateLimits(config),
@@ -58,6 +69,8 @@ import { RateLimitGuard, rateLimits } from './shared/rate-limit.guard';
     ContractController,
   ],
   providers: [
+    provideDatabaseSchema(privacySchema, readModelSchema, transportSchema),
+    provideProblemMappings(domainProblems),
     RegisterEmployerHandler,
     PostJobHandler,
     ImportJobsHandler,

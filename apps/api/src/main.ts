@@ -2,4 +2,4 @@ import 'reflect-metadata';
 import { runMain, startApp } from '@feedwerk/platform';
 import { ApiModule } from './api.module';
 
-runMain('api', () => startApp({ app: 'api', requires: ['postgres'], transport: false }, ApiModule));
+runMain('api', () => startApp({ app: 'api', requires: ['postgres'] }, ApiModule));

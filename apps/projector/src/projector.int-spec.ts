@@ -1,9 +1,9 @@
 import { ALL_EVENT_CATEGORIES, Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { DeadLetterOffice } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection, JobsProjection, JobsReadModel } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import {
+  DeadLetterOffice,
   encodeEnvelope,
   type IncomingMessage,
   KafkaTransport,

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
-import { EventStore } from '@feedwerk/event-store';
-import { ActivityFeed, ActivityProjection, JobsProjection } from '@feedwerk/read-models';
-import { DeadLetterOffice, FEEDWERK_CONFIG, type FeedwerkConfig } from '@feedwerk/platform';
+import { EventStore, EventStoreModule } from '@feedwerk/event-store';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, provideDatabaseSchema } from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { ActivityFeed, ActivityProjection, JobsProjection, readModelSchema } from '@feedwerk/read-models';
+import { DeadLetterOffice, TransportModule } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { ACTIVITY_GROUP, activityProjector } from './activity.projector';
 import { JOBS_GROUP, jobsProjector } from './jobs.projector';
@@ -10,7 +12,9 @@ import { TickerItemPublisher } from './ticker-item.publisher';
 
 /** Transport → read models (+ ticker changes topic). Scale by adding instances to the consumer group. */
 @Module({
+  imports: [EventStoreModule, TransportModule],
   providers: [
+    provideDatabaseSchema(privacySchema, readModelSchema),
     {
       provide: ActivityProjection,
       useFactory: (db: DataSource, store: EventStore, config: FeedwerkConfig) =>

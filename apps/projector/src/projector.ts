@@ -6,8 +6,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
-import { DeadLetterOffice } from '@feedwerk/platform';
 import {
+  DeadLetterOffice,
   decodeEnvelope,
   type IncomingMessage,
   MESSAGE_TRANSPORT,

@@ -9,7 +9,6 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import {
-  DeadLetterHeaders,
   crashPoint,
   FEEDWERK_CONFIG,
   type FeedwerkConfig,
@@ -19,6 +18,7 @@ import {
   PollingLoop,
 } from '@feedwerk/platform';
 import {
+  DeadLetterHeaders,
   encodeEnvelope,
   encodePublicRecord,
   MESSAGE_TRANSPORT,

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ActivityFeed } from '@feedwerk/read-models';
+import { eventStoreSchema } from '@feedwerk/event-store';
+import { provideDatabaseSchema } from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { ActivityFeed, readModelSchema } from '@feedwerk/read-models';
+import { TransportModule } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
 import { TickerAccess } from './ticker.access';
 import { TickerGateway } from './ticker.gateway';
@@ -9,8 +13,10 @@ import { WidgetController } from './widget.controller';
 
 /** Ticker changes topic → socket.io and SSE clients; snapshots and resume from the activity read model. */
 @Module({
+  imports: [TransportModule],
   controllers: [TickerHttpController, WidgetController],
   providers: [
+    provideDatabaseSchema(eventStoreSchema, privacySchema, readModelSchema),
     { provide: ActivityFeed, useFactory: (db: DataSource) => new ActivityFeed(db), inject: [DataSource] },
     TickerAccess,
     TickerHub,

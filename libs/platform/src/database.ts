@@ -2,38 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import {
-  EventStore1764230400000,
-  eventStoreEntities,
-  HistoryIndexes1764232500000,
-} from '@feedwerk/event-store';
-import { Privacy1764230700000 } from '@feedwerk/privacy';
-import {
-  Activity1764230500000,
-  ActivityV21764231400000,
-  Generations1764232000000,
-  Jobs1764231000000,
-} from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
-import { Credentials1764230600000 } from './migrations/1764230600000-credentials';
-import { Republishes1764232200000 } from './migrations/1764232200000-republishes';
-import { DeadLetters1764232600000 } from './migrations/1764232600000-dead-letters';
+import { type DatabaseSchema, mergeSchemas } from './database-schema';
 import { type Logger } from 'pino';
-
-/** The whole schema, in order. Every app runs the same list, so the first one up migrates. */
-export const MIGRATIONS = [
-  EventStore1764230400000,
-  Activity1764230500000,
-  Credentials1764230600000,
-  Privacy1764230700000,
-  Jobs1764231000000,
-  ActivityV21764231400000,
-  Generations1764232000000,
-  Republishes1764232200000,
-  HistoryIndexes1764232500000,
-  DeadLetters1764232600000,
-];
 
 /**
  * One connection to the embedded database. PGlite runs one session; its socket server interleaves the
@@ -54,13 +26,16 @@ export interface OpenedDatabase {
 /**
  * Opens PostgreSQL: the server at DATABASE_URL, or, when none is configured, PGlite (real
  * PostgreSQL compiled to WASM) in DATA_DIR behind a loopback socket, so TypeORM talks to both
- * through the same `pg` driver, entities and migrations.
+ * through the same `pg` driver, entities and migrations. `schema` is what the caller composed from the
+ * libs it uses (the platform knows none of them); with MIGRATIONS_RUN it is migrated before this resolves.
  */
 export async function openDatabase(
   config: FeedwerkConfig,
   log: Logger,
   applicationName: string,
+  schema: DatabaseSchema,
 ): Promise<OpenedDatabase> {
+  const { migrations, entities } = mergeSchemas([schema]);
   let url = config.DATABASE_URL;
   let embedded: { server: PGLiteSocketServer; db: PGlite } | null = null;
   if (!url) {
@@ -76,8 +51,8 @@ export async function openDatabase(
   const dataSource = new DataSource({
     type: 'postgres',
     url,
-    entities: eventStoreEntities,
-    migrations: MIGRATIONS,
+    entities: [...entities],
+    migrations: [...migrations],
     synchronize: false,
     migrationsRun: false,
     logging: false,

@@ -1,4 +1,3 @@
-import { TopicConfigurationError } from '@feedwerk/transport';
 import { ConfigurationError } from './config';
 import { type StartedApp } from './http/bootstrap';
 
@@ -43,8 +42,9 @@ export function runMain(app: string, start: () => Promise<StartedApp>): void {
       process.once('SIGINT', shutdown);
     })
     .catch((error: unknown) => {
+      // A configuration error (the libs' own extend ConfigurationError) is for the operator: its message says it all.
       const message =
-        error instanceof ConfigurationError || error instanceof TopicConfigurationError
+        error instanceof ConfigurationError
           ? error.message
           : error instanceof Error
             ? (error.stack ?? error.message)

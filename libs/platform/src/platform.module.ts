@@ -5,24 +5,21 @@ import {
   Injectable,
   Module,
   type OnApplicationShutdown,
-  Optional,
 } from '@nestjs/common';
-import { type AppendTiming, EventStore } from '@feedwerk/event-store';
-import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
+import { ModulesContainer } from '@nestjs/core';
 import { ConfigModule } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
-import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { ConfigurationError, FEEDWERK_CONFIG, type FeedwerkConfig, loadConfig } from './config';
+import { contributionsOf } from './contributions';
 import { openDatabase, type OpenedDatabase } from './database';
-import { crashPoint } from './crash-point';
+import { DATABASE_SCHEMA, type DatabaseSchema, mergeSchemas, provideDatabaseSchema } from './database-schema';
 import { createLogger } from './logger';
 import { HealthController, MetricsController } from './http/health.controller';
+import { platformSchema } from './migrations';
 import { ConsumerHealth } from './ops/consumer-health';
 import { FeedwerkMetrics } from './ops/metrics';
-import { MonitoredTransport } from './ops/monitored-transport';
 import { OPS_LOGGER, OpsMonitor } from './ops/ops-monitor';
-import { createTransport, topicSpecs } from './transport';
 
 export const OPENED_DATABASE = Symbol('OpenedDatabase');
 export const ROOT_LOGGER = Symbol('RootLogger');
@@ -32,27 +29,32 @@ export interface PlatformOptions {
   readonly app: string;
   /** Apps that only run against Kafka and a PostgreSQL server say so; the standalone app embeds both. */
   readonly requires: readonly ('postgres' | 'kafka')[];
-  /**
-   * Whether the app publishes or consumes messages (default true). The api only appends to the store
-   * (the outbox), so it builds no transport: its start and readiness never depend on Kafka.
-   */
-  readonly transport?: boolean;
   /** Settings that win over the environment (tests: PORT=0, a temporary DATA_DIR, ...). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Closes the transport, then the database, after every app component has stopped (they use both). */
+/**
+ * Closes the database last: after every app component has stopped (onModuleDestroy) and the
+ * transport has closed (libs/transport closes it before application shutdown), since both use it.
+ */
 @Injectable()
 class PlatformLifecycle implements OnApplicationShutdown {
-  constructor(
-    @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
-    @Inject(OPENED_DATABASE) private readonly database: OpenedDatabase,
-  ) {}
+  constructor(@Inject(OPENED_DATABASE) private readonly database: OpenedDatabase) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.transport?.close();
     await this.database.close();
   }
+}
+
+/** The union of the schemas the modules provide; an app that provides none of its own is a wiring mistake. */
+function composedSchema(modules: ModulesContainer, app: string): Required<DatabaseSchema> {
+  const schema = mergeSchemas(contributionsOf<DatabaseSchema>(modules, DATABASE_SCHEMA));
+  if (schema.migrations.every((migration) => platformSchema.migrations.includes(migration))) {
+    throw new ConfigurationError(
+      `the ${app} app provides no database schema (provideDatabaseSchema in its module)`,
+    );
+  }
+  return schema;
 }
 
 export function resolveConfig(options: PlatformOptions): FeedwerkConfig {
@@ -92,11 +94,6 @@ function validateFor(options: PlatformOptions, env: Readonly<Record<string, unkn
   return config;
 }
 
-/**
- * What every app stands on: validated configuration, logging, PostgreSQL (a server or the embedded
- * PGlite), the event store and the message transport (Kafka or in-process). Global, so app modules
- * inject these without importing the platform themselves.
- */
 /** A request as log lines show it: what was asked and by whom, no headers. */
 const requestForLogs = (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
   id: req.id,
@@ -105,12 +102,17 @@ const requestForLogs = (req: { id?: unknown; method?: string; url?: string; remo
   remoteAddress: req.remoteAddress,
 });
 
+/**
+ * What every app stands on: validated configuration, logging, metrics, health and PostgreSQL (a
+ * server or the embedded PGlite) migrated to the schema the app's modules provide. The libs bring
+ * their own modules (the event store, the message transport); the platform knows none of them. Global,
+ * so app modules inject these without importing the platform themselves.
+ */
 @Global()
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions, config: FeedwerkConfig = resolveConfig(options)): DynamicModule {
     const logger = createLogger(config, options.app);
-    const usesTransport = options.transport ?? true;
     const metrics = new FeedwerkMetrics(options.app);
     const consumers = new ConsumerHealth(config.HEALTH_CONSUMER_STALL_MS);
     return {
@@ -143,48 +145,18 @@ export class PlatformModule {
         { provide: FeedwerkMetrics, useValue: metrics },
         { provide: ConsumerHealth, useValue: consumers },
         OpsMonitor,
+        provideDatabaseSchema(platformSchema),
         {
           provide: OPENED_DATABASE,
-          useFactory: () => openDatabase(config, logger, `feedwerk-${options.app}`),
+          useFactory: (modules: ModulesContainer) =>
+            openDatabase(config, logger, `feedwerk-${options.app}`, composedSchema(modules, options.app)),
+          inject: [ModulesContainer],
         },
         {
           provide: DataSource,
           useFactory: (db: OpenedDatabase) => db.dataSource,
           inject: [OPENED_DATABASE],
         },
-        {
-          provide: EventStore,
-          // The append path's crash points (fault harness) are no-ops unless CRASH_AT names them.
-          useFactory: (db: DataSource) => {
-            const store = new EventStore(db, {
-              inTransaction: () => crashPoint('api.inAppendTx'),
-              committed: () => crashPoint('api.afterAppend'),
-            });
-            store.appended.on('timed', (timing: AppendTiming) =>
-              metrics.appendDuration.observe({ outcome: timing.outcome }, timing.seconds),
-            );
-            return store;
-          },
-          inject: [DataSource],
-        },
-        ...(usesTransport
-          ? [
-              {
-                provide: MESSAGE_TRANSPORT,
-                useFactory: async (log: Logger) => {
-                  const transport = new MonitoredTransport(
-                    createTransport(config, log),
-                    metrics,
-                    consumers,
-                    log,
-                  );
-                  await transport.ensureTopics(topicSpecs(config));
-                  return transport;
-                },
-                inject: [ROOT_LOGGER],
-              },
-            ]
-          : []),
         PlatformLifecycle,
       ],
       exports: [
@@ -192,11 +164,9 @@ export class PlatformModule {
         ROOT_LOGGER,
         OPENED_DATABASE,
         DataSource,
-        EventStore,
         FeedwerkMetrics,
         ConsumerHealth,
         OpsMonitor,
-        ...(usesTransport ? [MESSAGE_TRANSPORT] : []),
       ],
     };
   }

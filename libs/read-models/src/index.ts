@@ -15,3 +15,4 @@ export * from './projection/projection';
 export * from './projection/projections';
 export * from './rebuild/rebuild-engine';
 export * from './rebuild/rebuild-records';
+export * from './schema';

@@ -1,9 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
+import { eventStoreSchema } from '@feedwerk/event-store';
+import {
+  type DatabaseSchema,
+  loadConfig,
+  mergeSchemas,
+  openDatabase,
+  type OpenedDatabase,
+  platformSchema,
+} from '@feedwerk/platform';
+import { privacySchema } from '@feedwerk/privacy';
+import { readModelSchema } from '@feedwerk/read-models';
+import { transportSchema } from '@feedwerk/transport';
 import { Client } from 'pg';
 import pino from 'pino';
 
 const quiet = pino({ level: 'silent' });
+
+/** Every lib's tables, as each app migrates them (the admin app adds its own table when it starts). */
+export const sharedSchema: DatabaseSchema = mergeSchemas([
+  eventStoreSchema,
+  privacySchema,
+  readModelSchema,
+  platformSchema,
+  transportSchema,
+]);
 
 const required = (name: 'DATABASE_URL' | 'KAFKA_BROKERS'): string => {
   const value = process.env[name];
@@ -44,6 +64,7 @@ export async function openTestDatabase(): Promise<OpenedDatabase & { url: string
     loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }),
     quiet,
     'feedwerk-test',
+    sharedSchema,
   );
   return {
     ...database,

@@ -5,3 +5,8 @@ export * from './envelope.codec';
 export * from './public.codec';
 export * from './kafka-acls';
 export * from './ticker.codec';
+export * from './topics';
+export * from './monitored-transport';
+export * from './dead-letters';
+export * from './transport.module';
+export { transportSchema } from './migrations';

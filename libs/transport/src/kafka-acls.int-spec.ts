@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PublicTopics, Topics } from '@feedwerk/contracts';
 import {
   applyAcls,
+  createTransport,
   DEFAULT_PRINCIPALS,
   encodeEnvelope,
   encodePublicRecord,
@@ -11,7 +12,7 @@ import {
   replayTopic,
   type Subscription,
 } from '@feedwerk/transport';
-import { createTransport, loadConfig } from '@feedwerk/platform';
+import { loadConfig } from '@feedwerk/platform';
 import pino from 'pino';
 import { type SecureKafka, startSecureKafka, waitFor } from '@feedwerk/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';

@@ -1,3 +1,5 @@
+import { ConfigurationError } from '@feedwerk/platform';
+
 /**
  * The message transport port. Two adapters implement it: Kafka (production) and in-process (the
  * embedded default). Code above the port does not know which one runs.
@@ -105,4 +107,5 @@ export interface MessageTransport {
 
 export const MESSAGE_TRANSPORT = Symbol('MessageTransport');
 
-export class TopicConfigurationError extends Error {}
+/** A topic on the broker whose layout differs from the configuration: start-up stops, for the operator to decide. */
+export class TopicConfigurationError extends ConfigurationError {}

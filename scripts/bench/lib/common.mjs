@@ -152,6 +152,18 @@ export async function waitReady(url, proc, timeoutMs = 60_000) {
   });
 }
 
+/** Every lib's tables, as each app migrates them (compiled; the platform itself knows none of the libs). */
+export function sharedSchema() {
+  const { mergeSchemas, platformSchema } = require(dist('libs/platform/src/index.js'));
+  return mergeSchemas([
+    require(dist('libs/event-store/src/index.js')).eventStoreSchema,
+    require(dist('libs/privacy/src/index.js')).privacySchema,
+    require(dist('libs/read-models/src/index.js')).readModelSchema,
+    platformSchema,
+    require(dist('libs/transport/src/index.js')).transportSchema,
+  ]);
+}
+
 /**
  * A fresh database on the DATABASE_URL server with Feedwerk's migrations applied (by the compiled
  * openDatabase, as every app runs them). `drop()` removes it again.
@@ -171,6 +183,7 @@ export async function freshDatabase(label = 'bench') {
     loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }),
     pino({ level: 'silent' }),
     'feedwerk-bench',
+    sharedSchema(),
   );
   await database.close();
   return {

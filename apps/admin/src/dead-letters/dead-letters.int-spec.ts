@@ -6,6 +6,8 @@ import { startApp, type StartedApp } from '@feedwerk/platform';
 import { JobsReadModel } from '@feedwerk/read-models';
 import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+// A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
+// eslint-disable-next-line no-restricted-imports
 import { ProjectorModule } from '../../../projector/src/projector.module';
 import { AdminModule } from '../admin.module';
 import { ExitCode } from '../cli/admin-client';

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayHeaders, ReplayTopics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
-import { appendManyJobsPosted, waitFor } from '@feedwerk/testing';
+import { loadConfig, mergeSchemas, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
+import { appendManyJobsPosted, sharedSchema, waitFor } from '@feedwerk/testing';
 import { type IncomingMessage, InProcessTransport } from '@feedwerk/transport';
 import pino from 'pino';
+import { adminSchema } from '../migrations';
 import { RepublishService } from './republish.service';
 
 describe('republish in embedded mode (PGlite and the in-process transport)', () => {
@@ -18,7 +19,12 @@ describe('republish in embedded mode (PGlite and the in-process transport)', () 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'feedwerk-republish-'));
     const config = loadConfig({ DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent' });
-    db = await openDatabase(config, pino({ level: 'silent' }), 'feedwerk-admin');
+    db = await openDatabase(
+      config,
+      pino({ level: 'silent' }),
+      'feedwerk-admin',
+      mergeSchemas([sharedSchema, adminSchema]),
+    );
     await transport.subscribe({
       groupId: 'analytics.backfill',
       topics: [ReplayTopics.jobs],

@@ -18,7 +18,6 @@ describe('the api serves the written contract (public, cacheable, no credential)
       {
         app: 'api',
         requires: ['postgres'],
-        transport: false,
         env: { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
       },
       ApiModule,

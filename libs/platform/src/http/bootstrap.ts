@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import helmet from 'helmet';
 import { type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { type FeedwerkConfig } from '../config';
+import { contributionsOf } from '../contributions';
 import { problem, ProblemFilter } from './problem';
+import { PROBLEM_MAPPINGS, type ProblemMapping } from './problem-mapping';
 
 /** Request bodies Feedwerk parses; multipart is accepted only by routes that register a parser for it. */
 const ACCEPTED_MEDIA_TYPES = new Set(['application/json', 'multipart/form-data']);
@@ -41,7 +43,8 @@ export async function startHttpApp(module: Type<unknown>, config: FeedwerkConfig
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new ProblemFilter());
+  const mappings = contributionsOf<readonly ProblemMapping[]>(app.get(ModulesContainer), PROBLEM_MAPPINGS);
+  app.useGlobalFilters(new ProblemFilter([...new Set(mappings.flat())]));
 
   const fastify = app.getHttpAdapter().getInstance();
   // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (a bulk import); all others keep 64 KiB.

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
-import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { type FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { ConsumerHealth } from '../ops/consumer-health';
 import { FeedwerkMetrics } from '../ops/metrics';
 import { OpsMonitor } from '../ops/ops-monitor';
+import { TRANSPORT_PROBE, type TransportProbe } from '../ops/transport-probe';
 
 /** A readiness probe's PostgreSQL check gives up after this long (a stalled server must not hang probes). */
 const POSTGRES_PROBE_MS = 3_000;
@@ -21,7 +21,7 @@ export class HealthController {
     private readonly db: DataSource,
     private readonly monitor: OpsMonitor,
     private readonly consumers: ConsumerHealth,
-    @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
+    @Optional() @Inject(TRANSPORT_PROBE) private readonly transport: TransportProbe | null,
   ) {}
 
   @Get('live')

@@ -6,14 +6,9 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import { DomainError, type DomainErrorKind } from '@feedwerk/domain';
-import {
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyReusedError,
-  WrongExpectedVersionError,
-} from '@feedwerk/event-store';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { type ProblemMapping } from './problem-mapping';
 
 /** RFC 9457 problem details. `errors` lists field-level reasons (path in the body, message). */
 export interface Problem {
@@ -35,14 +30,6 @@ export class ProblemException extends Error {
     super(problem.detail);
   }
 }
-
-const STATUS_OF: Record<DomainErrorKind, number> = {
-  conflict: 409,
-  forbidden: 403,
-  'not-found': 404,
-  precondition: 412,
-  unprocessable: 422,
-};
 
 const titleOf = (status: number): string =>
   ({
@@ -80,34 +67,26 @@ export const zodProblem = (error: ZodError, where = 'body'): Problem =>
 const isFastifyError = (error: unknown): error is Error & { statusCode: number; code?: string } =>
   error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number';
 
-/** Maps anything thrown to a problem. Unknown errors become a 500 without internals (and are logged). */
+/**
+ * Maps anything thrown to a problem: the shell's own errors, then the apps' mappings (each lib's
+ * errors, see ProblemMapping), then Nest's and Fastify's. Unknown errors become a 500 without
+ * internals (and are logged).
+ */
 export function toProblem(
   error: unknown,
+  mappings: readonly ProblemMapping[] = [],
   log?: Logger,
 ): { problem: Problem; headers: Record<string, string> } {
   if (error instanceof ProblemException) {
     return { problem: { type: 'about:blank', ...error.problem }, headers: { ...error.headers } };
   }
   if (error instanceof ZodError) return { problem: zodProblem(error), headers: {} };
-  if (error instanceof DomainError) {
-    return { problem: problem(STATUS_OF[error.kind], error.message, { code: error.code }), headers: {} };
-  }
-  if (error instanceof WrongExpectedVersionError) {
-    return {
-      problem: problem(409, `the resource changed meanwhile (now at version ${error.actual})`, {
-        code: 'version-conflict',
-      }),
-      headers: {},
-    };
-  }
-  if (error instanceof IdempotencyKeyInFlightError) {
-    return {
-      problem: problem(409, error.message, { code: 'idempotency-key-in-flight' }),
-      headers: { 'retry-after': '1' },
-    };
-  }
-  if (error instanceof IdempotencyKeyReusedError) {
-    return { problem: problem(422, error.message, { code: 'idempotency-key-reused' }), headers: {} };
+  for (const mapping of mappings) {
+    const described = mapping(error);
+    if (described) {
+      const { status, detail, code, headers } = described;
+      return { problem: problem(status, detail, code ? { code } : {}), headers: { ...headers } };
+    }
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -150,9 +129,10 @@ export function sendProblem(
   reply: FastifyReply,
   request: FastifyRequest,
   error: unknown,
+  mappings: readonly ProblemMapping[] = [],
   log?: Logger,
 ): void {
-  const { problem: body, headers } = toProblem(error, log);
+  const { problem: body, headers } = toProblem(error, mappings, log);
   void reply
     .status(body.status)
     .headers(headers)
@@ -160,14 +140,23 @@ export function sendProblem(
     .send({ ...body, instance: request.url.split('?')[0] });
 }
 
+/** Answers every HTTP error as problem+json, with the mappings the app's modules provide (PROBLEM_MAPPINGS). */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
 
+  constructor(private readonly mappings: readonly ProblemMapping[] = []) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const http = host.switchToHttp();
-    sendProblem(http.getResponse<FastifyReply>(), http.getRequest<FastifyRequest>(), error, this.log);
+    sendProblem(
+      http.getResponse<FastifyReply>(),
+      http.getRequest<FastifyRequest>(),
+      error,
+      this.mappings,
+      this.log,
+    );
   }
 }
 

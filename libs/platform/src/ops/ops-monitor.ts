@@ -5,13 +5,12 @@ import {
   type OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
-import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { type Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '../config';
-import { topicSpecs } from '../transport';
 import { ConsumerHealth } from './consumer-health';
 import { FeedwerkMetrics } from './metrics';
+import { TRANSPORT_PROBE, type TransportProbe } from './transport-probe';
 
 /** The relay's checkpoint name in store_checkpoints (apps/relay saves it). */
 const RELAY_CHECKPOINT = 'relay';
@@ -61,7 +60,7 @@ export class OpsMonitor implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly health: ConsumerHealth,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
     @Inject(OPS_LOGGER) private readonly log: Logger,
-    @Optional() @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport | null,
+    @Optional() @Inject(TRANSPORT_PROBE) private readonly transport: TransportProbe | null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -195,8 +194,9 @@ export class OpsMonitor implements OnApplicationBootstrap, OnModuleDestroy {
       );
       if (this.deployment) {
         // Other processes' groups: whichever of Feedwerk's topics they read.
-        const topics = topicSpecs(this.config).map((spec) => spec.topic);
-        for (const [group, lag] of await this.transport.consumerLags(topics)) lags.set(group, lag);
+        for (const [group, lag] of await this.transport.consumerLags(this.transport.topics)) {
+          lags.set(group, lag);
+        }
       }
       return lags;
     } catch (error) {

@@ -13,7 +13,13 @@ import {
   type RebuildEngineOptions,
   readModelProjections,
 } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, storeHistory, testMetadata } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  openTestDatabase,
+  sharedSchema,
+  storeHistory,
+  testMetadata,
+} from '@feedwerk/testing';
 import pino from 'pino';
 import { type DataSource } from 'typeorm';
 
@@ -48,6 +54,7 @@ const databases: [string, () => Promise<{ db: OpenedDatabase; close: () => Promi
         loadConfig({ DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent' }),
         pino({ level: 'silent' }),
         'feedwerk-admin',
+        sharedSchema,
       );
       return {
         db,

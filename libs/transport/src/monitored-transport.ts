@@ -1,4 +1,6 @@
 import { KafkaHeaders } from '@feedwerk/contracts';
+import { type ConsumerHealth, type FeedwerkMetrics } from '@feedwerk/platform';
+import { type Logger } from 'pino';
 import {
   type IncomingMessage,
   type MessageTransport,
@@ -8,10 +10,7 @@ import {
   type TopicDrift,
   type TopicMessages,
   type TopicSpec,
-} from '@feedwerk/transport';
-import { type Logger } from 'pino';
-import { type ConsumerHealth } from './consumer-health';
-import { type FeedwerkMetrics } from './metrics';
+} from './transport.port';
 
 const traceOf = (headers: Readonly<Record<string, string | undefined>>) => ({
   correlationId: headers[KafkaHeaders.correlationId],

@@ -1,9 +1,9 @@
-import { EventStore } from '@feedwerk/event-store';
+import { loadConfig, openDatabase } from '@feedwerk/platform';
 import { appendJobPosted, createTestDatabase } from '@feedwerk/testing';
 import { Client } from 'pg';
 import pino from 'pino';
-import { loadConfig } from './config';
-import { openDatabase } from './database';
+import { EventStore } from './event-store';
+import { eventStoreSchema } from './schema';
 
 describe('openDatabase on PostgreSQL', () => {
   it('runs transactions at READ COMMITTED even where the database defaults to SERIALIZABLE', async () => {
@@ -24,6 +24,7 @@ describe('openDatabase on PostgreSQL', () => {
       loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }),
       pino({ level: 'silent' }),
       'feedwerk-test',
+      eventStoreSchema,
     );
     try {
       const level = await database.dataSource.transaction(async (tx) =>

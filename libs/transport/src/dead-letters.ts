@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Topics } from '@feedwerk/contracts';
-import { type IncomingMessage, MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { DataSource } from 'typeorm';
+import { type IncomingMessage, MESSAGE_TRANSPORT, type MessageTransport } from './transport.port';
 
 /** Headers a dead letter carries on the dead-letter topic, besides the record's own. */
 export const DeadLetterHeaders = {

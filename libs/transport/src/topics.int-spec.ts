@@ -1,10 +1,10 @@
 import { PublicTopics } from '@feedwerk/contracts';
 import { kafkaBrokers, uniqueName } from '@feedwerk/testing';
-import { TopicConfigurationError } from '@feedwerk/transport';
+import { loadConfig } from '@feedwerk/platform';
 import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import pino from 'pino';
-import { loadConfig } from './config';
-import { createTransport, topicSpecs } from './transport';
+import { createTransport, topicSpecs } from './topics';
+import { TopicConfigurationError } from './transport.port';
 
 describe('public topics on a real broker', () => {
   const prefix = `${uniqueName('pub')}.`;

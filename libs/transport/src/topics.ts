@@ -1,13 +1,10 @@
 import { ALL_EVENT_CATEGORIES, PublicTopics, Topics } from '@feedwerk/contracts';
-import {
-  InProcessTransport,
-  KafkaTransport,
-  type MessageTransport,
-  type TopicSpec,
-} from '@feedwerk/transport';
+import { type FeedwerkConfig } from '@feedwerk/platform';
 import { type SASLOptions } from 'kafkajs';
 import { type Logger } from 'pino';
-import { type FeedwerkConfig } from './config';
+import { InProcessTransport } from './in-process.transport';
+import { KafkaTransport } from './kafka.transport';
+import { type MessageTransport, type TopicSpec } from './transport.port';
 
 /**
  * Every topic Feedwerk writes, with its layout. Ticker items keep one partition: the feed is one
