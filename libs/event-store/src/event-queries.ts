@@ -45,6 +45,22 @@ export class EventQueries {
     return Number(rows[0]?.head ?? 0);
   }
 
+  /** The head and a reader's checkpoint position (null before its first save), in one snapshot. */
+  async progress(
+    checkpoint: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<{ head: number; checkpoint: number | null }> {
+    const rows: { head: string | null; checkpoint: string | null }[] = await manager.query(
+      `SELECT (SELECT max(global_position) FROM events) AS head,
+              (SELECT global_position FROM store_checkpoints WHERE name = $1) AS checkpoint`,
+      [checkpoint],
+    );
+    return {
+      head: Number(rows[0]?.head ?? 0),
+      checkpoint: rows[0]?.checkpoint == null ? null : Number(rows[0].checkpoint),
+    };
+  }
+
   /**
    * Events after a commit-order checkpoint, committed or not yet: what is left to read after it
    * (the store keeps growing, so this is a snapshot).

@@ -4,6 +4,8 @@ import {
   FeedwerkMetrics,
   provideDatabaseSchema,
   provideProblemMappings,
+  STORE_PROBE,
+  type StoreProbe,
 } from '@feedwerk/platform';
 import { DataSource } from 'typeorm';
 import { type AppendTiming, EventStore } from './event-store';
@@ -35,7 +37,9 @@ import { eventStoreSchema } from './schema';
       },
       inject: [DataSource, FeedwerkMetrics],
     },
+    // The shell's metrics read the store's head and the relay's checkpoint through this port.
+    { provide: STORE_PROBE, useFactory: (store: EventStore): StoreProbe => store, inject: [EventStore] },
   ],
-  exports: [EventStore],
+  exports: [EventStore, STORE_PROBE],
 })
 export class EventStoreModule {}

@@ -164,6 +164,14 @@ export class EventStore {
     return this.queries.head(manager);
   }
 
+  /** The head and reader `checkpoint`'s position (null before its first save), in one snapshot. */
+  progress(
+    checkpoint: string,
+    manager?: EntityManager,
+  ): Promise<{ head: number; checkpoint: number | null }> {
+    return this.queries.progress(checkpoint, manager);
+  }
+
   /** Events after a commit-order checkpoint: `(transaction_id, global_position) > checkpoint`. */
   countAfter(checkpoint: StoreCheckpoint, manager?: EntityManager): Promise<number> {
     return this.queries.countAfter(checkpoint, manager);

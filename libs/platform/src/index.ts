@@ -19,4 +19,5 @@ export * from './crash-point';
 export * from './ops/metrics';
 export * from './ops/consumer-health';
 export * from './ops/ops-monitor';
+export * from './ops/store-probe';
 export * from './ops/transport-probe';

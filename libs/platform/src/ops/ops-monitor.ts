@@ -6,14 +6,15 @@ import {
   Optional,
 } from '@nestjs/common';
 import { type Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { FEEDWERK_CONFIG, type FeedwerkConfig } from '../config';
 import { ConsumerHealth } from './consumer-health';
 import { FeedwerkMetrics } from './metrics';
+import { STORE_PROBE, type StoreProbe } from './store-probe';
 import { TRANSPORT_PROBE, type TransportProbe } from './transport-probe';
 
-/** The relay's checkpoint name in store_checkpoints (apps/relay saves it). */
+/** The relay's checkpoint name in the store (apps/relay saves it). */
 const RELAY_CHECKPOINT = 'relay';
+
 /** A readiness probe of the transport gives up after this long (kafkajs retries a dead broker much longer). */
 const PROBE_TIMEOUT_MS = 3_000;
 /** Samples kept for the admin page's charts. */
@@ -55,12 +56,12 @@ export class OpsMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   private deployment = false;
 
   constructor(
-    private readonly db: DataSource,
     private readonly metrics: FeedwerkMetrics,
     private readonly health: ConsumerHealth,
     @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
     @Inject(OPS_LOGGER) private readonly log: Logger,
     @Optional() @Inject(TRANSPORT_PROBE) private readonly transport: TransportProbe | null,
+    @Optional() @Inject(STORE_PROBE) private readonly store: StoreProbe | null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -166,14 +167,9 @@ export class OpsMonitor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async readStore(): Promise<{ head: number; relay: number | null } | null> {
+    if (!this.store) return null;
     try {
-      const rows: { head: string | null; relay: string | null }[] = await this.db.query(
-        `SELECT (SELECT max(global_position) FROM events) AS head,
-                (SELECT global_position FROM store_checkpoints WHERE name = $1) AS relay`,
-        [RELAY_CHECKPOINT],
-      );
-      const head = Number(rows[0]?.head ?? 0);
-      const relay = rows[0]?.relay == null ? null : Number(rows[0].relay);
+      const { head, checkpoint: relay } = await this.store.progress(RELAY_CHECKPOINT);
       this.metrics.storeHead.set(head);
       this.metrics.relayLag.set(Math.max(0, head - (relay ?? 0)));
       return { head, relay };
