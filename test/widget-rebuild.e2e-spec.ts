@@ -79,7 +79,7 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     hub = new TickerHub(feed, transport, config);
     const gateway = new TickerGateway(hub, new TickerAccess(config), config);
     await hub.onModuleInit();
-    publisher = new TickerItemPublisher(feed, transport);
+    publisher = new TickerItemPublisher(feed, transport, store);
     publisher.onApplicationBootstrap();
 
     widget = await buildWidget();

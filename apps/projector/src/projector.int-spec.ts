@@ -77,7 +77,7 @@ const EVENT_TOPICS = ALL_EVENT_CATEGORIES.map((c) => Topics.events(c));
 const activity = ({ db, store, transport }: OnKafka) =>
   activityProjector(
     new ActivityProjection(db.dataSource, store),
-    new TickerItemPublisher(new ActivityFeed(db.dataSource), transport),
+    new TickerItemPublisher(new ActivityFeed(db.dataSource), transport, store),
   );
 
 describe('activity projector on Kafka: poison records go to the dead-letter topic, the partition flows on', () => {

@@ -72,7 +72,7 @@ describe('ticker item publisher on Kafka: generation markers and the public acti
   });
 
   const start = (feed: GenerationsFeed) => {
-    const publisher = new TickerItemPublisher(feed, transport);
+    const publisher = new TickerItemPublisher(feed, transport, store);
     publisher.onApplicationBootstrap();
     publishers.push(publisher);
     return publisher;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PublicTopics, Topics } from '@feedwerk/contracts';
-import { ActivityFeed } from '@feedwerk/read-models';
+import { EventStore } from '@feedwerk/event-store';
+import { ActivityFeed, type ChangeCause } from '@feedwerk/read-models';
 import { PollingLoop } from '@feedwerk/platform';
 import {
   encodePublicActivityChange,
@@ -34,6 +35,7 @@ export class TickerItemPublisher extends PollingLoop {
   constructor(
     private readonly feed: ActivityFeed,
     @Inject(MESSAGE_TRANSPORT) private readonly transport: MessageTransport,
+    private readonly store: EventStore,
   ) {
     super({ name: TickerItemPublisher.name, task: 'ticker change publishing', idleMs: POLL_MS });
   }
@@ -55,7 +57,17 @@ export class TickerItemPublisher extends PollingLoop {
     const last = rows.at(-1)?.change;
     if (!last) return false;
     const changes = rows.map((r) => r.change);
-    const causes = new Map(rows.map((r) => [r.change.position, r.cause]));
+    const correlations = await this.store.causes(
+      rows.flatMap((r) => (r.eventId === null ? [] : [r.eventId])),
+    );
+    const causes = new Map(
+      rows.map((r): [number, ChangeCause | undefined] => [
+        r.change.position,
+        r.eventId === null
+          ? undefined
+          : { eventId: r.eventId, correlationId: correlations.get(r.eventId)?.correlationId ?? null },
+      ]),
+    );
     const publishedAt = new Date();
     // Both topics in one request: a ticker change waits for one broker round trip, not two.
     await this.transport.publishAll([

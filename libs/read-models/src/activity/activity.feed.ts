@@ -116,30 +116,23 @@ export class ActivityFeed {
   }
 
   /**
-   * `between` for the publisher: the changes of `generation` with the event behind each and its
-   * correlation id (the public activity topic carries them), in one statement.
+   * `between` for the publisher: the changes of `generation` with the id of the event behind each
+   * (the public activity topic traces a change to it; the store knows its correlation id), in one
+   * statement.
    */
   async publishable(
     after: number,
     upTo: number,
     limit: number,
     generation: number,
-  ): Promise<{ change: TickerChangeRecord; cause: ChangeCause | undefined }[]> {
+  ): Promise<{ change: TickerChangeRecord; eventId: string | null }[]> {
     const t = activityTables(generation);
-    const columns = CHANGE_COLUMNS.split(', ')
-      .map((c) => `c.${c}`)
-      .join(', ');
-    const rows: (ChangeRow & { event_id: string | null; correlation_id: string | null })[] =
-      await this.db.query(
-        `SELECT ${columns}, c.event_id, e.metadata->>'correlationId' AS correlation_id
-           FROM ${t.changes} c LEFT JOIN events e ON e.event_id = c.event_id
-          WHERE c.position > $1 AND c.position <= $2 ORDER BY c.position LIMIT $3`,
-        [after, upTo, limit],
-      );
-    return rows.map((row) => ({
-      change: toChange(row),
-      cause: row.event_id === null ? undefined : { eventId: row.event_id, correlationId: row.correlation_id },
-    }));
+    const rows: (ChangeRow & { event_id: string | null })[] = await this.db.query(
+      `SELECT ${CHANGE_COLUMNS}, event_id FROM ${t.changes}
+        WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+      [after, upTo, limit],
+    );
+    return rows.map((row) => ({ change: toChange(row), eventId: row.event_id }));
   }
 
   /** The live generation, its feed's head (last committed position) and how far changes were published. */
