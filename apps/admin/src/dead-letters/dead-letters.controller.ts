@@ -7,9 +7,8 @@ import {
   DeadLetterReplayRequest,
   type DeadLetterReplayResult,
 } from '@feedwerk/contracts';
-import { AdminGuard, type AdminRequest, parseBody } from '@feedwerk/platform';
+import { AdminGuard, type AdminRequest, parseBody, parseRequestPart } from '@feedwerk/platform';
 import { AdminAudit } from '../audit/admin-audit';
-import { parseQuery } from '../history/history.queries';
 import { DeadLetterService } from './dead-letters.service';
 
 /** How many replayed ids the audit record lists (its parameters are capped at 500 characters). */
@@ -26,7 +25,7 @@ export class DeadLetterController {
 
   @Get(AdminRoutes.deadLetters)
   list(@Query() query: unknown): Promise<DeadLetterList> {
-    return this.deadLetters.list(parseQuery(DeadLetterQuery, query, 'query'));
+    return this.deadLetters.list(parseRequestPart(DeadLetterQuery, query, 'query'));
   }
 
   @Post(AdminRoutes.deadLettersReplay)

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { AdminRoutes } from '@feedwerk/contracts';
-import { AdminGuard, type AdminRequest } from '@feedwerk/platform';
+import { AdminGuard, type AdminRequest, parseRequestPart } from '@feedwerk/platform';
 import { type FastifyReply } from 'fastify';
 import { AdminAudit } from '../audit/admin-audit';
 import { exportStream } from './history.export';
@@ -9,7 +9,6 @@ import {
   EventsQuery,
   ExportQuery,
   filterParameters,
-  parseQuery,
   StateQuery,
   StreamParams,
 } from './history.queries';
@@ -38,7 +37,7 @@ export class HistoryController {
 
   @Get(AdminRoutes.events)
   events(@Query() query: unknown): Promise<EventPage> {
-    return this.reader.page(parseQuery(EventsQuery, query, 'query'));
+    return this.reader.page(parseRequestPart(EventsQuery, query, 'query'));
   }
 
   @Get(AdminRoutes.eventsExport)
@@ -47,7 +46,7 @@ export class HistoryController {
     @Req() request: AdminRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { format, ...filter } = parseQuery(ExportQuery, query, 'query');
+    const { format, ...filter } = parseRequestPart(ExportQuery, query, 'query');
     // Recorded before the first byte leaves: an export that fails halfway still copied data out.
     const { actionId } = await this.audit.record({
       adminId: request.adminId ?? 'unknown',
@@ -67,18 +66,18 @@ export class HistoryController {
 
   @Get(AdminRoutes.stream)
   stream(@Param() params: unknown): Promise<StreamHistory> {
-    return this.history.stream(parseQuery(StreamParams, params, 'path').streamId);
+    return this.history.stream(parseRequestPart(StreamParams, params, 'path').streamId);
   }
 
   @Get(AdminRoutes.streamState)
   state(@Param() params: unknown, @Query() query: unknown): Promise<AggregateStateView> {
-    const { streamId } = parseQuery(StreamParams, params, 'path');
-    const q = parseQuery(StateQuery, query, 'query');
+    const { streamId } = parseRequestPart(StreamParams, params, 'path');
+    const q = parseRequestPart(StateQuery, query, 'query');
     return this.history.state(streamId, { version: q.version, at: q.at });
   }
 
   @Get(AdminRoutes.boxAt)
   box(@Query() query: unknown): Promise<BoxAtView> {
-    return this.history.boxAt(parseQuery(BoxQuery, query, 'query'));
+    return this.history.boxAt(parseRequestPart(BoxQuery, query, 'query'));
   }
 }

@@ -1,5 +1,4 @@
 import { eventCatalog, type EventType, slug, TICKER_MAX_LIMIT, TickerLang } from '@feedwerk/contracts';
-import { ProblemException, zodProblem } from '@feedwerk/platform';
 import { z } from 'zod';
 
 /** One page of the history browser holds at most this many events. */
@@ -7,17 +6,6 @@ export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 100;
 
 const EVENT_TYPES = Object.keys(eventCatalog) as [EventType, ...EventType[]];
-
-/** Validates path parameters or a query string; a failure is a 400 problem naming each field. */
-export function parseQuery<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: 'path' | 'query',
-): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new ProblemException(zodProblem(result.error, where));
-  return result.data;
-}
 
 /** A query-string value that must appear once (`?a=1&a=2` is refused, not silently picked). */
 const single = <T extends z.ZodType<unknown, string>>(schema: T) =>

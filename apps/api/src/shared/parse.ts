@@ -1,16 +1,4 @@
-import { ProblemException, zodProblem } from '@feedwerk/platform';
 import { z } from 'zod';
-
-/** Validates path parameters or a query string; a failure is a 400 problem naming each field. */
-export function parseRequestPart<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: 'path' | 'query',
-): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new ProblemException(zodProblem(result.error, where));
-  return result.data;
-}
 
 export const JobIdParams = z.strictObject({ jobId: z.uuid({ message: 'must be a job id (UUID)' }) });
 

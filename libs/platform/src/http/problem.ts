@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { type ProblemMapping } from './problem-mapping';
 
 /** RFC 9457 problem details. `errors` lists field-level reasons (path in the body, message). */
@@ -63,6 +63,17 @@ export const zodProblem = (error: ZodError, where = 'body'): Problem =>
       message: issue.message,
     })),
   });
+
+/** Validates path parameters or a query string; a failure is a 400 problem naming each field. */
+export function parseRequestPart<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'path' | 'query',
+): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new ProblemException(zodProblem(result.error, where));
+  return result.data;
+}
 
 const isFastifyError = (error: unknown): error is Error & { statusCode: number; code?: string } =>
   error instanceof Error && typeof (error as { statusCode?: unknown }).statusCode === 'number';

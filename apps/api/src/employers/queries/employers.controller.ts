@@ -1,8 +1,8 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { type EmployerView, JobsReadModel } from '@feedwerk/read-models';
+import { parseRequestPart } from '@feedwerk/platform';
 import { z } from 'zod';
 import { notFound } from '../../shared/not-found';
-import { parseRequestPart } from '../../shared/parse';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 
 export const EmployerIdParams = z.strictObject({

@@ -1,10 +1,10 @@
 import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ProblemException } from '@feedwerk/platform';
+import { ProblemException, parseRequestPart } from '@feedwerk/platform';
 import { decodeCursor, JobsReadModel, type JobView } from '@feedwerk/read-models';
 import { type FastifyReply } from 'fastify';
 import { etagOf } from '../../shared/if-match';
 import { notFound } from '../../shared/not-found';
-import { JobIdParams, parseRequestPart } from '../../shared/parse';
+import { JobIdParams } from '../../shared/parse';
 import { RateLimitGuard } from '../../shared/rate-limit.guard';
 import { ListJobsQuery } from './jobs.queries';
 

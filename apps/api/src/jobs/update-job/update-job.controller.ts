@@ -1,11 +1,11 @@
 import { HttpCode, Patch, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { parseBody } from '@feedwerk/platform';
+import { parseBody, parseRequestPart } from '@feedwerk/platform';
 import { type FastifyReply } from 'fastify';
 import { type AuthenticatedRequest } from '../../shared/api-key.guard';
 import { EmployerCommandController, employerCommand, withEtag } from '../../shared/command-controller';
 import { parseIfMatch } from '../../shared/if-match';
-import { JobIdParams, type JobVersionResult, parseRequestPart } from '../../shared/parse';
+import { JobIdParams, type JobVersionResult } from '../../shared/parse';
 import { UpdateJobBody, UpdateJobCommand } from './update-job.command';
 
 @EmployerCommandController('jobs')
