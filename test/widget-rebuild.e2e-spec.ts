@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { type FeedEvent, PublicTopics, TickerProtocol, Topics, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
-import { ActivityProjection } from '@feedwerk/read-models';
+import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  GenerationsFeed,
-  kafkaBrokers,
   openTestDatabase,
+  rebuildActivity,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { InProcessTransport, KafkaTransport, type MessageTransport } from '@feedwerk/transport';
+import { InProcessTransport, type MessageTransport } from '@feedwerk/transport';
 import { type Browser, type Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import { TickerItemPublisher } from '../apps/projector/src/ticker-item.publisher';
@@ -26,28 +26,18 @@ import { boxStatus, buildWidget, launchChromium, shownItems, startPartnerSite } 
 /**
  * The widget in real Chromium across a rebuild of the activity projection: the real publisher
  * (generation marker), a real ticker node on PostgreSQL (on Kafka, and on the embedded in-process
- * transport), and the built widget bundle. The
- * switch is made by GenerationsFeed the way the rebuild engine makes it (libs/testing/src/generations.ts);
+ * transport), and the built widget bundle. The switch is made by the rebuild engine (projection_live):
  * generation 2 folds the same postings with a one-hour burst window, so its box differs visibly.
  */
 const transports: [string, () => MessageTransport][] = [
-  [
-    'Kafka',
-    () =>
-      new KafkaTransport({
-        brokers: kafkaBrokers(),
-        clientId: 'widget-rebuild-test',
-        topicPrefix: `${uniqueName('wr')}.`,
-      }),
-  ],
+  ['Kafka', () => testKafkaTransport('widget-rebuild-test')],
   ['the in-process transport (embedded mode)', () => new InProcessTransport()],
 ];
 
 describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQL, %s)', (_, create) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let two: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let feed: GenerationsFeed;
+  let feed: ActivityFeed;
   let hub: TickerHub;
   let publisher: TickerItemPublisher;
   let http: HttpServer;
@@ -65,9 +55,8 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    two = await openTestDatabase();
     store = new EventStore(db.dataSource);
-    feed = new GenerationsFeed(db.dataSource);
+    feed = new ActivityFeed(db.dataSource);
     await transport.ensureTopics(
       [Topics.tickerChanges, PublicTopics.activity].map((topic) => ({
         topic,
@@ -123,7 +112,6 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     await hub?.onModuleDestroy();
     await transport.close();
     await widget?.remove();
-    await two?.close();
     await db?.close();
   });
 
@@ -150,10 +138,10 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     expect(await lines()).toEqual(Array(3).fill('Neue Stellenanzeige eingestellt|'));
 
     // The rebuild: generation 2 is built beside the live one and switched; the publisher announces it.
-    const projectionTwo = new ActivityProjection(two.dataSource, store, { burstWindowMs: 3_600_000 });
-    await projectionTwo.handle(history);
-    feed.add(2, two.dataSource);
-    const switched = await feed.switchTo(2);
+    // The projector goes on with the new burst window, in generation 2.
+    const switched = await rebuildActivity(db.dataSource, store, { burstWindowMs: 3_600_000 });
+    expect(switched.generation).toBe(2);
+    const projectionTwo = new ActivityProjection(db.dataSource, store, { burstWindowMs: 3_600_000 });
     publisher.wakeUp();
     await waitFor(
       'the new box',

@@ -5,6 +5,7 @@ export * from './store-fixtures';
 export * from './cv-fixtures';
 export * from './ticker';
 export * from './secure-kafka';
-export * from './generations';
+export * from './rebuild';
 export * from './own-postgres';
 export * from './own-kafka';
+export * from './kafka';
