@@ -2,11 +2,18 @@ import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { DeadLetterOffice } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  kafkaBrokers,
+  openTestDatabase,
+  testKafkaTransport,
+  topicPrefix,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import {
   encodeEnvelope,
   type IncomingMessage,
-  KafkaTransport,
   type MessageTransport,
   type OutgoingMessage,
   type Subscription,
@@ -19,12 +26,8 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projector: ActivityProjector;
-  const prefix = `${uniqueName('proj')}.`;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'projector-test',
-    topicPrefix: prefix,
-  });
+  const prefix = topicPrefix('proj');
+  const transport = testKafkaTransport('projector-test', { topicPrefix: prefix });
   const dead: IncomingMessage[] = [];
   let dlt: Subscription;
 
@@ -128,12 +131,8 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projector: ActivityProjector;
-  const prefix = `${uniqueName('projdlt')}.`;
-  const kafka = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'projector-test',
-    topicPrefix: prefix,
-  });
+  const prefix = topicPrefix('projdlt');
+  const kafka = testKafkaTransport('projector-test', { topicPrefix: prefix });
   let dltDown = true;
   let dltAttempts = 0;
   /** The real transport, except that writes to the dead-letter topic fail while `dltDown`. */

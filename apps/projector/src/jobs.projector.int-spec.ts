@@ -2,19 +2,21 @@ import { Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { DeadLetterOffice } from '@feedwerk/platform';
 import { JobsProjection, JobsReadModel } from '@feedwerk/read-models';
-import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
-import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+import {
+  appendJobPosted,
+  openTestDatabase,
+  testKafkaTransport,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
+import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 import { JOBS_GROUP, JobsProjector } from './jobs.projector';
 
 describe('jobs projector on Kafka: its own consumer group, duplicates change nothing, poison is parked', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projector: JobsProjector;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'jobs-projector-test',
-    topicPrefix: `${uniqueName('jobsproj')}.`,
-  });
+  const transport = testKafkaTransport('jobs-projector-test');
   const dead: IncomingMessage[] = [];
   let dlt: Subscription;
 

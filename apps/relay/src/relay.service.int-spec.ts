@@ -6,6 +6,7 @@ import {
   appendJobPosted,
   kafkaBrokers,
   openTestDatabase,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
@@ -13,7 +14,6 @@ import {
   decodeEnvelope,
   InProcessTransport,
   type IncomingMessage,
-  KafkaTransport,
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
@@ -22,12 +22,7 @@ import { RELAY_CHECKPOINT, RelayService } from './relay.service';
 describe('relay: event store to Kafka', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  const prefix = `${uniqueName('relay')}.`;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'relay-test',
-    topicPrefix: prefix,
-  });
+  const transport = testKafkaTransport('relay-test');
   const received: IncomingMessage[] = [];
   const publicReceived: IncomingMessage[] = [];
   const subscriptions: Subscription[] = [];

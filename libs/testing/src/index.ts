@@ -9,3 +9,4 @@ export * from './rebuild';
 export * from './own-postgres';
 export * from './own-kafka';
 export * from './kafka';
+export * from './app-env';
