@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublicTopics, type PublicRecord } from '@feedwerk/contracts';
 import { encodePublicRecord } from '@feedwerk/transport';
-import { kafkaBrokers, testKafkaTransport, topicPrefix, uniqueName, waitFor } from '@feedwerk/testing';
+import { kafkaBrokers, testKafkaTransport, uniqueName, waitFor } from '@feedwerk/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { AnalyticsConsumer } from './analytics.consumer';
 
@@ -57,11 +57,10 @@ const refreshed = (): PublicRecord => ({
 });
 
 describe('analytics-example: counts public records and resumes from its committed offsets', () => {
-  const prefix = topicPrefix('ax');
-  const topic = `${prefix}${PublicTopics.jobs}`;
-  const groupId = uniqueName('analytics-example-');
   // Published the way the relay publishes public records: encodePublicRecord through the transport.
-  const relay = testKafkaTransport('relay', { topicPrefix: prefix });
+  const relay = testKafkaTransport('relay');
+  const topic = `${relay.topicPrefix}${PublicTopics.jobs}`;
+  const groupId = uniqueName('analytics-example-');
   const admin = new Kafka({
     brokers: kafkaBrokers(),
     clientId: 'ax-admin',

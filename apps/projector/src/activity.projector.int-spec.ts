@@ -7,7 +7,6 @@ import {
   kafkaBrokers,
   openTestDatabase,
   testKafkaTransport,
-  topicPrefix,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
@@ -26,8 +25,8 @@ describe('activity projector on Kafka: poison records go to the dead-letter topi
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projector: ActivityProjector;
-  const prefix = topicPrefix('proj');
-  const transport = testKafkaTransport('projector-test', { topicPrefix: prefix });
+  const transport = testKafkaTransport('projector-test');
+  const prefix = transport.topicPrefix;
   const dead: IncomingMessage[] = [];
   let dlt: Subscription;
 
@@ -131,8 +130,8 @@ describe('activity projector on Kafka: a dead letter that cannot be written hold
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let projector: ActivityProjector;
-  const prefix = topicPrefix('projdlt');
-  const kafka = testKafkaTransport('projector-test', { topicPrefix: prefix });
+  const kafka = testKafkaTransport('projector-test');
+  const prefix = kafka.topicPrefix;
   let dltDown = true;
   let dltAttempts = 0;
   /** The real transport, except that writes to the dead-letter topic fail while `dltDown`. */

@@ -4,8 +4,8 @@ import { loadConfig } from '@feedwerk/platform';
 import {
   appendEmployerRegistered,
   appendJobPosted,
-  kafkaBrokers,
   openTestDatabase,
+  testAppEnv,
   testKafkaTransport,
   uniqueName,
   waitFor,
@@ -28,11 +28,7 @@ describe('relay: event store to Kafka', () => {
   const subscriptions: Subscription[] = [];
 
   const relay = (on: MessageTransport = transport) => {
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      RELAY_BATCH_SIZE: '3',
-    });
+    const config = loadConfig(testAppEnv(db.url, { RELAY_BATCH_SIZE: '3' }));
     return new RelayService(store, on, config, db);
   };
   const registerEmployer = async () =>

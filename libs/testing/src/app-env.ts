@@ -1,5 +1,4 @@
-import { kafkaBrokers } from './infra';
-import { topicPrefix } from './kafka';
+import { createTestDatabase, kafkaBrokers, uniqueName } from './infra';
 
 /** The admin credential every app a test starts accepts (ADMIN_TOKENS). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
@@ -25,8 +24,16 @@ export const testAppEnv = (
   ...QUIET_APP_ENV,
   DATABASE_URL: databaseUrl,
   KAFKA_BROKERS: kafkaBrokers().join(','),
-  TOPIC_PREFIX: topicPrefix('app'),
+  TOPIC_PREFIX: `${uniqueName('app')}.`,
   TOPIC_PARTITIONS: '3',
   RELAY_IDLE_POLL_MS: '50',
   ...overrides,
 });
+
+/** A fresh database on the test server and the environment of apps on it (`testAppEnv`); `drop` removes it. */
+export async function createAppDatabase(
+  overrides: Readonly<Record<string, string>> = {},
+): Promise<{ url: string; env: Record<string, string>; drop(): Promise<void> }> {
+  const database = await createTestDatabase();
+  return { ...database, env: testAppEnv(database.url, overrides) };
+}

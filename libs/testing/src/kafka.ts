@@ -2,17 +2,15 @@ import { KafkaTransport, type KafkaTransportOptions } from '@feedwerk/transport'
 import { kafkaBrokers, uniqueName } from './infra';
 
 /**
- * A topic prefix of a test's own (`<name><random>.`): its topics and consumer groups are not seen by
- * any other test run on the shared broker. Give the same one to the apps a test starts (TOPIC_PREFIX).
- */
-export const topicPrefix = (name: string): string => `${uniqueName(name)}.`;
-
-/**
- * A KafkaTransport on the test brokers with a topic prefix of its own (from `clientId`, unless
- * `options` name the prefix the test shares with its apps). Close it after the test.
+ * A KafkaTransport on the test brokers with a topic prefix of its own (`<clientId><random>.`, in
+ * `topicPrefix`): its topics and consumer groups are seen by no other test run on the shared broker.
+ * Give the apps a test starts the same prefix (TOPIC_PREFIX). Close it after the test.
  */
 export const testKafkaTransport = (
   clientId: string,
-  options: Partial<Omit<KafkaTransportOptions, 'clientId'>> = {},
-): KafkaTransport =>
-  new KafkaTransport({ brokers: kafkaBrokers(), clientId, topicPrefix: topicPrefix(clientId), ...options });
+  options: Partial<Omit<KafkaTransportOptions, 'clientId' | 'topicPrefix'>> = {},
+): KafkaTransport & { readonly topicPrefix: string } => {
+  const topicPrefix = `${uniqueName(clientId)}.`;
+  const transport = new KafkaTransport({ brokers: kafkaBrokers(), clientId, topicPrefix, ...options });
+  return Object.assign(transport, { topicPrefix });
+};

@@ -10,7 +10,6 @@ import {
   TEST_ADMIN_TOKEN as ADMIN_TOKEN,
   testAppEnv,
   testKafkaTransport,
-  topicPrefix,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
@@ -28,8 +27,8 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let app: StartedApp;
-  const prefix = topicPrefix('dlt');
-  const transport = testKafkaTransport('dlt-test', { topicPrefix: prefix });
+  const transport = testKafkaTransport('dlt-test');
+  const prefix = transport.topicPrefix;
   const onJobsTopic: IncomingMessage[] = [];
   let watcher: Subscription;
 

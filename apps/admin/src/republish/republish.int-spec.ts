@@ -13,7 +13,6 @@ import {
   testAppEnv,
   testKafkaTransport,
   testMetadata,
-  topicPrefix,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
@@ -29,8 +28,8 @@ describe('republish: a range of history to the replay topics on real Kafka and P
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let admin: StartedApp;
-  const prefix = topicPrefix('republish');
-  const transport = testKafkaTransport('republish-test', { topicPrefix: prefix });
+  const transport = testKafkaTransport('republish-test');
+  const prefix = transport.topicPrefix;
   const received: IncomingMessage[] = [];
   let subscription: Subscription;
 
