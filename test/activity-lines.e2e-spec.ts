@@ -7,7 +7,7 @@ import {
 } from '@feedwerk/contracts';
 import { cvFields, employerBody, jobBody, pdfBytes, uniqueName, waitFor } from '@feedwerk/testing';
 import { io, type Socket } from 'socket.io-client';
-import { call, type Deployment, post, startDistributed, startEmbedded, TEST_ADMIN_TOKEN } from './support';
+import { bothModes, call, deployedFor, post, TEST_ADMIN_TOKEN } from './support';
 
 /** A socket.io client on one portal that records every change (upserts and retractions) in order. */
 async function portalClient(url: string, portal: string) {
@@ -34,16 +34,8 @@ async function portalClient(url: string, portal: string) {
  * The box "Neueste Aktivitäten" end to end: every line of the product appears from a real command
  * sent over HTTP, and closing a job withdraws its line from connected clients.
  */
-describe.each([
-  ['the embedded default (PGlite, in-process transport)', startEmbedded],
-  ['Kafka and PostgreSQL, one process per app', startDistributed],
-])('every ticker line from real commands on %s', (_mode, start) => {
-  let deployment: Deployment;
-
-  beforeAll(async () => {
-    deployment = await start();
-  }, 90_000);
-  afterAll(() => deployment?.stop(), 60_000);
+describe.each(bothModes())('every ticker line from real commands on %s', (_mode, start) => {
+  const deployment = deployedFor(start);
 
   it('shows all eight lines with their icons, and withdraws a closed job', async () => {
     const [single, burst, imported] = [uniqueName('one-'), uniqueName('burst-'), uniqueName('imp-')];
