@@ -1,7 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { type FeedEvent, PublicTopics, TickerProtocol, Topics, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
@@ -21,7 +17,7 @@ import { TickerItemPublisher } from '../apps/projector/src/ticker-item.publisher
 import { TickerAccess } from '../apps/ticker/src/ticker.access';
 import { TickerGateway } from '../apps/ticker/src/ticker.gateway';
 import { TickerHub } from '../apps/ticker/src/ticker.hub';
-import { boxStatus, buildWidget, launchChromium, shownItems, startPartnerSite } from './browser';
+import { boxStatus, buildWidget, launchChromium, serveWidget, shownItems, startPartnerSite } from './browser';
 
 /**
  * The widget in real Chromium across a rebuild of the activity projection: the real publisher
@@ -40,7 +36,6 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
   let feed: ActivityFeed;
   let hub: TickerHub;
   let publisher: TickerItemPublisher;
-  let http: HttpServer;
   let io: Server;
   let browser: Browser;
   let page: Page;
@@ -72,21 +67,12 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     publisher.onApplicationBootstrap();
 
     widget = await buildWidget();
-    const code = await readFile(join(widget.dir, 'widget.js'));
-    http = createServer((request, response) => {
-      if (request.url !== '/widget.js') return; // socket.io answers its own path
-      response.writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'access-control-allow-origin': '*',
-      });
-      response.end(code);
-    });
-    io = new Server(http, { cors: { origin: true, credentials: false }, cookie: false });
+    const served = await serveWidget(widget.dir);
+    io = served.io;
     const namespace = io.of(TickerProtocol.namespace);
     gateway.afterInit(namespace);
     namespace.on('connection', (socket) => gateway.handleConnection(socket));
-    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-    site = await startPartnerSite(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    site = await startPartnerSite(served.url);
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.on('websocket', (ws) => {

@@ -9,9 +9,11 @@ import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { TickerModule } from '../apps/ticker/src/ticker.module';
 import {
+  axeViolations,
   boxStatus,
   buildWidget,
   launchChromium,
+  pageRecordingDialogs,
   type ShownItem,
   shownItems,
   startPartnerSite,
@@ -69,21 +71,6 @@ async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
   };
 }
 
-/** Runs axe-core (its default rule set, shadow DOM included) on the page; each violation as one line. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    interface AxeResults {
-      violations: { id: string; help: string; nodes: { target: unknown }[] }[];
-    }
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    const results = await axe.run(document);
-    return results.violations.map(
-      (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
-    );
-  });
-}
-
 /** Lines that stand for job postings, and how many postings they count (a burst counts several). */
 const postingsShown = (items: readonly ShownItem[]) =>
   items
@@ -124,13 +111,7 @@ describe.each([
   });
 
   beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    dialogs = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    ({ context, page, dialogs } = await pageRecordingDialogs(browser));
   });
   afterEach(() => context.close());
 
