@@ -4,22 +4,13 @@ import {
   TickerProtocol,
   type TickerSubscribeAck,
 } from '@feedwerk/contracts';
-import { employerBody, jobBody, sseClient, uniqueName, waitFor } from '@feedwerk/testing';
-import { io, type Socket } from 'socket.io-client';
+import { employerBody, jobBody, sseClient, tickerSocket, uniqueName, waitFor } from '@feedwerk/testing';
+import { io } from 'socket.io-client';
 import { bothModes, deployedFor, post, startDistributed } from './support';
 
 /** A socket.io client that applies changes to its box the way the widget does. */
 async function boxClient(url: string, request: Record<string, unknown>) {
-  const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
-    transports: ['websocket'],
-    reconnection: false,
-  });
-  const changes: TickerChangeV1[] = [];
-  socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
+  const { socket, changes } = await tickerSocket(url);
   const ack = (await socket
     .timeout(10_000)
     .emitWithAck(TickerProtocol.subscribe, request)) as TickerSubscribeAck;
