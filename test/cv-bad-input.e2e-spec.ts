@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cvFields, docxBytes, employerBody, exeBytes, pdfBytes, zipBytes } from '@feedwerk/testing';
 import { type Client } from 'pg';
-import { startApi } from './support';
+import { expectProblem, startApi } from './support';
 
 type FileSpec = {
   readonly field?: string;
@@ -286,16 +286,7 @@ describe('bad input on the candidate endpoints', () => {
   it.each(cases)('answers $name with $status and a reason; nothing is stored', async (c) => {
     const before = { events: await eventCount(), keys: await keyCount(), files: await filesUnder(blobDir) };
     const response = await c.send(ctx);
-    expect(response.status).toBe(c.status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    const problem = (await response.json()) as {
-      status: number;
-      detail: string;
-      errors?: { path: string }[];
-    };
-    expect(problem.status).toBe(c.status);
-    expect(problem.detail.length).toBeGreaterThan(0);
-    if (c.field) expect(problem.errors?.map((e) => e.path)).toContain(c.field);
+    await expectProblem(response, c.status, c.field);
     expect(await eventCount()).toBe(before.events);
     expect(await keyCount()).toBe(before.keys);
     expect(await filesUnder(blobDir)).toEqual(before.files);

@@ -240,3 +240,20 @@ export async function call(
       : text) as Record<string, unknown>,
   };
 }
+
+/**
+ * Expects `response` to be a problem document (application/problem+json) of `status` with a
+ * detail, naming `field` among its errors when given.
+ */
+export async function expectProblem(response: Response, status: number, field?: string): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  const problem = (await response.json()) as {
+    status: number;
+    detail: string;
+    errors?: { path: string }[];
+  };
+  expect(problem.status).toBe(status);
+  expect(problem.detail.length).toBeGreaterThan(0);
+  if (field) expect(problem.errors?.map((e) => e.path)).toContain(field);
+}
