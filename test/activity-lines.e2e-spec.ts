@@ -1,26 +1,18 @@
+import { TICKER_KINDS, TickerProtocol, type TickerKind, type TickerSubscribeAck } from '@feedwerk/contracts';
 import {
-  TICKER_KINDS,
-  TickerProtocol,
-  type TickerChangeV1,
-  type TickerKind,
-  type TickerSubscribeAck,
-} from '@feedwerk/contracts';
-import { cvFields, employerBody, jobBody, pdfBytes, uniqueName, waitFor } from '@feedwerk/testing';
-import { io, type Socket } from 'socket.io-client';
-import { call, type Deployment, post, startDistributed, startEmbedded, TEST_ADMIN_TOKEN } from './support';
+  cvFields,
+  employerBody,
+  jobBody,
+  pdfBytes,
+  tickerSocket,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
+import { bothModes, call, deployedFor, post, TEST_ADMIN_TOKEN } from './support';
 
 /** A socket.io client on one portal that records every change (upserts and retractions) in order. */
 async function portalClient(url: string, portal: string) {
-  const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
-    transports: ['websocket'],
-    reconnection: false,
-  });
-  const changes: TickerChangeV1[] = [];
-  socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
+  const { socket, changes } = await tickerSocket(url);
   const ack = (await socket
     .timeout(10_000)
     .emitWithAck(TickerProtocol.subscribe, { portal })) as TickerSubscribeAck;
@@ -34,16 +26,8 @@ async function portalClient(url: string, portal: string) {
  * The box "Neueste Aktivitäten" end to end: every line of the product appears from a real command
  * sent over HTTP, and closing a job withdraws its line from connected clients.
  */
-describe.each([
-  ['the embedded default (PGlite, in-process transport)', startEmbedded],
-  ['Kafka and PostgreSQL, one process per app', startDistributed],
-])('every ticker line from real commands on %s', (_mode, start) => {
-  let deployment: Deployment;
-
-  beforeAll(async () => {
-    deployment = await start();
-  }, 90_000);
-  afterAll(() => deployment?.stop(), 60_000);
+describe.each(bothModes())('every ticker line from real commands on %s', (_mode, start) => {
+  const deployment = deployedFor(start);
 
   it('shows all eight lines with their icons, and withdraws a closed job', async () => {
     const [single, burst, imported] = [uniqueName('one-'), uniqueName('burst-'), uniqueName('imp-')];

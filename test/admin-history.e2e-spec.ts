@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import { StreamIds, type TickerItemV1 } from '@feedwerk/contracts';
-import { startApp } from '@feedwerk/platform';
+
 import {
-  createTestDatabase,
+  createAppDatabase,
   cvFields,
   employerBody,
   jobBody,
@@ -16,9 +16,8 @@ import {
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AdminModule } from '../apps/admin/src/admin.module';
 import { ApiModule } from '../apps/api/src/api.module';
-import { StandaloneModule } from '../apps/standalone/src/standalone.module';
 import { buildAdminPage } from './browser';
-import { call, TEST_ADMIN_TOKEN, tickerClient } from './support';
+import { appStarter, call, startEmbedded, TEST_ADMIN_TOKEN, tickerClient } from './support';
 
 /**
  * The admin history API against the real service, in both modes: the embedded default (one
@@ -35,8 +34,6 @@ interface Setup {
   stop(): Promise<void>;
 }
 
-const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKENS: TEST_ADMIN_TOKEN };
-
 // The admin page the apps serve, as `npm run build` makes it (the sources hold no built admin.js).
 let adminPage: Awaited<ReturnType<typeof buildAdminPage>>;
 beforeAll(async () => {
@@ -49,15 +46,8 @@ afterAll(async () => {
 });
 
 async function embedded(): Promise<Setup> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-history-'));
-  const { app, url } = await startApp(
-    {
-      app: 'standalone',
-      requires: [],
-      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '' },
-    },
-    StandaloneModule,
-  );
+  const deployment = await startEmbedded();
+  const url = deployment.apiUrl;
   return {
     apiUrl: url,
     adminUrl: url,
@@ -68,27 +58,18 @@ async function embedded(): Promise<Setup> {
         throw new Error(`no snapshot: ${JSON.stringify(client.ack)}`);
       return client.ack.items;
     },
-    async stop() {
-      await app.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => deployment.stop(),
   };
 }
 
 async function production(): Promise<Setup> {
-  const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-history-'));
-  const env = {
-    ...quiet,
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-    BLOB_DIR: join(dataDir, 'blobs'),
-  };
+  const database = await createAppDatabase({ BLOB_DIR: join(dataDir, 'blobs') });
+  const start = appStarter(database.env);
   const apps: INestApplication[] = [];
-  const api = await startApp({ app: 'api', requires: ['postgres'], env }, ApiModule);
+  const api = await start('api', ApiModule);
   apps.push(api.app);
-  const admin = await startApp({ app: 'admin', requires: ['postgres', 'kafka'], env }, AdminModule);
+  const admin = await start('admin', AdminModule);
   apps.push(admin.app);
   return {
     apiUrl: api.url,

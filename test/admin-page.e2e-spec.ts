@@ -13,7 +13,7 @@ import { cvFields, employerBody, jobBody, pdfBytes, uniqueName, waitFor } from '
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PAGE_CSP } from '../apps/admin/src/page/admin-page.controller';
-import { buildAdminPage, launchChromium } from './browser';
+import { axeViolations, buildAdminPage, launchChromium } from './browser';
 import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
 
 /** The page as `npm run build` makes it, built afresh for these tests (ADMIN_PAGE_DIR). */
@@ -41,21 +41,6 @@ function watch(page: Page) {
     if (response.status() === 404) seen.notFound.push(response.url());
   });
   return seen;
-}
-
-/** axe-core's default rule set on the page; each violation as one line. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    interface AxeResults {
-      violations: { id: string; help: string; nodes: { target: unknown }[] }[];
-    }
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    const results = await axe.run(document);
-    return results.violations.map(
-      (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
-    );
-  });
 }
 
 const XSS_TITLE = '<img src=x onerror=alert(1)> Pflegekraft';

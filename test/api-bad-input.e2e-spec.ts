@@ -1,8 +1,6 @@
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody } from '@feedwerk/testing';
-import { Client } from 'pg';
-import { ApiModule } from '../apps/api/src/api.module';
-import { call, TEST_ADMIN_TOKEN } from './support';
+import { employerBody, jobBody } from '@feedwerk/testing';
+import { type Client } from 'pg';
+import { call, expectProblem, startApi, TEST_ADMIN_TOKEN } from './support';
 
 /** What the table's requests refer to: credentials and jobs in known states, made in beforeAll. */
 interface Fixtures {
@@ -647,33 +645,15 @@ const cases: Case[] = [
 ];
 
 describe('bad input on the command and read endpoints', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
   let db: Client;
   let apiKey: string;
   let fixtures: Fixtures;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        env: {
-          DATABASE_URL: database.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          ADMIN_TOKENS: TEST_ADMIN_TOKEN,
-          // Nothing listens there: the api must neither need nor wait for Kafka (the outbox absorbs outages).
-          KAFKA_BROKERS: '127.0.0.1:1',
-        },
-      },
-      ApiModule,
-    );
-    db = new Client({ connectionString: database.url });
-    await db.connect();
+    // Nothing listens there: the api must neither need nor wait for Kafka (the outbox absorbs outages).
+    started = await startApi({ KAFKA_BROKERS: '127.0.0.1:1' });
+    db = started.db;
     const url = started.url;
     const registerKey = async () =>
       String((await call(url, 'POST', '/employers', employerBody())).body.apiKey);
@@ -704,11 +684,7 @@ describe('bad input on the command and read endpoints', () => {
     };
   }, 60_000);
 
-  afterAll(async () => {
-    await db.end();
-    await started.app.close();
-    await drop();
-  });
+  afterAll(() => started?.stop());
 
   const eventCount = async () => Number((await db.query('SELECT count(*) AS n FROM events')).rows[0].n);
 
@@ -736,19 +712,10 @@ describe('bad input on the command and read endpoints', () => {
       },
       body: method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    expect(response.status).toBe(c.status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    await expectProblem(response, c.status, c.field);
     // Every answer, errors included, keeps the security headers.
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
-    const problem = (await response.json()) as {
-      status: number;
-      detail: string;
-      errors?: { path: string }[];
-    };
-    expect(problem.status).toBe(c.status);
-    expect(problem.detail.length).toBeGreaterThan(0);
-    if (c.field) expect(problem.errors?.map((e) => e.path)).toContain(c.field);
     expect(await eventCount()).toBe(before);
     // The service stays up after every bad input.
     expect((await fetch(`${started.url}/health/live`)).status).toBe(200);

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { Server as SocketServer } from 'socket.io';
 
 const root = resolve(__dirname, '..');
 
@@ -157,3 +158,51 @@ export function shownItems(page: Page): Promise<ShownItem[]> {
 
 export const boxStatus = (page: Page): Promise<string | null> =>
   page.locator('.feedwerk-ticker .fw-status').getAttribute('data-state');
+
+/** Runs axe-core (its default rule set, shadow DOM included) on the page; each violation as one line. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    interface AxeResults {
+      violations: { id: string; help: string; nodes: { target: unknown }[] }[];
+    }
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
+    const results = await axe.run(document);
+    return results.violations.map(
+      (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
+    );
+  });
+}
+
+/**
+ * A ticker stand-in's HTTP server on loopback: the built widget bundle at /widget.js (any origin may
+ * load it) and a socket.io server the test wires up. `url` is where both answer; closing `io` closes both.
+ */
+export async function serveWidget(widgetDir: string): Promise<{ io: SocketServer; url: string }> {
+  const code = await readFile(join(widgetDir, 'widget.js'));
+  const http = createServer((request, response) => {
+    if (request.url !== '/widget.js') return; // socket.io answers its own path
+    response.writeHead(200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'access-control-allow-origin': '*',
+    });
+    response.end(code);
+  });
+  const io = new SocketServer(http, { cors: { origin: true, credentials: false }, cookie: false });
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+/** A new browser context and page that record (and dismiss) every dialog the page opens. */
+export async function pageRecordingDialogs(
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; dialogs: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return { context, page, dialogs };
+}

@@ -1,16 +1,22 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type INestApplication, type Type } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
 import { CvUploaded, type SealedPersonalData, StreamIds, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { loadConfig, startApp, type StartedApp } from '@feedwerk/platform';
+import { loadConfig, type StartedApp } from '@feedwerk/platform';
 import { ERASED, PersonalDataVault } from '@feedwerk/privacy';
-import { createTestDatabase, cvFields, kafkaBrokers, pdfBytes, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  createAppDatabase,
+  cvFields,
+  pdfBytes,
+  testKafkaTransport,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import {
   decodeEnvelope,
   type IncomingMessage,
-  KafkaTransport,
   MESSAGE_TRANSPORT,
   type MessageTransport,
   type Subscription,
@@ -20,9 +26,8 @@ import { DataSource } from 'typeorm';
 import { ApiModule } from '../apps/api/src/api.module';
 import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { RelayModule } from '../apps/relay/src/relay.module';
-import { StandaloneModule } from '../apps/standalone/src/standalone.module';
 import { TickerModule } from '../apps/ticker/src/ticker.module';
-import { tickerClient } from './support';
+import { appStarter, embeddedEnv, startEmbedded, tickerClient } from './support';
 
 /** A running deployment, with what the test needs to look behind the endpoints. */
 interface Setup {
@@ -38,7 +43,7 @@ interface Setup {
 }
 
 // Every log line there is (request logs included), so the check below sees whatever could leak.
-const quiet = { LOG_LEVEL: 'debug', PORT: '0', HOST: '127.0.0.1' };
+const everyLog = { LOG_LEVEL: 'debug' };
 
 /**
  * Captures what the apps' loggers write. pino writes to process.stdout when that stream has been
@@ -61,46 +66,32 @@ function captureLogs(): { lines: string[]; restore: () => void } {
 }
 
 async function embedded(): Promise<Setup> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-erasure-'));
-  const env = { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '' };
-  const { app, url } = await startApp({ app: 'standalone', requires: [], env }, StandaloneModule);
+  const deployment = await startEmbedded(everyLog);
+  const app = deployment.apps[0]!;
   return {
-    url,
-    tickerUrl: url,
+    url: deployment.apiUrl,
+    tickerUrl: deployment.tickerUrl,
     db: app.get(DataSource),
     transport: app.get<MessageTransport>(MESSAGE_TRANSPORT),
-    blobDir: join(dataDir, 'blobs'),
-    topics: topicSpecs(loadConfig(env)).map((t) => t.topic),
-    async stop() {
-      await app.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    blobDir: join(deployment.dataDir, 'blobs'),
+    topics: topicSpecs(loadConfig(embeddedEnv(deployment.dataDir, everyLog))).map((t) => t.topic),
+    stop: () => deployment.stop(),
   };
 }
 
 /** api, relay, projector and ticker as separate apps on the test PostgreSQL and Kafka. */
 async function production(): Promise<Setup> {
-  const database = await createTestDatabase();
   const blobDir = await mkdtemp(join(tmpdir(), 'feedwerk-erasure-blobs-'));
-  const prefix = `${uniqueName('erasure')}.`;
-  const env = {
-    ...quiet,
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: kafkaBrokers().join(','),
-    TOPIC_PREFIX: prefix,
+  // Reads every message the deployment publishes, on its topics.
+  const transport = testKafkaTransport('erasure-check');
+  const database = await createAppDatabase({
+    ...everyLog,
+    TOPIC_PREFIX: transport.topicPrefix,
     TOPIC_PARTITIONS: '2',
-    RELAY_IDLE_POLL_MS: '50',
     BLOB_DIR: blobDir,
-  };
-  const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
-    startApp(
-      {
-        app,
-        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        env: { ...env, ...extra },
-      },
-      module,
-    );
+  });
+  const env = database.env;
+  const start = appStarter(env);
   const started: StartedApp[] = [await start('api', ApiModule)];
   started.push(
     ...(await Promise.all([
@@ -109,11 +100,6 @@ async function production(): Promise<Setup> {
       start('ticker', TickerModule, { TICKER_NODE_ID: uniqueName('node-') }),
     ])),
   );
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'erasure-check',
-    topicPrefix: prefix,
-  });
   const apps: INestApplication[] = started.map((s) => s.app);
   return {
     url: started[0]!.url,

@@ -1,18 +1,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import {
-  createTestDatabase,
-  cvFields,
-  docxBytes,
-  employerBody,
-  exeBytes,
-  pdfBytes,
-  zipBytes,
-} from '@feedwerk/testing';
-import { Client } from 'pg';
-import { ApiModule } from '../apps/api/src/api.module';
+import { cvFields, docxBytes, employerBody, exeBytes, pdfBytes, zipBytes } from '@feedwerk/testing';
+import { type Client } from 'pg';
+import { expectProblem, startApi } from './support';
 
 type FileSpec = {
   readonly field?: string;
@@ -269,32 +260,15 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('bad input on the candidate endpoints', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
   let db: Client;
   let blobDir: string;
   let ctx: { url: string; token: string; candidateId: string };
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
     blobDir = await mkdtemp(join(tmpdir(), 'feedwerk-blobs-'));
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        env: {
-          DATABASE_URL: database.url,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          BLOB_DIR: blobDir,
-        },
-      },
-      ApiModule,
-    );
-    db = new Client({ connectionString: database.url });
-    await db.connect();
+    started = await startApi({ BLOB_DIR: blobDir });
+    db = started.db;
     const first = await upload(started.url, form(cvFields(), pdf()));
     expect(first.status).toBe(201);
     const body = (await first.json()) as { candidateId: string; candidateToken: string };
@@ -302,9 +276,7 @@ describe('bad input on the candidate endpoints', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await db.end();
-    await started.app.close();
-    await drop();
+    await started?.stop();
     await rm(blobDir, { recursive: true, force: true });
   });
 
@@ -314,16 +286,7 @@ describe('bad input on the candidate endpoints', () => {
   it.each(cases)('answers $name with $status and a reason; nothing is stored', async (c) => {
     const before = { events: await eventCount(), keys: await keyCount(), files: await filesUnder(blobDir) };
     const response = await c.send(ctx);
-    expect(response.status).toBe(c.status);
-    expect(response.headers.get('content-type')).toContain('application/problem+json');
-    const problem = (await response.json()) as {
-      status: number;
-      detail: string;
-      errors?: { path: string }[];
-    };
-    expect(problem.status).toBe(c.status);
-    expect(problem.detail.length).toBeGreaterThan(0);
-    if (c.field) expect(problem.errors?.map((e) => e.path)).toContain(c.field);
+    await expectProblem(response, c.status, c.field);
     expect(await eventCount()).toBe(before.events);
     expect(await keyCount()).toBe(before.keys);
     expect(await filesUnder(blobDir)).toEqual(before.files);

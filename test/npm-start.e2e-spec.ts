@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import { createAppDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
 import { post, tickerClient } from './support';
 
 const root = resolve(__dirname, '..');
@@ -121,13 +121,8 @@ describe('each app as its own process on Kafka and PostgreSQL (as deployed)', ()
   });
 
   it('carries a job from the api process through relay and projector to a ticker process', async () => {
-    const database = await createTestDatabase();
-    const shared = {
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      TOPIC_PREFIX: `${uniqueName('proc')}.`,
-      TOPIC_PARTITIONS: '2',
-    };
+    const database = await createAppDatabase({ TOPIC_PARTITIONS: '2' });
+    const shared = database.env;
     const api = startBuilt('.', 'api', shared);
     const apiUrl = await api.url; // the api migrates before the others start
     const others = ['relay', 'projector', 'ticker'].map((app) =>

@@ -1,12 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { type StartedApp, startApp } from '@feedwerk/platform';
-import { createTestDatabase } from '@feedwerk/testing';
 import { type OpenAPI } from 'openapi-types';
 import { ApiModule } from '../apps/api/src/api.module';
 import { DocsController } from '../apps/api/src/openapi/docs.controller';
 import { apiRoutes } from '../apps/api/src/openapi/routes';
+import { startApi } from './support';
 
 type Controller = abstract new (...args: never[]) => unknown;
 
@@ -47,25 +46,12 @@ function servedRoutes(): string[] {
 }
 
 describe('the OpenAPI document at /docs', () => {
-  let started: StartedApp;
-  let drop: () => Promise<void>;
+  let started: Awaited<ReturnType<typeof startApi>>;
 
   beforeAll(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
-    started = await startApp(
-      {
-        app: 'api',
-        requires: ['postgres'],
-        env: { DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      },
-      ApiModule,
-    );
+    started = await startApi();
   }, 60_000);
-  afterAll(async () => {
-    await started.app.close();
-    await drop();
-  });
+  afterAll(() => started?.stop());
 
   it('is a valid OpenAPI 3.1 document that lists every route the api serves', async () => {
     const response = await fetch(`${started.url}/docs/openapi.json`);

@@ -1,4 +1,11 @@
-import { createTestDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  createAppDatabase,
+  createTestDatabase,
+  employerBody,
+  jobBody,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import { type BuiltApp, buildApps, listening, runBuiltApp } from './built-apps';
 import { post } from './support';
 
@@ -47,20 +54,13 @@ describe('operations of the built apps', () => {
   });
 
   describe('one correlation id from the HTTP request through relay, projector and ticker', () => {
-    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let database: Awaited<ReturnType<typeof createAppDatabase>>;
     const apps: Record<string, BuiltApp> = {};
     let apiUrl: string;
 
     beforeAll(async () => {
-      database = await createTestDatabase();
-      const env = {
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
-        TOPIC_PREFIX: `${uniqueName('ops')}.`,
-        TOPIC_PARTITIONS: '2',
-        RELAY_IDLE_POLL_MS: '50',
-        LOG_LEVEL: 'debug',
-      };
+      database = await createAppDatabase({ TOPIC_PARTITIONS: '2', LOG_LEVEL: 'debug' });
+      const env = database.env;
       apps['api'] = runBuiltApp(build.dir, 'api', env);
       apiUrl = await listening(apps['api'], 'api'); // migrates first
       apps['relay'] = runBuiltApp(build.dir, 'relay', env);

@@ -3,7 +3,7 @@ import {
   jobBody,
   type OwnPostgres,
   startOwnPostgres,
-  uniqueName,
+  testAppEnv,
   waitFor,
 } from '@feedwerk/testing';
 import { type AppProcess, spawnApp } from './processes';
@@ -22,13 +22,7 @@ describe('PostgreSQL crash and restart under api, relay and projector', () => {
 
   beforeAll(async () => {
     pg = await startOwnPostgres();
-    const env = {
-      DATABASE_URL: pg.url,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      TOPIC_PREFIX: `${uniqueName('pgdown')}.`,
-      TOPIC_PARTITIONS: '1',
-      RELAY_IDLE_POLL_MS: '100',
-    };
+    const env = testAppEnv(pg.url, { TOPIC_PARTITIONS: '1', RELAY_IDLE_POLL_MS: '100' });
     api = await spawnApp('api', env);
     apps.push(api);
     apps.push(...(await Promise.all([spawnApp('relay', env), spawnApp('projector', env)])));

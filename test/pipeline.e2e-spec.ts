@@ -1,16 +1,8 @@
 import { employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
-import { type Deployment, post, startDistributed, startEmbedded, tickerClient } from './support';
+import { bothModes, deployedFor, post, tickerClient } from './support';
 
-describe.each([
-  ['the embedded default (PGlite, in-process transport)', startEmbedded],
-  ['Kafka and PostgreSQL, one process per app', startDistributed],
-])('the whole pipeline on %s', (_mode, start) => {
-  let deployment: Deployment;
-
-  beforeAll(async () => {
-    deployment = await start();
-  }, 90_000);
-  afterAll(() => deployment?.stop(), 60_000);
+describe.each(bothModes())('the whole pipeline on %s', (_mode, start) => {
+  const deployment = deployedFor(start);
 
   it('shows a job posted over HTTP live in the box of a connected socket.io client', async () => {
     const portal = uniqueName('p-');

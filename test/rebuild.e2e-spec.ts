@@ -10,9 +10,9 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { activityTables, foldActivity } from '@feedwerk/read-models';
-import { startApp, type StartedApp } from '@feedwerk/platform';
+import { type StartedApp } from '@feedwerk/platform';
 import {
-  createTestDatabase,
+  createAppDatabase,
   employerBody,
   jobBody,
   storeHistory,
@@ -27,7 +27,16 @@ import { ApiModule } from '../apps/api/src/api.module';
 import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { TickerModule } from '../apps/ticker/src/ticker.module';
-import { call, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
+import {
+  appStarter,
+  call,
+  deployedFor,
+  DISTRIBUTED_MODE,
+  EMBEDDED_MODE,
+  post,
+  startEmbedded,
+  TEST_ADMIN_TOKEN,
+} from './support';
 
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 /** Small batches, so that the rebuild spans many transactions while commands keep arriving. */
@@ -56,33 +65,11 @@ async function embedded(): Promise<RebuildDeployment> {
 
 /** Production layout: api, relay, projector, ticker and admin, each its own app, on PostgreSQL and Kafka. */
 async function distributed(): Promise<RebuildDeployment> {
-  const database = await createTestDatabase();
-  const env = {
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ADMIN_TOKENS: TEST_ADMIN_TOKEN,
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-    TOPIC_PARTITIONS: '3',
-    RELAY_IDLE_POLL_MS: '50',
-    ...SETTINGS,
-  };
+  const database = await createAppDatabase(SETTINGS);
   const started: StartedApp[] = [];
-  const start = async (
-    app: string,
-    module: Parameters<typeof startApp>[1],
-    extra: Record<string, string> = {},
-  ) => {
-    const one = await startApp(
-      {
-        app,
-        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        env: { ...env, ...extra },
-      },
-      module,
-    );
+  const startOne = appStarter(database.env);
+  const start = async (...args: Parameters<typeof startOne>) => {
+    const one = await startOne(...args);
     started.push(one);
     return one;
   };
@@ -148,15 +135,10 @@ async function tickerClient(url: string, portal: string) {
 }
 
 describe.each([
-  ['Kafka and PostgreSQL, one process per app', distributed],
-  ['the embedded default (PGlite, in-process transport)', embedded],
+  [DISTRIBUTED_MODE, distributed],
+  [EMBEDDED_MODE, embedded],
 ])('blue/green rebuild of the activity projection on %s', (_mode, start) => {
-  let deployment: RebuildDeployment;
-
-  beforeAll(async () => {
-    deployment = await start();
-  }, 120_000);
-  afterAll(() => deployment?.stop(), 60_000);
+  const deployment = deployedFor(start, 120_000);
 
   it('rebuilds while commands keep arriving and a ticker client stays connected', async () => {
     const { apiUrl, adminUrl, db } = deployment;

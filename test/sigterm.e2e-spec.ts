@@ -1,17 +1,18 @@
 import { Topics } from '@feedwerk/contracts';
 import {
-  createTestDatabase,
+  createAppDatabase,
   employerBody,
   jobBody,
   kafkaBrokers,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+import { type IncomingMessage, type Subscription } from '@feedwerk/transport';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { type AppProcess, spawnApp } from './processes';
-import { call, TEST_ADMIN_TOKEN, tickerClient } from './support';
+import { call, tickerClient } from './support';
 
 /**
  * SIGTERM under load (reliability.md row 15, fault F19), each app a built process of its own: it
@@ -21,15 +22,11 @@ import { call, TEST_ADMIN_TOKEN, tickerClient } from './support';
  * projector's committed offsets are the ends of its topics, and no acknowledged command is lost.
  */
 describe('SIGTERM under load: every app drains, saves its position and exits 0', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const prefix = `${uniqueName('sigterm')}.`;
+  let database: Awaited<ReturnType<typeof createAppDatabase>>;
   let env: NodeJS.ProcessEnv;
   const running: AppProcess[] = [];
-  const watcher = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'sigterm-watch',
-    topicPrefix: prefix,
-  });
+  const watcher = testKafkaTransport('sigterm-watch');
+  const prefix = watcher.topicPrefix;
   const onTopics: IncomingMessage[] = [];
   let watch: Subscription | null = null;
 
@@ -47,15 +44,8 @@ describe('SIGTERM under load: every app drains, saves its position and exits 0',
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    env = {
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      TOPIC_PREFIX: prefix,
-      TOPIC_PARTITIONS: '2',
-      RELAY_IDLE_POLL_MS: '50',
-      ADMIN_TOKENS: TEST_ADMIN_TOKEN,
-    };
+    database = await createAppDatabase({ TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '2' });
+    env = database.env;
   });
   afterAll(async () => {
     for (const app of running) if (app.alive()) app.child.kill('SIGKILL');

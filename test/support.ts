@@ -9,7 +9,7 @@ import {
   type TickerSubscribeAck,
 } from '@feedwerk/contracts';
 import { startApp, type StartedApp } from '@feedwerk/platform';
-import { createTestDatabase, uniqueName } from '@feedwerk/testing';
+import { createAppDatabase, createTestDatabase, QUIET_APP_ENV, uniqueName } from '@feedwerk/testing';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { ApiModule } from '../apps/api/src/api.module';
@@ -26,32 +26,78 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-/** The admin credential every test deployment accepts (ADMIN_TOKENS). */
-export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
+export { TEST_ADMIN_TOKEN } from '@feedwerk/testing';
 
-const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKENS: TEST_ADMIN_TOKEN };
+/** The two modes every whole-service test runs in, as `describe.each` names them. */
+export const EMBEDDED_MODE = 'the embedded default (PGlite, in-process transport)';
+export const DISTRIBUTED_MODE = 'Kafka and PostgreSQL, one process per app';
+
+/**
+ * The running deployment `start` makes for the tests of the enclosing `describe`: started before
+ * them, stopped after. Read its fields inside the tests (before they run it is not there yet).
+ */
+export function deployedFor<T extends object & { stop(): Promise<void> }>(
+  start: () => Promise<T>,
+  startTimeoutMs = 90_000,
+): T {
+  let running: T | undefined;
+  beforeAll(async () => {
+    running = await start();
+  }, startTimeoutMs);
+  afterAll(() => running?.stop(), 60_000);
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (!running) throw new Error('the deployment is not running (did its start fail?)');
+      return Reflect.get(running, key) as unknown;
+    },
+  });
+}
+
+/** The embedded app's environment: PGlite in `dataDir`, the in-process transport. */
+export const embeddedEnv = (dataDir: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  ...QUIET_APP_ENV,
+  DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  KAFKA_BROKERS: '',
+  ...extra,
+});
 
 /** The embedded default: one process, PGlite in a temporary DATA_DIR, in-process transport. */
-export async function startEmbedded(extra: Record<string, string> = {}): Promise<Deployment> {
+export async function startEmbedded(
+  extra: Record<string, string> = {},
+): Promise<Deployment & { readonly dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'feedwerk-e2e-'));
   const { app, url } = await startApp(
-    {
-      app: 'standalone',
-      requires: [],
-      env: { ...quiet, DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '', ...extra },
-    },
+    { app: 'standalone', requires: [], env: embeddedEnv(dataDir, extra) },
     StandaloneModule,
   );
   return {
     apiUrl: url,
     tickerUrl: url,
     apps: [app],
+    dataDir,
     async stop() {
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+/**
+ * Starts one app of a distributed deployment on `env` (see testAppEnv), with `extra` on top: the api
+ * needs no Kafka (its outbox absorbs it), the others need both.
+ */
+export const appStarter =
+  (env: Record<string, string>) =>
+  (app: string, module: Type<unknown>, extra: Record<string, string> = {}): Promise<StartedApp> =>
+    startApp(
+      {
+        app,
+        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
+        env: { ...env, ...extra },
+      },
+      module,
+    );
 
 /** The api alone on a fresh database, no Kafka (the outbox absorbs it): for tests of its HTTP edge. */
 export async function startApi(extra: Record<string, string> = {}) {
@@ -60,7 +106,7 @@ export async function startApi(extra: Record<string, string> = {}) {
     {
       app: 'api',
       requires: ['postgres'],
-      env: { ...quiet, DATABASE_URL: database.url, ...extra },
+      env: { ...QUIET_APP_ENV, DATABASE_URL: database.url, ...extra },
     },
     ApiModule,
   );
@@ -87,25 +133,8 @@ export interface DistributedDeployment extends Deployment {
 
 /** Production layout: api, relay, projector and ticker as separate apps on real PostgreSQL and Kafka. */
 export async function startDistributed(extra: Record<string, string> = {}): Promise<DistributedDeployment> {
-  const database = await createTestDatabase();
-  const env = {
-    ...quiet,
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-    TOPIC_PARTITIONS: '3',
-    RELAY_IDLE_POLL_MS: '50',
-    ...extra,
-  };
-  const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
-    startApp(
-      {
-        app,
-        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        env: { ...env, ...extra },
-      },
-      module,
-    );
+  const database = await createAppDatabase(extra);
+  const start = appStarter(database.env);
   const started: StartedApp[] = [];
   const stopAll = async () => {
     for (const { app } of started.reverse()) await app.close().catch(() => undefined);
@@ -141,6 +170,16 @@ export async function startDistributed(extra: Record<string, string> = {}): Prom
     stop: stopAll,
   };
 }
+
+/**
+ * `describe.each` over both deployments ([mode, start]), started with `extra` settings, and the
+ * distributed one also with `distributedOnly`.
+ */
+export const bothModes = (extra: Record<string, string> = {}, distributedOnly: Record<string, string> = {}) =>
+  [
+    [EMBEDDED_MODE, () => startEmbedded(extra)],
+    [DISTRIBUTED_MODE, (): Promise<Deployment> => startDistributed({ ...extra, ...distributedOnly })],
+  ] as const;
 
 /** A real socket.io client on `/ticker` that records every item upserted to it. */
 export async function tickerClient(url: string, portal: string, lang?: 'de' | 'en') {
@@ -198,4 +237,21 @@ export async function call(
       ? JSON.parse(text)
       : text) as Record<string, unknown>,
   };
+}
+
+/**
+ * Expects `response` to be a problem document (application/problem+json) of `status` with a
+ * detail, naming `field` among its errors when given.
+ */
+export async function expectProblem(response: Response, status: number, field?: string): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  const problem = (await response.json()) as {
+    status: number;
+    detail: string;
+    errors?: { path: string }[];
+  };
+  expect(problem.status).toBe(status);
+  expect(problem.detail.length).toBeGreaterThan(0);
+  if (field) expect(problem.errors?.map((e) => e.path)).toContain(field);
 }

@@ -4,28 +4,13 @@ import {
   TickerProtocol,
   type TickerSubscribeAck,
 } from '@feedwerk/contracts';
-import { employerBody, jobBody, sseClient, uniqueName, waitFor } from '@feedwerk/testing';
-import { io, type Socket } from 'socket.io-client';
-import {
-  type Deployment,
-  type DistributedDeployment,
-  post,
-  startDistributed,
-  startEmbedded,
-} from './support';
+import { employerBody, jobBody, sseClient, tickerSocket, uniqueName, waitFor } from '@feedwerk/testing';
+import { io } from 'socket.io-client';
+import { bothModes, deployedFor, post, startDistributed } from './support';
 
 /** A socket.io client that applies changes to its box the way the widget does. */
 async function boxClient(url: string, request: Record<string, unknown>) {
-  const socket: Socket = io(`${url}${TickerProtocol.namespace}`, {
-    transports: ['websocket'],
-    reconnection: false,
-  });
-  const changes: TickerChangeV1[] = [];
-  socket.on(TickerProtocol.change, (change: TickerChangeV1) => changes.push(change));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('connect_error', reject);
-  });
+  const { socket, changes } = await tickerSocket(url);
   const ack = (await socket
     .timeout(10_000)
     .emitWithAck(TickerProtocol.subscribe, request)) as TickerSubscribeAck;
@@ -46,25 +31,10 @@ const ofPortal = (changes: readonly TickerChangeV1[], portal: string) =>
 const lastPosition = (client: { ack: TickerSubscribeAck; changes: TickerChangeV1[] }) =>
   client.changes[client.changes.length - 1]?.position ?? (client.ack.ok ? client.ack.head : 0);
 
-describe.each([
-  [
-    'the embedded default (PGlite, in-process transport)',
-    () => startEmbedded({ TICKER_BURST_WINDOW_MS: '0' }),
-  ],
-  [
-    'Kafka and PostgreSQL, one process per app',
-    () =>
-      startDistributed({
-        TICKER_BURST_WINDOW_MS: '0',
-        TICKER_SSE_HEARTBEAT_MS: '200',
-      }) as Promise<Deployment>,
-  ],
-])('the ticker over HTTP on %s', (_mode, start) => {
-  let deployment: Deployment;
-  beforeAll(async () => {
-    deployment = await start();
-  }, 90_000);
-  afterAll(() => deployment?.stop(), 60_000);
+const tickerModes = bothModes({ TICKER_BURST_WINDOW_MS: '0' }, { TICKER_SSE_HEARTBEAT_MS: '200' });
+
+describe.each(tickerModes)('the ticker over HTTP on %s', (_mode, start) => {
+  const deployment = deployedFor(start);
 
   it('streams the box as Server-Sent Events and resumes exactly after Last-Event-ID', async () => {
     const portal = uniqueName('sse-');
@@ -222,14 +192,12 @@ describe.each([
 });
 
 describe('ticker nodes on Kafka and PostgreSQL', () => {
-  let deployment: DistributedDeployment;
-  beforeAll(async () => {
-    deployment = await startDistributed({
+  const deployment = deployedFor(() =>
+    startDistributed({
       TICKER_BURST_WINDOW_MS: '0',
       TICKER_ALLOWED_ORIGINS: 'berlin=https://jobs-berlin.example;*=https://feedwerk.example',
-    });
-  }, 90_000);
-  afterAll(() => deployment?.stop(), 60_000);
+    }),
+  );
 
   it('lets a client resume after a ticker restart, onto another node, with the outage postings exactly once', async () => {
     const portal = uniqueName('restart-');

@@ -1,11 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { waitFor } from '@feedwerk/testing';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Server, type Socket } from 'socket.io';
-import { boxStatus, buildWidget, launchChromium, shownItems, startPartnerSite } from './browser';
+import {
+  boxStatus,
+  buildWidget,
+  launchChromium,
+  pageRecordingDialogs,
+  serveWidget,
+  shownItems,
+  startPartnerSite,
+} from './browser';
 
 /**
  * The widget against a scripted ticker: a real socket.io server speaking protocol v1 whose answers the
@@ -43,7 +47,6 @@ const item = (order: number, extra: Record<string, unknown> = {}) => ({
 describe('the widget applies ticker protocol v1 exactly (scripted ticker, real Chromium)', () => {
   let widget: Awaited<ReturnType<typeof buildWidget>>;
   let browser: Browser;
-  let http: HttpServer;
   let io: Server;
   let site: Awaited<ReturnType<typeof startPartnerSite>>;
   let answer: Answer;
@@ -56,16 +59,8 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
   beforeAll(async () => {
     browser = await launchChromium();
     widget = await buildWidget();
-    const code = await readFile(join(widget.dir, 'widget.js'));
-    http = createServer((request, response) => {
-      if (request.url !== '/widget.js') return; // socket.io answers its own path
-      response.writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'access-control-allow-origin': '*',
-      });
-      response.end(code);
-    });
-    io = new Server(http, { cors: { origin: true, credentials: false }, cookie: false });
+    const served = await serveWidget(widget.dir);
+    io = served.io;
     io.of('/ticker').on('connection', (socket) => {
       sockets.push(socket);
       socket.on('ticker.subscribe', (request: Subscribe, ack: (answer: unknown) => void) => {
@@ -73,8 +68,7 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
         ack(answer(request));
       });
     });
-    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-    site = await startPartnerSite(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    site = await startPartnerSite(served.url);
   });
 
   afterAll(async () => {
@@ -87,13 +81,7 @@ describe('the widget applies ticker protocol v1 exactly (scripted ticker, real C
   beforeEach(async () => {
     requests.length = 0;
     sockets.length = 0;
-    context = await browser.newContext();
-    page = await context.newPage();
-    dialogs = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    ({ context, page, dialogs } = await pageRecordingDialogs(browser));
   });
   afterEach(() => context.close());
 

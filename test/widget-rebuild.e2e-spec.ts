@@ -1,56 +1,41 @@
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { type FeedEvent, PublicTopics, TickerProtocol, Topics, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
-import { ActivityProjection } from '@feedwerk/read-models';
+import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  GenerationsFeed,
-  kafkaBrokers,
   openTestDatabase,
+  rebuildActivity,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { InProcessTransport, KafkaTransport, type MessageTransport } from '@feedwerk/transport';
+import { InProcessTransport, type MessageTransport } from '@feedwerk/transport';
 import { type Browser, type Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import { TickerItemPublisher } from '../apps/projector/src/ticker-item.publisher';
 import { TickerAccess } from '../apps/ticker/src/ticker.access';
 import { TickerGateway } from '../apps/ticker/src/ticker.gateway';
 import { TickerHub } from '../apps/ticker/src/ticker.hub';
-import { boxStatus, buildWidget, launchChromium, shownItems, startPartnerSite } from './browser';
+import { boxStatus, buildWidget, launchChromium, serveWidget, shownItems, startPartnerSite } from './browser';
 
 /**
  * The widget in real Chromium across a rebuild of the activity projection: the real publisher
  * (generation marker), a real ticker node on PostgreSQL (on Kafka, and on the embedded in-process
- * transport), and the built widget bundle. The
- * switch is made by GenerationsFeed the way the rebuild engine makes it (libs/testing/src/generations.ts);
+ * transport), and the built widget bundle. The switch is made by the rebuild engine (projection_live):
  * generation 2 folds the same postings with a one-hour burst window, so its box differs visibly.
  */
 const transports: [string, () => MessageTransport][] = [
-  [
-    'Kafka',
-    () =>
-      new KafkaTransport({
-        brokers: kafkaBrokers(),
-        clientId: 'widget-rebuild-test',
-        topicPrefix: `${uniqueName('wr')}.`,
-      }),
-  ],
+  ['Kafka', () => testKafkaTransport('widget-rebuild-test')],
   ['the in-process transport (embedded mode)', () => new InProcessTransport()],
 ];
 
 describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQL, %s)', (_, create) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let two: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let feed: GenerationsFeed;
+  let feed: ActivityFeed;
   let hub: TickerHub;
   let publisher: TickerItemPublisher;
-  let http: HttpServer;
   let io: Server;
   let browser: Browser;
   let page: Page;
@@ -65,9 +50,8 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    two = await openTestDatabase();
     store = new EventStore(db.dataSource);
-    feed = new GenerationsFeed(db.dataSource);
+    feed = new ActivityFeed(db.dataSource);
     await transport.ensureTopics(
       [Topics.tickerChanges, PublicTopics.activity].map((topic) => ({
         topic,
@@ -83,21 +67,12 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     publisher.onApplicationBootstrap();
 
     widget = await buildWidget();
-    const code = await readFile(join(widget.dir, 'widget.js'));
-    http = createServer((request, response) => {
-      if (request.url !== '/widget.js') return; // socket.io answers its own path
-      response.writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'access-control-allow-origin': '*',
-      });
-      response.end(code);
-    });
-    io = new Server(http, { cors: { origin: true, credentials: false }, cookie: false });
+    const served = await serveWidget(widget.dir);
+    io = served.io;
     const namespace = io.of(TickerProtocol.namespace);
     gateway.afterInit(namespace);
     namespace.on('connection', (socket) => gateway.handleConnection(socket));
-    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-    site = await startPartnerSite(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    site = await startPartnerSite(served.url);
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.on('websocket', (ws) => {
@@ -123,7 +98,6 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     await hub?.onModuleDestroy();
     await transport.close();
     await widget?.remove();
-    await two?.close();
     await db?.close();
   });
 
@@ -150,10 +124,10 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
     expect(await lines()).toEqual(Array(3).fill('Neue Stellenanzeige eingestellt|'));
 
     // The rebuild: generation 2 is built beside the live one and switched; the publisher announces it.
-    const projectionTwo = new ActivityProjection(two.dataSource, store, { burstWindowMs: 3_600_000 });
-    await projectionTwo.handle(history);
-    feed.add(2, two.dataSource);
-    const switched = await feed.switchTo(2);
+    // The projector goes on with the new burst window, in generation 2.
+    const switched = await rebuildActivity(db.dataSource, store, { burstWindowMs: 3_600_000 });
+    expect(switched.generation).toBe(2);
+    const projectionTwo = new ActivityProjection(db.dataSource, store, { burstWindowMs: 3_600_000 });
     publisher.wakeUp();
     await waitFor(
       'the new box',

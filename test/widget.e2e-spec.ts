@@ -1,23 +1,24 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type Type } from '@nestjs/common';
-import { startApp, type StartedApp } from '@feedwerk/platform';
-import { createTestDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
+import { type StartedApp } from '@feedwerk/platform';
+import { createAppDatabase, employerBody, jobBody, uniqueName, waitFor } from '@feedwerk/testing';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ApiModule } from '../apps/api/src/api.module';
 import { ProjectorModule } from '../apps/projector/src/projector.module';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { TickerModule } from '../apps/ticker/src/ticker.module';
 import {
+  axeViolations,
   boxStatus,
   buildWidget,
   launchChromium,
+  pageRecordingDialogs,
   type ShownItem,
   shownItems,
   startPartnerSite,
 } from './browser';
-import { post, startEmbedded } from './support';
+import { appStarter, post, startEmbedded } from './support';
 
 /**
  * The widget as a portal embeds it: one tag on a page of ANOTHER origin (localhost vs 127.0.0.1),
@@ -34,8 +35,6 @@ interface Stack {
   stop(): Promise<void>;
 }
 
-const quiet = { LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1' };
-
 async function startEmbeddedStack(_partnerOrigin: string): Promise<Stack> {
   const deployment = await startEmbedded();
   return { apiUrl: deployment.apiUrl, tickerUrl: deployment.tickerUrl, stop: () => deployment.stop() };
@@ -43,25 +42,8 @@ async function startEmbeddedStack(_partnerOrigin: string): Promise<Stack> {
 
 /** The ticker lets only the partner page's origin show boxes (as production must be configured). */
 async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
-  const database = await createTestDatabase();
-  const env: Record<string, string | undefined> = {
-    ...quiet,
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    TOPIC_PREFIX: `${uniqueName('e2e')}.`,
-    TOPIC_PARTITIONS: '3',
-    RELAY_IDLE_POLL_MS: '50',
-    TICKER_ALLOWED_ORIGINS: `*=${partnerOrigin}`,
-  };
-  const start = (app: string, module: Type<unknown>, extra: Record<string, string> = {}) =>
-    startApp(
-      {
-        app,
-        requires: app === 'api' ? ['postgres'] : ['postgres', 'kafka'],
-        env: { ...env, ...extra },
-      },
-      module,
-    );
+  const database = await createAppDatabase({ TICKER_ALLOWED_ORIGINS: `*=${partnerOrigin}` });
+  const start = appStarter(database.env);
   const api = await start('api', ApiModule);
   const others: StartedApp[] = await Promise.all([
     start('relay', RelayModule),
@@ -87,21 +69,6 @@ async function startDistributedStack(partnerOrigin: string): Promise<Stack> {
       await database.drop();
     },
   };
-}
-
-/** Runs axe-core (its default rule set, shadow DOM included) on the page; each violation as one line. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    interface AxeResults {
-      violations: { id: string; help: string; nodes: { target: unknown }[] }[];
-    }
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    const results = await axe.run(document);
-    return results.violations.map(
-      (v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target))})`,
-    );
-  });
 }
 
 /** Lines that stand for job postings, and how many postings they count (a burst counts several). */
@@ -144,13 +111,7 @@ describe.each([
   });
 
   beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    dialogs = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    ({ context, page, dialogs } = await pageRecordingDialogs(browser));
   });
   afterEach(() => context.close());
 

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublicTopics, type PublicRecord } from '@feedwerk/contracts';
-import { encodePublicRecord, KafkaTransport } from '@feedwerk/transport';
-import { kafkaBrokers, uniqueName, waitFor } from '@feedwerk/testing';
+import { encodePublicRecord } from '@feedwerk/transport';
+import { kafkaBrokers, testKafkaTransport, uniqueName, waitFor } from '@feedwerk/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { AnalyticsConsumer } from './analytics.consumer';
 
@@ -57,11 +57,10 @@ const refreshed = (): PublicRecord => ({
 });
 
 describe('analytics-example: counts public records and resumes from its committed offsets', () => {
-  const prefix = `${uniqueName('ax')}.`;
-  const topic = `${prefix}${PublicTopics.jobs}`;
-  const groupId = uniqueName('analytics-example-');
   // Published the way the relay publishes public records: encodePublicRecord through the transport.
-  const relay = new KafkaTransport({ brokers: kafkaBrokers(), clientId: 'relay', topicPrefix: prefix });
+  const relay = testKafkaTransport('relay');
+  const topic = `${relay.topicPrefix}${PublicTopics.jobs}`;
+  const groupId = uniqueName('analytics-example-');
   const admin = new Kafka({
     brokers: kafkaBrokers(),
     clientId: 'ax-admin',

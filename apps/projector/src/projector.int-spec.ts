@@ -1,12 +1,18 @@
 import { ALL_EVENT_CATEGORIES, Topics } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { ActivityFeed, ActivityProjection, JobsProjection, JobsReadModel } from '@feedwerk/read-models';
-import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  kafkaBrokers,
+  openTestDatabase,
+  testKafkaTransport,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
 import {
   DeadLetterOffice,
   encodeEnvelope,
   type IncomingMessage,
-  KafkaTransport,
   type MessageTransport,
   type OutgoingMessage,
   type Subscription,
@@ -39,12 +45,8 @@ const projectorOnKafka = (
   define: (on: OnKafka) => ProjectorDefinition,
   wrap: (kafka: MessageTransport) => MessageTransport = (kafka) => kafka,
 ): OnKafka => {
-  const prefix = `${uniqueName('proj')}.`;
-  const kafka = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'projector-test',
-    topicPrefix: prefix,
-  });
+  const kafka = testKafkaTransport('projector-test');
+  const prefix = kafka.topicPrefix;
   const on = { prefix, transport: wrap(kafka), dead: [] as IncomingMessage[] } as OnKafka;
   let projector: Projector | undefined;
   let reader: Subscription | undefined;

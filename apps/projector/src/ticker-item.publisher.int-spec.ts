@@ -8,37 +8,32 @@ import {
   toFeedEvent,
 } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
-import { ActivityProjection } from '@feedwerk/read-models';
+import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  GenerationsFeed,
-  kafkaBrokers,
   openTestDatabase,
+  rebuildActivity,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
 import {
   decodeTickerRecord,
   type IncomingMessage,
-  KafkaTransport,
   PUBLIC_SOURCE,
   type Subscription,
 } from '@feedwerk/transport';
 import { TickerItemPublisher } from './ticker-item.publisher';
 
 /**
- * The activity publisher on Kafka across a blue/green switch (GenerationsFeed stands in for the
- * rebuild engine, see libs/testing/src/generations.ts): a generation marker precedes every change of
- * a generation, also after a restart, and every change also goes to the public activity topic.
+ * The activity publisher on Kafka across a blue/green switch made by the rebuild engine
+ * (projection_live): a generation marker precedes every change of a generation, also after a
+ * restart, and every change also goes to the public activity topic.
  */
 describe('ticker item publisher on Kafka: generation markers and the public activity topic', () => {
   let one: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'publisher-test',
-    topicPrefix: `${uniqueName('pub')}.`,
-  });
+  const transport = testKafkaTransport('publisher-test');
   const ticker: IncomingMessage[] = [];
   const activity: IncomingMessage[] = [];
   let reader: Subscription;
@@ -71,7 +66,7 @@ describe('ticker item publisher on Kafka: generation markers and the public acti
     await one.close();
   });
 
-  const start = (feed: GenerationsFeed) => {
+  const start = (feed: ActivityFeed) => {
     const publisher = new TickerItemPublisher(feed, transport, store);
     publisher.onApplicationBootstrap();
     publishers.push(publisher);
@@ -93,7 +88,7 @@ describe('ticker item publisher on Kafka: generation markers and the public acti
 
   it('announces each generation before its first change, also after a restart, and publishes every change publicly', async () => {
     const portal = uniqueName('p');
-    const feed = new GenerationsFeed(one.dataSource);
+    const feed = new ActivityFeed(one.dataSource);
     const projectionOne = new ActivityProjection(one.dataSource, store, { burstWindowMs: 0 });
     const history = await postJobs(portal, 2);
     const first = (await projectionOne.handle(history)).changes;
@@ -102,13 +97,13 @@ describe('ticker item publisher on Kafka: generation markers and the public acti
     await waitFor('generation 1 on the topic', () => ticker.length >= expected.length, { timeoutMs: 60_000 });
     expect(tickerRecords()).toEqual(expected);
 
-    // Generation 2: the same events as one burst; switched live with its history counted as published.
-    const two = await openTestDatabase();
+    // Generation 2: rebuilt by the engine with a one-hour burst window (the same events as one
+    // burst) and switched live with its history counted as published; the projector goes on with
+    // that window, in generation 2.
     try {
-      const projectionTwo = new ActivityProjection(two.dataSource, store, { burstWindowMs: 3_600_000 });
-      await projectionTwo.handle(history);
-      feed.add(2, two.dataSource);
-      const switched = await feed.switchTo(2);
+      const switched = await rebuildActivity(one.dataSource, store, { burstWindowMs: 3_600_000 });
+      expect(switched).toMatchObject({ generation: 2, published: switched.head });
+      const projectionTwo = new ActivityProjection(one.dataSource, store, { burstWindowMs: 3_600_000 });
       const [grown] = (await projectionTwo.handle(await postJobs(portal, 1))).changes;
       publisher.wakeUp();
       expected.push(`marker 2@${switched.head}`, `change 2:${grown!.position}`);
@@ -170,7 +165,6 @@ describe('ticker item publisher on Kafka: generation markers and the public acti
       });
     } finally {
       for (const publisher of publishers.splice(0)) await publisher.onModuleDestroy();
-      await two.close();
     }
   }, 180_000);
 });

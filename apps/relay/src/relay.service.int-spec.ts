@@ -4,8 +4,9 @@ import { loadConfig } from '@feedwerk/platform';
 import {
   appendEmployerRegistered,
   appendJobPosted,
-  kafkaBrokers,
   openTestDatabase,
+  testAppEnv,
+  testKafkaTransport,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
@@ -13,7 +14,6 @@ import {
   decodeEnvelope,
   InProcessTransport,
   type IncomingMessage,
-  KafkaTransport,
   type MessageTransport,
   type Subscription,
 } from '@feedwerk/transport';
@@ -22,22 +22,13 @@ import { RELAY_CHECKPOINT, RelayService } from './relay.service';
 describe('relay: event store to Kafka', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  const prefix = `${uniqueName('relay')}.`;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'relay-test',
-    topicPrefix: prefix,
-  });
+  const transport = testKafkaTransport('relay-test');
   const received: IncomingMessage[] = [];
   const publicReceived: IncomingMessage[] = [];
   const subscriptions: Subscription[] = [];
 
   const relay = (on: MessageTransport = transport) => {
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
-      RELAY_BATCH_SIZE: '3',
-    });
+    const config = loadConfig(testAppEnv(db.url, { RELAY_BATCH_SIZE: '3' }));
     return new RelayService(store, on, config, db);
   };
   const registerEmployer = async () =>

@@ -10,24 +10,19 @@ import {
 } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { loadConfig } from '@feedwerk/platform';
-import { ActivityProjection } from '@feedwerk/read-models';
+import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  GenerationsFeed,
-  kafkaBrokers,
   openTestDatabase,
   publishGenerationMarker,
   publishTickerChanges,
+  rebuildActivity,
+  testKafkaTransport,
   tickerSocket,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import {
-  encodeTickerChange,
-  InProcessTransport,
-  KafkaTransport,
-  type MessageTransport,
-} from '@feedwerk/transport';
+import { encodeTickerChange, InProcessTransport, type MessageTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
 import { type Socket } from 'socket.io-client';
 import { TickerAccess } from './ticker.access';
@@ -37,55 +32,53 @@ import { TickerHub } from './ticker.hub';
 /**
  * A ticker node across a blue/green switch of the activity projection, on PostgreSQL with real
  * socket.io clients, in both modes: Kafka and the embedded in-process transport. Generation 2 is
- * built beside generation 1 from the same events (on its own database, with another burst window so
- * that its box differs visibly) and switched live with GenerationsFeed, the way the rebuild engine
- * switches (see libs/testing/src/generations.ts).
+ * rebuilt by the rebuild engine beside generation 1 from the same events (with another burst window,
+ * so that its box differs visibly) and switched live in projection_live. Each test has a database of
+ * its own, so each starts at generation 1.
  */
 const transports: [string, () => MessageTransport][] = [
-  [
-    'Kafka',
-    () =>
-      new KafkaTransport({
-        brokers: kafkaBrokers(),
-        clientId: 'ticker-generations-test',
-        topicPrefix: `${uniqueName('gen')}.`,
-      }),
-  ],
+  ['Kafka', () => testKafkaTransport('ticker-generations-test')],
   ['the in-process transport (embedded mode)', () => new InProcessTransport()],
 ];
 
 describe.each(transports)(
   'ticker node across a rebuild (generations) on %s with socket.io clients',
   (_, create) => {
-    let one: Awaited<ReturnType<typeof openTestDatabase>>;
-    let store: EventStore;
-    let projectionOne: ActivityProjection;
     const transport = create();
     const cleanups: (() => Promise<void> | void)[] = [];
 
     beforeAll(async () => {
-      one = await openTestDatabase();
-      store = new EventStore(one.dataSource);
-      projectionOne = new ActivityProjection(one.dataSource, store, { burstWindowMs: 0 });
       await transport.ensureTopics([{ topic: Topics.tickerChanges, partitions: 1, replicationFactor: 1 }]);
     });
     afterAll(async () => {
       for (const cleanup of cleanups.reverse()) await cleanup();
       await transport.close();
-      await one.close();
     });
 
-    /** Generation 2 of the feed: the same events folded with a one-hour burst window, not yet live. */
-    async function buildGenerationTwo(feed: GenerationsFeed, history: readonly FeedEvent[]) {
-      const two = await openTestDatabase();
-      cleanups.push(() => two.close());
-      const projection = new ActivityProjection(two.dataSource, store, { burstWindowMs: 3_600_000 });
-      await projection.handle(history);
-      feed.add(2, two.dataSource);
-      return projection;
+    /**
+     * A fresh activity read model at generation 1, its live projector (no burst window) and, for
+     * after the switch, the projector with the one-hour window generation 2 is rebuilt with.
+     */
+    async function openFeed() {
+      const db = await openTestDatabase();
+      cleanups.push(() => db.close());
+      const store = new EventStore(db.dataSource);
+      const postJobs = async (portal: string, n: number) => {
+        const events: FeedEvent[] = [];
+        for (let i = 0; i < n; i += 1) events.push(toFeedEvent(await appendJobPosted(store, { portal })));
+        return events;
+      };
+      return {
+        feed: new ActivityFeed(db.dataSource),
+        postJobs,
+        projectionOne: new ActivityProjection(db.dataSource, store, { burstWindowMs: 0 }),
+        projectionTwo: new ActivityProjection(db.dataSource, store, { burstWindowMs: 3_600_000 }),
+        /** Rebuilds generation 2 from every event with the one-hour window and switches it live. */
+        rebuild: () => rebuildActivity(db.dataSource, store, { burstWindowMs: 3_600_000 }),
+      };
     }
 
-    async function startNode(feed: GenerationsFeed) {
+    async function startNode(feed: ActivityFeed) {
       const config = loadConfig({ TICKER_NODE_ID: uniqueName('n') });
       const hub = new TickerHub(feed, transport, config);
       const gateway = new TickerGateway(hub, new TickerAccess(config), config);
@@ -113,18 +106,12 @@ describe.each(transports)(
     const subscribe = async (socket: Socket, request: Record<string, unknown>) =>
       (await socket.timeout(10_000).emitWithAck(TickerProtocol.subscribe, request)) as TickerSubscribeAck;
 
-    const postJobs = async (portal: string, n: number) => {
-      const events: FeedEvent[] = [];
-      for (let i = 0; i < n; i += 1) events.push(toFeedEvent(await appendJobPosted(store, { portal })));
-      return events;
-    };
-
     /**
      * Publishes generation-1 changes through the transport only (not marked published, so the node's
      * read-model catch-up cannot deliver them) and waits until `client` got them: the node's consumer is live.
      */
     async function throughTransport(
-      feed: GenerationsFeed,
+      feed: ActivityFeed,
       client: { changes: readonly unknown[] },
       changes: readonly TickerChangeRecord[],
     ) {
@@ -144,7 +131,7 @@ describe.each(transports)(
     }
 
     it('adopts a newer generation from its marker: every client resyncs once, snapshots and changes come from the new generation, late old changes are dropped', async () => {
-      const feed = new GenerationsFeed(one.dataSource);
+      const { feed, postJobs, projectionOne, projectionTwo, rebuild } = await openFeed();
       const node = await startNode(feed);
       const portal = uniqueName('p');
       const fresh = await connect(node.url);
@@ -155,9 +142,11 @@ describe.each(transports)(
       await throughTransport(feed, fresh, oldChanges);
       const resumedAck = await subscribe(resumed.socket, { portal, since: oldChanges[0]!.position });
       expect(resumedAck).toMatchObject({ ok: true, mode: 'changes', generation: 1 });
+      // A change of generation 1 its publisher had not sent yet when the switch came: it arrives late.
+      const [late] = (await projectionOne.handle(await postJobs(portal, 1))).changes;
 
-      const projectionTwo = await buildGenerationTwo(feed, history);
-      const switched = await feed.switchTo(2);
+      const switched = await rebuild();
+      expect(switched.generation).toBe(2);
       await publishGenerationMarker(transport, { generation: 2, head: switched.published });
 
       const rebuilt = { reason: 'rebuilt', head: switched.published, generation: 2 };
@@ -166,16 +155,15 @@ describe.each(transports)(
       });
       expect(node.hub.currentGeneration).toBe(2);
 
-      // The marker again (a publisher restarted) and a late change of generation 1: nobody hears of them.
-      const [late] = (await projectionOne.handle(await postJobs(portal, 1))).changes;
+      // The marker again (a publisher restarted) and the late change of generation 1: nobody hears of them.
       await publishGenerationMarker(transport, { generation: 2, head: switched.published });
       await transport.publish(Topics.tickerChanges, [encodeTickerChange(late!, 1)]);
 
-      // Re-subscribing without `since`: generation 2's box (the three postings are one burst there).
+      // Re-subscribing without `since`: generation 2's box (the four postings are one burst there).
       const ack = await subscribe(fresh.socket, { portal });
       expect(ack).toMatchObject({ ok: true, mode: 'snapshot', head: switched.head, generation: 2 });
       expect(ack.ok && ack.mode === 'snapshot' && ack.items).toEqual([
-        expect.objectContaining({ kind: 'jobs.burst', count: 3, text: 'Neue Jobangebote verfügbar' }),
+        expect.objectContaining({ kind: 'jobs.burst', count: 4, text: 'Neue Jobangebote verfügbar' }),
       ]);
 
       // A position of generation 1 is never answered with generation 2's changes, with or without its generation.
@@ -209,7 +197,7 @@ describe.each(transports)(
       expect(fresh.changes.at(-1)).toEqual({
         op: 'upsert',
         position: switched.head + 1,
-        item: expect.objectContaining({ kind: 'jobs.burst', count: 4 }),
+        item: expect.objectContaining({ kind: 'jobs.burst', count: 5 }),
       });
       expect(resumed.changes.at(-1)).toEqual(fresh.changes.at(-1));
       // Exactly once each, and the late generation-1 change reached nobody.
@@ -224,15 +212,14 @@ describe.each(transports)(
     }, 120_000);
 
     it('learns of a switch it missed from the read model, and a node started after it serves the new generation', async () => {
-      const feed = new GenerationsFeed(one.dataSource);
+      const { feed, postJobs, projectionOne, rebuild } = await openFeed();
       const node = await startNode(feed);
       const portal = uniqueName('p');
       const client = await connect(node.url);
       expect(await subscribe(client.socket, { portal })).toMatchObject({ ok: true, generation: 1 });
       const history = await postJobs(portal, 2);
       await projectionOne.handle(history);
-      await buildGenerationTwo(feed, history);
-      const switched = await feed.switchTo(2);
+      const switched = await rebuild();
 
       // No marker: the node's catch-up finds the new generation in the read model.
       await waitFor('the rebuilt resync', () => client.resyncs.length >= 1, { timeoutMs: 30_000 });
@@ -247,15 +234,14 @@ describe.each(transports)(
     }, 120_000);
 
     it('adopts a switch at a subscribe that reads the new generation before the node heard of it', async () => {
-      const feed = new GenerationsFeed(one.dataSource);
+      const { feed, postJobs, projectionOne, rebuild } = await openFeed();
       const node = await startNode(feed);
       const portal = uniqueName('p');
       const early = await connect(node.url);
       expect(await subscribe(early.socket, { portal })).toMatchObject({ ok: true, generation: 1 });
       const history = await postJobs(portal, 2);
       await projectionOne.handle(history);
-      await buildGenerationTwo(feed, history);
-      const switched = await feed.switchTo(2);
+      const switched = await rebuild();
 
       const late = await connect(node.url);
       const ack = await subscribe(late.socket, { portal });

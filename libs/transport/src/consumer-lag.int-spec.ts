@@ -1,5 +1,5 @@
-import { InProcessTransport, KafkaTransport, type MessageTransport } from '@feedwerk/transport';
-import { kafkaBrokers, uniqueName, waitFor } from '@feedwerk/testing';
+import { InProcessTransport, type MessageTransport } from '@feedwerk/transport';
+import { testKafkaTransport, uniqueName, waitFor } from '@feedwerk/testing';
 
 const messages = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: `k${i % 3}`, value: String(i), headers: {} }));
@@ -9,15 +9,7 @@ const messages = (n: number) =>
  * by both adapters alike.
  */
 describe.each([
-  [
-    'Kafka (a real broker)',
-    () =>
-      new KafkaTransport({
-        brokers: kafkaBrokers(),
-        clientId: 'lag-test',
-        topicPrefix: `${uniqueName('lag')}.`,
-      }),
-  ],
+  ['Kafka (a real broker)', () => testKafkaTransport('lag-test')],
   ['in-process', () => new InProcessTransport()],
 ] as const)('consumer lag on %s', (_name, create) => {
   let transport: MessageTransport;

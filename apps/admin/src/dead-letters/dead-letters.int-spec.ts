@@ -4,8 +4,16 @@ import { AdminRoutes, type DeadLetterList, StreamIds, Topics } from '@feedwerk/c
 import { EventStore } from '@feedwerk/event-store';
 import { startApp, type StartedApp } from '@feedwerk/platform';
 import { JobsReadModel } from '@feedwerk/read-models';
-import { appendJobPosted, kafkaBrokers, openTestDatabase, uniqueName, waitFor } from '@feedwerk/testing';
-import { encodeEnvelope, type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+import {
+  appendJobPosted,
+  openTestDatabase,
+  TEST_ADMIN_TOKEN as ADMIN_TOKEN,
+  testAppEnv,
+  testKafkaTransport,
+  uniqueName,
+  waitFor,
+} from '@feedwerk/testing';
+import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 // A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
 // eslint-disable-next-line no-restricted-imports
 import { ProjectorModule } from '../../../projector/src/projector.module';
@@ -14,8 +22,6 @@ import { ExitCode } from '../cli/admin-client';
 import { runCli } from '../cli/program';
 import { ReplayedDeadLetterHeaders } from './dead-letters.service';
 
-const ADMIN_TOKEN = 'dead-letter-test-admin-token-0123456789';
-
 @Module({ imports: [AdminModule, ProjectorModule] })
 class AdminAndProjectorModule {}
 
@@ -23,12 +29,8 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let app: StartedApp;
-  const prefix = `${uniqueName('dlt')}.`;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'dlt-test',
-    topicPrefix: prefix,
-  });
+  const transport = testKafkaTransport('dlt-test');
+  const prefix = transport.topicPrefix;
   const onJobsTopic: IncomingMessage[] = [];
   let watcher: Subscription;
 
@@ -62,16 +64,7 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
       {
         app: 'admin',
         requires: ['postgres', 'kafka'],
-        env: {
-          LOG_LEVEL: 'error',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          TOPIC_PREFIX: prefix,
-          TOPIC_PARTITIONS: '1',
-          ADMIN_TOKENS: ADMIN_TOKEN,
-        },
+        env: testAppEnv(db.url, { LOG_LEVEL: 'error', TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '1' }),
       },
       AdminAndProjectorModule,
     );

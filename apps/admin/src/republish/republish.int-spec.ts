@@ -8,16 +8,17 @@ import {
   appendEmployerRegistered,
   appendJobPosted,
   appendManyJobsPosted,
-  kafkaBrokers,
   openTestDatabase,
+  TEST_ADMIN_TOKEN as ADMIN_TOKEN,
+  testAppEnv,
+  testKafkaTransport,
   testMetadata,
   uniqueName,
   waitFor,
 } from '@feedwerk/testing';
-import { type IncomingMessage, KafkaTransport, type Subscription } from '@feedwerk/transport';
+import { type IncomingMessage, type Subscription } from '@feedwerk/transport';
 import { AdminModule } from '../admin.module';
 
-const ADMIN_TOKEN = 'republish-test-admin-token-0123456789';
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(
     readFileSync(join(__dirname, '../../../../libs/contracts/fixtures/events', `${name}.json`), 'utf8'),
@@ -27,12 +28,8 @@ describe('republish: a range of history to the replay topics on real Kafka and P
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
   let admin: StartedApp;
-  const prefix = `${uniqueName('republish')}.`;
-  const transport = new KafkaTransport({
-    brokers: kafkaBrokers(),
-    clientId: 'republish-test',
-    topicPrefix: prefix,
-  });
+  const transport = testKafkaTransport('republish-test');
+  const prefix = transport.topicPrefix;
   const received: IncomingMessage[] = [];
   let subscription: Subscription;
 
@@ -41,16 +38,7 @@ describe('republish: a range of history to the replay topics on real Kafka and P
       {
         app: 'admin',
         requires: ['postgres', 'kafka'],
-        env: {
-          LOG_LEVEL: 'warn',
-          PORT: '0',
-          HOST: '127.0.0.1',
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: kafkaBrokers().join(','),
-          TOPIC_PREFIX: prefix,
-          TOPIC_PARTITIONS: '2',
-          ADMIN_TOKENS: ADMIN_TOKEN,
-        },
+        env: testAppEnv(db.url, { TOPIC_PREFIX: prefix, TOPIC_PARTITIONS: '2' }),
       },
       AdminModule,
     );

@@ -5,30 +5,16 @@ import { join } from 'node:path';
 import { toFeedEvent } from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
-import {
-  type ActivityProjectionOptions,
-  activityTables,
-  foldActivity,
-  RebuildEngine,
-  type RebuildEngineOptions,
-  readModelProjections,
-} from '@feedwerk/read-models';
+import { activityTables, foldActivity } from '@feedwerk/read-models';
 import {
   appendJobPosted,
   openTestDatabase,
+  rebuildEngine,
   sharedSchema,
   storeHistory,
   testMetadata,
 } from '@feedwerk/testing';
 import pino from 'pino';
-import { type DataSource } from 'typeorm';
-
-/** An engine over this lib's projections, the activity one with the test's options. */
-const engineOn = (
-  dataSource: DataSource,
-  store: EventStore,
-  options: Partial<ActivityProjectionOptions> & RebuildEngineOptions,
-) => new RebuildEngine(dataSource, store, readModelProjections(dataSource, store, options), options);
 
 const OPTIONS = { burstWindowMs: 60_000 };
 
@@ -112,7 +98,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
       if (i >= 5 && (i - 5) % 3 === 0) await close(store, posted[i - 5]!);
       if (i % 7 === 6 && i % 3 !== 0) await close(store, posted[i]!);
     }
-    const engine = engineOn(opened.db.dataSource, store, {
+    const engine = rebuildEngine(opened.db.dataSource, store, {
       ...OPTIONS,
       batchSize: 3,
       checkpointEvery: 9,
@@ -160,7 +146,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
     for (let i = 0; i < 12; i += 1) posted.push(await appendJobPosted(store, { portal: 'koeln' }));
     for (const p of posted.slice(0, 6)) await close(store, p);
     const options = { ...OPTIONS, batchSize: 3, checkpointEvery: 6 };
-    const first = engineOn(opened.db.dataSource, store, options);
+    const first = rebuildEngine(opened.db.dataSource, store, options);
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     // Two plain steps: the first commits a checkpoint (its versions written directly), the second
     // folds in memory; then this builder stops and its lease is made to lapse.
@@ -169,7 +155,7 @@ describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
     await opened.db.dataSource.query(
       `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 hour'`,
     );
-    const second = engineOn(opened.db.dataSource, store, options);
+    const second = rebuildEngine(opened.db.dataSource, store, options);
     expect(await second.run(rebuild.id)).toBe('live');
     const versions = await versionsOf(store, rebuild.generation);
     expect(versions.rows).toEqual(versions.expected);

@@ -4,33 +4,23 @@ import { EventStore, START, type StoreCheckpoint } from '@feedwerk/event-store';
 import {
   ActivityFeed,
   ActivityProjection,
-  type ActivityProjectionOptions,
   activityTables,
   foldActivity,
   JobsProjection,
   JobsReadModel,
   jobsTables,
-  RebuildEngine,
-  type RebuildEngineOptions,
   RebuildRunningError,
-  readModelProjections,
 } from '@feedwerk/read-models';
 import {
   appendEmployerRegistered,
   appendJobPosted,
   appendManyJobsPosted,
   openTestDatabase,
+  rebuildEngine,
   storeHistory,
   testMetadata,
 } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
-
-/** An engine over this lib's projections, the activity one with the test's options. */
-const engineOn = (
-  dataSource: DataSource,
-  store: EventStore,
-  options: Partial<ActivityProjectionOptions> & RebuildEngineOptions,
-) => new RebuildEngine(dataSource, store, readModelProjections(dataSource, store, options), options);
 
 const OPTIONS = { burstWindowMs: 60_000 };
 
@@ -150,7 +140,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     const before = await feed.state();
     expect(before.generation).toBe(1);
 
-    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 7 });
+    const engine = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 7 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(2);
     await expect(engine.request('activity', randomUUID(), 'admin-test')).rejects.toBeInstanceOf(
@@ -192,7 +182,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('resumes from its checkpoint after the builder stopped mid-build; the next rebuild drops retired tables', async () => {
     await live.handle(await appendMixed(10));
     // Checkpoints every 2 batches: step 1 writes (4), step 2 folds in memory, step 3 writes (12).
-    const first = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const first = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(3);
     for (let i = 0; i < 3; i += 1) expect(await first.step(rebuild.id)).toBe('continue');
@@ -206,7 +196,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(await tableExists(db.dataSource, activityTables(2).items)).toBe(true);
 
     // A new process (no memory of the fold) leaves it alone while the first one's lease is fresh …
-    const second = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
+    const second = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4 });
     expect(await second.step(rebuild.id)).toBe('busy');
     // … and once it lapsed (the first process died), continues from the row's checkpoint.
     await db.dataSource.query(
@@ -223,7 +213,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('cancels between batches: tables dropped, the live generation untouched', async () => {
-    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 5 });
+    const engine = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 5 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     expect(await engine.step(rebuild.id)).toBe('continue');
     expect(await engine.requestCancel(rebuild.id)).toMatchObject({ cancelRequested: true });
@@ -242,7 +232,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('overlaps checkpoint writes with the fold: a builder stopped after them is resumed from the last one committed', async () => {
     await live.handle(await appendMixed(12));
     const total = (await storeHistory(store)).length;
-    const first = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const first = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     const rebuild = await first.request('activity', randomUUID(), 'admin-test');
     // Step 1 writes (4) and returns committed; steps 3 and 5 start writes (12, 20) that commit while
     // steps 4 and 5 read and fold; step 6 folds 4 more in memory only.
@@ -254,7 +244,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect((await first.find(rebuild.id))?.done).toBe(20);
     expect(total).toBeGreaterThan(28);
 
-    const second = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
+    const second = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 4, checkpointEvery: 8 });
     expect(await second.step(rebuild.id, { overlap: true })).toBe('busy');
     await db.dataSource.query(
       `UPDATE projection_rebuilds SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`,
@@ -268,7 +258,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('cancels with a checkpoint write in flight: the write lands or not, the tables go', async () => {
-    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 3, checkpointEvery: 6 });
+    const engine = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 3, checkpointEvery: 6 });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     for (let i = 0; i < 3; i += 1) expect(await engine.step(rebuild.id, { overlap: true })).toBe('continue');
     // Step 3 started a write; the cancel lands before or after it commits.
@@ -280,7 +270,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   });
 
   it('switches while live batches run concurrently: nothing missed, nothing doubled', async () => {
-    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
+    const engine = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 25 });
     await appendManyJobsPosted(store, 150, { portal: 'muenchen' });
     const rebuild = await engine.request('activity', randomUUID(), 'admin-test');
     let stop = false;
@@ -332,7 +322,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
     expect(before?.title).toBe('Rebuild Testjob');
     const listBefore = await reader.list({ portal: 'muenchen' }, { limit: 500 });
 
-    const engine = engineOn(db.dataSource, store, { ...OPTIONS, batchSize: 40 });
+    const engine = rebuildEngine(db.dataSource, store, { ...OPTIONS, batchSize: 40 });
     const rebuild = await engine.request('jobs', randomUUID(), 'admin-test');
     expect(rebuild.generation).toBe(2);
     expect(await engine.run(rebuild.id)).toBe('live');
@@ -349,7 +339,7 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
   it('keeps only the newest changes of the rebuilt log; items, head and counters equal the full fold', async () => {
     await live.handle(await appendMixed(6));
     const before = await liveGeneration('activity');
-    const engine = engineOn(db.dataSource, store, {
+    const engine = rebuildEngine(db.dataSource, store, {
       ...OPTIONS,
       batchSize: 6,
       checkpointEvery: 18,
