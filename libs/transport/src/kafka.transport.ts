@@ -97,6 +97,19 @@ function mergingCalls(handle: BatchHandler): BatchHandler {
 }
 
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
+/**
+ * Group membership timing (docs/decisions.md, issue 18). A member that stops heartbeating (a crashed
+ * or frozen process) loses its partitions once the coordinator's session for it expires; the other
+ * members learn of the rebalance at their next heartbeat and take them over. So partitions move
+ * within about sessionTimeout + heartbeatInterval + one join round: 6 + 1 + <1 s. 6 s is the
+ * broker's default group.min.session.timeout.ms (a shorter session is refused unless the broker is
+ * reconfigured). kafkajs wants the heartbeat well under a third of the session, so that a missed
+ * beat or two under load does not evict a live member: 1 s. The rebalance timeout bounds how long
+ * a live member busy with a batch may take to rejoin before it is evicted; a crashed member is not
+ * waited for at all (its session expiry removes it), so kafkajs' 60 s stays.
+ */
+const GROUP_TIMING = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 60_000 };
 /** How long stopping a subscription waits for its last commit. */
 const STOP_COMMIT_WAIT_MS = 3_000;
 
@@ -305,8 +318,7 @@ export class KafkaTransport implements MessageTransport {
         // must not join each other's groups, where partitions of one would be assigned to members of another.
         groupId: this.groupName(options.groupId),
         allowAutoTopicCreation: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        ...GROUP_TIMING,
         maxWaitTimeInMs: 250,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
@@ -364,6 +376,12 @@ export class KafkaTransport implements MessageTransport {
             }));
             for (let attempt = 0; ; attempt += 1) {
               if (!supervisor.running || !payload.isRunning() || payload.isStale()) return;
+              // A long batch must not look like a dead member: beat on while it runs (as the Java client's
+              // background heartbeat thread does), so the short session only measures a live process.
+              const beating = setInterval(
+                () => void heartbeat().catch(() => undefined),
+                GROUP_TIMING.heartbeatInterval,
+              );
               try {
                 await handle(messages, { heartbeat });
                 break;
@@ -377,6 +395,8 @@ export class KafkaTransport implements MessageTransport {
                 });
                 await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
                 await heartbeat().catch(() => undefined);
+              } finally {
+                clearInterval(beating);
               }
             }
             const last = batch.messages.at(-1);
