@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
-import { openTestDatabase, waitFor } from '@feedwerk/testing';
+import { EventStore, type StoredEvent } from '@feedwerk/event-store';
+import { openTestDatabase, storeReader, testMetadata, waitFor } from '@feedwerk/testing';
 
-const metadata = {
-  correlationId: 'corr-frozen',
-  causationId: null,
-  actor: { kind: 'system' as const, id: null },
-  source: '/test',
-};
 const now = new Date('2026-12-08T01:00:00Z');
 /** DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS here; production's default is 10 s. */
 const IDLE_TIMEOUT_MS = 2_000;
@@ -15,32 +9,22 @@ const IDLE_TIMEOUT_MS = 2_000;
 describe('A frozen append transaction', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let store: EventStore;
-  let checkpoint: StoreCheckpoint = START;
+  /** What the relay reads next, from where it stopped. */
+  let readOn: () => Promise<StoredEvent[]>;
 
   beforeAll(async () => {
     db = await openTestDatabase({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) });
     store = new EventStore(db.dataSource);
+    readOn = storeReader(store);
   });
   afterAll(() => db.close());
-
-  /** What the relay reads next, from where it stopped. */
-  const readOn = async () => {
-    const seen: StoredEvent[] = [];
-    for (;;) {
-      const batch = await store.readAll(checkpoint, 100);
-      if (batch.length === 0) return seen;
-      seen.push(...batch);
-      const last = batch.at(-1)!;
-      checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-    }
-  };
 
   const append = (streamId: string, alsoWrite?: Parameters<EventStore['append']>[0]['alsoWrite']) =>
     store.append({
       streamId,
       expectedVersion: 'no_stream',
       events: [{ type: 'TestHappened', schemaVersion: 1, data: {} }],
-      metadata,
+      metadata: testMetadata,
       now,
       respond: () => null,
       ...(alsoWrite ? { alsoWrite } : {}),

@@ -83,14 +83,16 @@ describe('Kafka transport: a crashed group member', () => {
       return output.includes('subscribed');
     });
 
-    const handled: IncomingMessage[] = [];
+    const partitionsHandled = new Set<number>();
+    const handle = (batch: readonly IncomingMessage[]) => {
+      for (const message of batch) partitionsHandled.add(message.partition);
+      return Promise.resolve();
+    };
     const subscription = await transport.subscribe({
       groupId,
       topics: ['events'],
       fromBeginning: true,
-      handle: async (batch) => {
-        handled.push(...batch);
-      },
+      handle,
     });
     try {
       await waitFor(
@@ -120,9 +122,10 @@ describe('Kafka transport: a crashed group member', () => {
         'events',
         Array.from({ length: 64 }, (_, i) => ({ key: `key-${i}`, value: String(i), headers: {} })),
       );
-      await waitFor('the survivor to handle messages of every partition', () => {
-        return new Set(handled.map((m) => m.partition)).size === PARTITIONS;
-      });
+      await waitFor(
+        'the survivor to handle messages of every partition',
+        () => partitionsHandled.size === PARTITIONS,
+      );
     } finally {
       await subscription.stop();
     }
