@@ -184,7 +184,7 @@ const FAULTS = {
         .arm({ CRASH_AT: 'projector.afterApply', CRASH_AT_COUNT: '1' }, c.all ? 3 : 1);
     },
     heal: async (c) => {
-      // Each crash costs up to the 30 s session timeout before the group hands the partitions on.
+      // Each crash costs up to the 6 s session timeout (and a restart) before the group hands the partitions on.
       await c.cluster.app('projector-1').crashesDone(c.all ? 120_000 : 40_000);
       c.cluster.app('projector-2').release();
     },
