@@ -66,25 +66,49 @@ export async function dumpTopics(brokers, tag) {
   return records;
 }
 
+/**
+ * The activity projection's live generation: its checkpoint key and tables (generation 1 is what the
+ * migrations made; a blue/green rebuild, F17, switches to `_g<N>` tables and the key `activity@2#g<N>`).
+ */
+export async function liveActivity(db) {
+  const row = (await db.query(`SELECT generation FROM projection_live WHERE projection = 'activity'`))
+    .rows[0];
+  const generation = row?.generation ?? 1;
+  const suffix = generation === 1 ? '' : `_g${generation}`;
+  return {
+    generation,
+    key: generation === 1 ? 'activity@2' : `activity@2#g${generation}`,
+    changes: `rm_activity_v2_changes${suffix}`,
+    items: `rm_activity_v2_items${suffix}`,
+  };
+}
+
 /** Whether every consumer caught up: relay, both projections, the ticker feed's publisher. */
 export async function lag(db) {
-  const q = async (sql) => (await db.query(sql)).rows[0];
+  const q = async (sql, params) => (await db.query(sql, params)).rows[0];
+  const live = await liveActivity(db);
   const relay = await q(`
     SELECT count(*)::int AS n FROM events e, store_checkpoints c
      WHERE c.name = 'relay' AND (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)`);
   const noCheckpoint = await q(`SELECT count(*)::int AS n FROM store_checkpoints WHERE name = 'relay'`);
-  const activity = await q(`
+  const activity = await q(
+    `
     SELECT count(*)::int AS n FROM (SELECT stream_id, max(stream_position) AS v FROM events GROUP BY stream_id) s
-      LEFT JOIN projection_streams p ON p.projection = 'activity@2' AND p.stream_id = s.stream_id
-     WHERE coalesce(p.version, 0) < s.v`);
+      LEFT JOIN projection_streams p ON p.projection = $1 AND p.stream_id = s.stream_id
+     WHERE coalesce(p.version, 0) < s.v`,
+    [live.key],
+  );
   const jobs = await q(`
     SELECT count(*)::int AS n FROM (SELECT stream_id, max(stream_position) AS v FROM events
                                      WHERE stream_id LIKE 'job:%' OR stream_id LIKE 'employer:%' GROUP BY stream_id) s
       LEFT JOIN rm_jobs_v1 j ON s.stream_id = 'job:' || j.job_id
       LEFT JOIN rm_employers_v1 m ON s.stream_id = 'employer:' || m.employer_id
      WHERE coalesce(j.version, m.version, 0) < s.v`);
-  const feed = await q(`SELECT feed_position::int AS head, published_position::int AS published
-                          FROM projection_state WHERE projection = 'activity@2'`);
+  const feed = await q(
+    `SELECT feed_position::int AS head, published_position::int AS published
+       FROM projection_state WHERE projection = $1`,
+    [live.key],
+  );
   return {
     relay: noCheckpoint.n === 0 ? -1 : relay.n,
     activity: activity.n,
@@ -161,10 +185,11 @@ export async function check({
   // --- the read models
   const l = await lag(db);
   m.rm_missing = l.activity + l.jobs;
+  const live = await liveActivity(db);
   const changes = (
     await db.query(`
       SELECT c.position::int AS position, c.event_id, e.stream_id, e.stream_position
-        FROM rm_activity_v2_changes c JOIN events e ON e.event_id = c.event_id ORDER BY c.position`)
+        FROM ${live.changes} c JOIN events e ON e.event_id = c.event_id ORDER BY c.position`)
   ).rows;
   const spans = new Map();
   const streamMax = new Map();
@@ -185,9 +210,12 @@ export async function check({
   // applied twice shows up as a second run of positions further on.
   const activityDups = [...spans.values()].filter((s) => s.max - s.min + 1 !== s.n).length;
   const ahead = (
-    await db.query(`
+    await db.query(
+      `
       SELECT count(*)::int AS n FROM (SELECT stream_id, max(stream_position) AS v FROM events GROUP BY stream_id) s
-        JOIN projection_streams p ON p.projection = 'activity@2' AND p.stream_id = s.stream_id WHERE p.version > s.v`)
+        JOIN projection_streams p ON p.projection = $1 AND p.stream_id = s.stream_id WHERE p.version > s.v`,
+      [live.key],
+    )
   ).rows[0].n;
   m.rm_dups = activityDups + ahead;
 

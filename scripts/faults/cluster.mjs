@@ -389,6 +389,35 @@ export class Cluster {
     }
   }
 
+  /**
+   * Starts an app the cluster does not run by default (the admin app with its rebuild worker, for F17);
+   * `extraEnv` as restartWith's (undone by `restartWith([name], {})`).
+   */
+  async startApp(name, app, extraEnv = {}) {
+    if (this.apps.has(name)) return this.app(name);
+    const proc = new AppProcess(this, name, `dist/apps/${app}/src/main.js`, {
+      PORT: String(await freePort()),
+    });
+    proc.extraEnv = extraEnv;
+    this.apps.set(name, proc);
+    proc.start();
+    await proc.waitReady();
+    return proc;
+  }
+
+  /** Restarts apps one after the other (SIGTERM; the supervisor starts them again) with `env` added; {} undoes it. */
+  async restartWith(names, env) {
+    for (const name of names) {
+      const app = this.app(name);
+      app.extraEnv = env;
+      const starts = app.starts;
+      app.kill('SIGTERM');
+      const deadline = Date.now() + 30_000;
+      while (app.starts === starts && Date.now() < deadline) await sleep(100);
+      await app.waitReady();
+    }
+  }
+
   tickerUrls() {
     return [...this.tickerProxies.values()].map((p) => `http://127.0.0.1:${p.port}`);
   }

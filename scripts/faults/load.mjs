@@ -197,13 +197,18 @@ export class CommandLoad {
  * snapshot's head.
  */
 export class TickerClient {
-  constructor(id, urls, startIndex) {
+  constructor(id, urls, startIndex, { transports = ['websocket'] } = {}) {
     this.id = id;
     this.urls = urls;
+    this.transports = transports;
     this.nodeIndex = startIndex;
     this.last = null;
     this.generation = undefined;
     this.stats = { gaps: 0, dups: 0, resyncs: 0, reconnects: 0, received: 0, snapshots: 0, errors: 0 };
+    /** Resyncs by the reason the node gave (`slow-client`, `rebuilt`). */
+    this.resyncReasons = {};
+    /** [received at, ms since the item's event] of every live upsert: delivery latency (F15). */
+    this.latencies = [];
     this.closed = false;
     this.socket = null;
     this.lost = [];
@@ -214,12 +219,22 @@ export class TickerClient {
     setTimeout(() => {
       if (this.closed) return;
       const url = this.urls[this.nodeIndex % this.urls.length];
-      const socket = io(`${url}/ticker`, { transports: ['websocket'], reconnection: false, timeout: 5_000 });
+      const socket = io(`${url}/ticker`, {
+        transports: this.transports,
+        reconnection: false,
+        timeout: 5_000,
+      });
       this.socket = socket;
       socket.on('connect', () => this.subscribe(socket));
-      socket.on('ticker.change', (change) => this.change(change));
-      socket.on('ticker.resync', () => {
+      socket.on('ticker.change', (change) => {
+        if (change.op === 'upsert')
+          this.latencies.push([Date.now(), Date.now() - Date.parse(change.item.at)]);
+        this.change(change);
+      });
+      socket.on('ticker.resync', (message) => {
         this.stats.resyncs += 1;
+        const reason = message?.reason ?? 'unknown';
+        this.resyncReasons[reason] = (this.resyncReasons[reason] ?? 0) + 1;
         this.last = null;
         this.subscribe(socket);
       });
@@ -285,6 +300,23 @@ export class TickerClient {
     }
   }
 
+  /**
+   * A client that stops reading (F15), long-polling only: engine.io-client's `pause` lets the pending poll
+   * finish and sends no further one, so the node's transport stays unwritable and its queue for this
+   * client grows, as behind a full TCP window. (Over WebSocket the kernel absorbs megabytes first: Linux
+   * grows the sender's socket buffer towards tcp_wmem's 4 MB, minutes of ticker traffic per client.)
+   */
+  stopReading() {
+    this.socket?.io?.engine?.transport?.pause(() => undefined);
+  }
+
+  resumeReading() {
+    const transport = this.socket?.io?.engine?.transport;
+    if (transport?.readyState !== 'paused') return;
+    transport.readyState = 'open';
+    transport._poll();
+  }
+
   close() {
     this.closed = true;
     this.socket?.removeAllListeners();
@@ -293,8 +325,8 @@ export class TickerClient {
 }
 
 export class TickerLoad {
-  constructor(urls, count) {
-    this.clients = Array.from({ length: count }, (_, i) => new TickerClient(randomUUID(), urls, i));
+  constructor(urls, count, options = {}) {
+    this.clients = Array.from({ length: count }, (_, i) => new TickerClient(randomUUID(), urls, i, options));
   }
   start() {
     // Spread over a second, so that a few hundred handshakes do not arrive at once.

@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { Cluster, REPO, rssKiB } from './cluster.mjs';
+import { ADMIN_TOKEN, Cluster, REPO, rssKiB } from './cluster.mjs';
 import { CommandLoad, OpLog, TickerLoad } from './load.mjs';
-import { check, lag, withDb } from './checker.mjs';
+import { check, lag, liveActivity, withDb } from './checker.mjs';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
@@ -70,7 +70,68 @@ async function poisonRecords(brokers) {
   return messages.length;
 }
 
-/** The catalog. inject/heal get the context; `dlt`: records each fault parks on the DLT (per consumer group). */
+const TICKERS = ['ticker-1', 'ticker-2'];
+const PROJECTORS = ['projector-1', 'projector-2'];
+/** Slow clients in F15 (the catalog's 20), half through each node. */
+const SLOW_CLIENTS = 20;
+
+const percentile = (values, p) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** The ticker nodes' RSS in KiB (F15: memory held for clients that stopped reading). */
+const tickerRss = (cluster) => Object.fromEntries(TICKERS.map((n) => [n, cluster.rss()[n]]));
+
+async function admin(c, method, path) {
+  const res = await fetch(`${c.cluster.url('admin-1')}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: method === 'POST' ? '{}' : undefined,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.json().catch(() => null);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Starts a rebuild of the activity projection and waits until it is live; returns its last view. */
+async function rebuildActivity(c, timeoutMs) {
+  const started = await admin(c, 'POST', '/admin/projections/activity/rebuilds');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await admin(c, 'GET', `/admin/rebuilds/${started.id}`);
+    if (view.status === 'live') return view;
+    if (view.status !== 'building') throw new Error(`rebuild ${started.id} ended ${view.status}`);
+    if (Date.now() > deadline) throw new Error(`rebuild ${started.id} not live within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/** A generation's items and per-stream versions, as sorted keys (comparable across generations). */
+async function generationContent(db, generation) {
+  const suffix = generation === 1 ? '' : `_g${generation}`;
+  const key = generation === 1 ? 'activity@2' : `activity@2#g${generation}`;
+  const items = (
+    await db.query(`SELECT id, kind, count, retracted FROM rm_activity_v2_items${suffix}`)
+  ).rows.map((i) => `${i.id}/${i.kind}/${i.count}/${i.retracted}`);
+  const streams = (
+    await db.query(`SELECT stream_id, version FROM projection_streams WHERE projection = $1`, [key])
+  ).rows.map((r) => `${r.stream_id}@${r.version}`);
+  return { items: items.sort(), streams: streams.sort() };
+}
+
+const differing = (a, b) => {
+  const left = new Set(a);
+  const right = new Set(b);
+  return a.filter((x) => !right.has(x)).length + b.filter((x) => !left.has(x)).length;
+};
+
+/**
+ * The catalog. inject/heal get the context; `dlt`: records each fault parks on the DLT (per consumer group).
+ * Optional `prepare` runs before the fault's clients connect, `cleanup` after its counts.
+ */
 const FAULTS = {
   F1: {
     title: 'kill -9 the broker, restart it 10 s later',
@@ -123,7 +184,7 @@ const FAULTS = {
         .arm({ CRASH_AT: 'projector.afterApply', CRASH_AT_COUNT: '1' }, c.all ? 3 : 1);
     },
     heal: async (c) => {
-      // Each crash costs up to the 30 s session timeout before the group hands the partitions on.
+      // Each crash costs up to the 6 s session timeout (and a restart) before the group hands the partitions on.
       await c.cluster.app('projector-1').crashesDone(c.all ? 120_000 : 40_000);
       c.cluster.app('projector-2').release();
     },
@@ -203,6 +264,67 @@ const FAULTS = {
     expect: (m) =>
       m.ticker_resyncs === 0 ? [] : [`ticker_resyncs=${m.ticker_resyncs} (resume should not need one)`],
   },
+  F15: {
+    title: `${SLOW_CLIENTS} ticker clients stop reading for 35 s`,
+    // 35 s: long enough for TICKER_CLIENT_BUFFER (256) messages at the load's rate (about 15 s).
+    long: 35,
+    prepare: async (c) => {
+      // The harness runs the nodes with a huge client buffer (its own clients share a busy machine); for
+      // F15 they run with the default cap, which is what is under test. The ping timeout (25 + 20 s by
+      // default) also drops a client that stops reading; it is set past the stall so that the cap does.
+      await c.cluster.restartWith(TICKERS, {
+        TICKER_CLIENT_BUFFER: '256',
+        TICKER_PING_INTERVAL_MS: '60000',
+        TICKER_PING_TIMEOUT_MS: '60000',
+      });
+      c.slow = new TickerLoad(c.cluster.tickerUrls(), SLOW_CLIENTS, { transports: ['polling'] });
+      c.slow.start();
+      const t = Date.now();
+      while (!c.slow.ready() && Date.now() - t < 30_000) await sleep(200);
+    },
+    inject: (c) => {
+      c.rssAtFault = tickerRss(c.cluster);
+      c.slowReconnects = c.slow.clients.map((client) => client.stats.reconnects);
+      for (const client of c.slow.clients) client.stopReading();
+    },
+    heal: (c) => {
+      c.rssAtHeal = tickerRss(c.cluster);
+      for (const client of c.slow.clients) client.resumeReading();
+    },
+    expect: async (m, c) => {
+      // Dropped: told `resync {reason: 'slow-client'}` once its queue passed the cap (read when it reads
+      // again), or disconnected by the node.
+      const atCap = (client) => (client.resyncReasons['slow-client'] ?? 0) > 0;
+      const dropped = (client, i) => atCap(client) || client.stats.reconnects > c.slowReconnects[i];
+      const t = Date.now();
+      while (!c.slow.clients.every(dropped) && Date.now() - t < 20_000) await sleep(200);
+      // Delivery latency (event time to receipt) of the other clients: before the stall and during it.
+      const window = (from, to) =>
+        c.tickers.clients.flatMap((client) =>
+          client.latencies.filter(([at]) => at >= from && at < to).map(([, ms]) => ms),
+        );
+      const before = window(c.loadStart + 1_000, c.faultAt);
+      const during = window(c.faultAt, c.healAt);
+      m.slow_clients = {
+        stalled: c.slow.clients.length,
+        dropped: c.slow.clients.filter(dropped).length,
+        dropped_at_cap: c.slow.clients.filter(atCap).length,
+        others_p99_ms: { before: percentile(before, 99), during: percentile(during, 99) },
+        others_p50_ms: { before: percentile(before, 50), during: percentile(during, 50) },
+        ticker_rss_kib: { at_fault: c.rssAtFault, at_heal: c.rssAtHeal, after: tickerRss(c.cluster) },
+      };
+      const failures = [];
+      if (m.slow_clients.dropped_at_cap !== c.slow.clients.length)
+        failures.push(
+          `${c.slow.clients.length - m.slow_clients.dropped_at_cap} of ${c.slow.clients.length} slow clients were not dropped at the cap`,
+        );
+      return failures;
+    },
+    cleanup: async (c) => {
+      c.slow.close();
+      await c.cluster.restartWith(TICKERS, {});
+    },
+  },
   F16: {
     title: 'restart both ticker nodes: every client reconnects at once',
     inject: (c) => {
@@ -210,6 +332,60 @@ const FAULTS = {
       c.cluster.app('ticker-2').kill('SIGKILL');
     },
     heal: () => undefined,
+  },
+  F17: {
+    title: 'admin blue/green rebuild of the activity projection under load',
+    prepare: async (c) => {
+      // A burst window of 0 (every posting its own item) makes the fold independent of delivery order, so
+      // the generation built under load can be compared item by item with a fold of the whole history.
+      await c.cluster.restartWith(PROJECTORS, { TICKER_BURST_WINDOW_MS: '0' });
+      await c.cluster.startApp('admin-1', 'admin', { TICKER_BURST_WINDOW_MS: '0' });
+    },
+    inject: async (c) => {
+      c.rebuildStarted = Date.now();
+      c.rebuild = rebuildActivity(c, 120_000);
+      c.rebuild.catch(() => undefined);
+    },
+    heal: async (c) => {
+      c.rebuilt = await c.rebuild;
+      c.rebuildSeconds = (Date.now() - c.rebuildStarted) / 1000;
+    },
+    expect: async (m, c) => {
+      const failures = [];
+      // The reference: the same engine folding the whole history again, now that the store is quiet.
+      const reference = await rebuildActivity(c, 120_000);
+      await withDb(c.cluster.directDatabaseUrl, async (db) => {
+        const live = await liveActivity(db);
+        const built = await generationContent(db, c.rebuilt.generation);
+        const full = await generationContent(db, reference.generation);
+        m.rebuild = {
+          generation: c.rebuilt.generation,
+          seconds_to_live: c.rebuildSeconds,
+          events_folded: c.rebuilt.progress?.done ?? null,
+          items: built.items.length,
+          items_differing_from_full_fold: differing(built.items, full.items),
+          streams_differing_from_full_fold: differing(built.streams, full.streams),
+          clients_resynced_once: c.tickers.clients.filter((cl) => cl.resyncReasons.rebuilt === 1).length,
+        };
+        if (live.generation !== reference.generation)
+          failures.push(
+            `live generation ${live.generation}, the reference rebuild was ${reference.generation}`,
+          );
+      });
+      const r = m.rebuild;
+      if (r.items_differing_from_full_fold !== 0 || r.streams_differing_from_full_fold !== 0)
+        failures.push(
+          `generation ${r.generation} differs from a fold of the whole history: ${r.items_differing_from_full_fold} items, ${r.streams_differing_from_full_fold} stream versions`,
+        );
+      if (r.clients_resynced_once !== c.tickers.clients.length)
+        failures.push(
+          `${c.tickers.clients.length - r.clients_resynced_once} clients did not resync exactly once`,
+        );
+      return failures;
+    },
+    cleanup: async (c) => {
+      await c.cluster.restartWith([...PROJECTORS, 'admin-1'], {});
+    },
   },
   F18: {
     title: "Kafka's log dir (a 64 MiB tmpfs) fills up; freed and the broker restarted at the heal",
@@ -259,10 +435,7 @@ const FAULTS = {
         .map((e) => `${e.name} exit ${e.code} after ${e.s} s`),
   },
 };
-const NOT_HERE = {
-  F15: 'clients that stop reading need control of the client socket buffers; not built in the time box',
-  F17: 'a blue/green rebuild switches the live tables; the checker reads generation 1 only (not built in the time box)',
-};
+const NOT_HERE = {};
 
 /** Waits until every consumer is at the head; `blocking` names what caught up last, and when. */
 async function waitDrained(cluster, tickers, limitMs) {
@@ -303,7 +476,9 @@ async function runFault(id, ctx) {
   }
   // DLT records so far: counted by the previous check (a fresh cluster has none).
   const dltBefore = ctx.dltTotal ?? 0;
+  if (fault.prepare) await fault.prepare(c);
   const tickers = new TickerLoad(cluster.tickerUrls(), ctx.clients);
+  c.tickers = tickers;
   tickers.start();
   const t0 = Date.now();
   while (!tickers.ready() && Date.now() - t0 < 30_000) await sleep(200);
@@ -317,14 +492,17 @@ async function runFault(id, ctx) {
   // Some employers first, so every kind of command runs from the start.
   await Promise.all([0, 1, 2, 3].map(() => load.registerEmployer()));
   const start = Date.now();
+  c.loadStart = start;
   load.start();
   const at = (s) => sleep(Math.max(0, start + s * 1000 - Date.now()));
   await at(timeline.fault);
   log.write({ op: 'fault', key: id, outcome: 'info', what: 'inject' });
+  c.faultAt = Date.now();
   await fault.inject(c);
   if (fault.during) await fault.during(c);
   await at(timeline.heal);
   log.write({ op: 'fault', key: id, outcome: 'info', what: 'heal' });
+  c.healAt = Date.now();
   await fault.heal(c);
   const healedAt = Date.now();
   await at(timeline.stop);
@@ -363,6 +541,7 @@ async function runFault(id, ctx) {
   if (healToLag0 === null)
     result.failures.push(`not at lag 0 within 60 s of the heal (lag: ${JSON.stringify(drained.lag)})`);
   if (fault.expect) result.failures.push(...(await fault.expect(m, c)));
+  if (fault.cleanup) await fault.cleanup(c);
   return { id, title: fault.title, ...result };
 }
 

@@ -30,6 +30,12 @@ export const configSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  /**
+   * The server ends a session that sits idle inside a transaction this long (rolling it back). Readers
+   * of the store (the relay) wait behind the oldest open append, so this bounds how long a frozen
+   * appender (a paused VM, a stopped process) can stall the feed.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
   MIGRATIONS_RUN: flag.default(true),
   /** Comma-separated host:port list; unset means the in-process transport (standalone app only). */
   KAFKA_BROKERS: z

@@ -70,7 +70,7 @@ export async function openDatabase(
     extra: {
       statement_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS,
       // One stuck transaction must not stall the outbox relay for long (it reads below the oldest one).
-      idle_in_transaction_session_timeout: 60_000,
+      idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
       // Sessions start at READ COMMITTED whatever the server's default: the event store's appends
       // rely on it without sending SET TRANSACTION (a round trip) on every command. A startup option

@@ -57,11 +57,16 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
-/** A migrated fresh database with the platform's DataSource; `close` also drops it. */
-export async function openTestDatabase(): Promise<OpenedDatabase & { url: string }> {
+/**
+ * A migrated fresh database with the platform's DataSource; `close` also drops it. `settings`: more
+ * configuration for its connections (DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS, say).
+ */
+export async function openTestDatabase(
+  settings: Readonly<Record<string, string>> = {},
+): Promise<OpenedDatabase & { url: string }> {
   const { url, drop } = await createTestDatabase();
   const database = await openDatabase(
-    loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }),
+    loadConfig({ ...settings, DATABASE_URL: url, LOG_LEVEL: 'silent' }),
     quiet,
     'feedwerk-test',
     sharedSchema,

@@ -81,15 +81,26 @@ export async function appendManyJobsPosted(
   return outcome.events;
 }
 
+/**
+ * Reads the store as the relay does: each call returns, in commit order, what became readable since
+ * the previous call (from the start on the first).
+ */
+export function storeReader(store: EventStore): () => Promise<StoredEvent[]> {
+  let checkpoint: StoreCheckpoint = START;
+  return async () => {
+    const events: StoredEvent[] = [];
+    let batch = await store.readAll(checkpoint, 1_000);
+    while (batch.length > 0) {
+      events.push(...batch);
+      const last = batch.at(-1)!;
+      checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+      batch = await store.readAll(checkpoint, 1_000);
+    }
+    return events;
+  };
+}
+
 /** Every stored event in commit order, upcast and validated: the input of a from-scratch fold. */
 export async function storeHistory(store: EventStore): Promise<FeedEvent[]> {
-  const events: FeedEvent[] = [];
-  let checkpoint: StoreCheckpoint = START;
-  for (;;) {
-    const batch = await store.readAll(checkpoint, 1_000);
-    if (batch.length === 0) return events;
-    events.push(...batch.map(toFeedEvent));
-    const last = batch.at(-1)!;
-    checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-  }
+  return (await storeReader(store)()).map(toFeedEvent);
 }

@@ -1,11 +1,9 @@
 import {
   type Admin,
-  ConfigResourceTypes,
   type Consumer,
   type IHeaders,
   Kafka,
   type KafkaConfig,
-  KafkaJSProtocolError,
   logLevel,
   Partitioners,
   type LogEntry,
@@ -18,11 +16,11 @@ import {
   type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
-  TopicConfigurationError,
   type TopicDrift,
   type TopicMessages,
   type TopicSpec,
 } from './transport.port';
+import { ensureKafkaTopics } from './kafka-topics';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -45,19 +43,6 @@ const headerValue = (value: IHeaders[string]): string | undefined => {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
 };
-
-/** One spec per topic; two different specs for one topic are a configuration error. */
-function uniqueSpecs(specs: readonly TopicSpec[]): TopicSpec[] {
-  const byTopic = new Map<string, TopicSpec>();
-  for (const spec of specs) {
-    const seen = byTopic.get(spec.topic);
-    if (seen && JSON.stringify(seen) !== JSON.stringify(spec)) {
-      throw new TopicConfigurationError(`topic ${spec.topic} is specified twice, differently`);
-    }
-    byTopic.set(spec.topic, spec);
-  }
-  return [...byTopic.values()];
-}
 
 type BatchHandler = SubscribeOptions['handle'];
 
@@ -112,6 +97,19 @@ function mergingCalls(handle: BatchHandler): BatchHandler {
 }
 
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+
+/**
+ * Group membership timing (docs/decisions.md, issue 18). A member that stops heartbeating (a crashed
+ * or frozen process) loses its partitions once the coordinator's session for it expires; the other
+ * members learn of the rebalance at their next heartbeat and take them over. So partitions move
+ * within about sessionTimeout + heartbeatInterval + one join round: 6 + 1 + <1 s. 6 s is the
+ * broker's default group.min.session.timeout.ms (a shorter session is refused unless the broker is
+ * reconfigured). kafkajs wants the heartbeat well under a third of the session, so that a missed
+ * beat or two under load does not evict a live member: 1 s. The rebalance timeout bounds how long
+ * a live member busy with a batch may take to rejoin before it is evicted; a crashed member is not
+ * waited for at all (its session expiry removes it), so kafkajs' 60 s stays.
+ */
+const GROUP_TIMING = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 60_000 };
 /** How long stopping a subscription waits for its last commit. */
 const STOP_COMMIT_WAIT_MS = 3_000;
 
@@ -190,9 +188,6 @@ class OffsetCommits {
   }
 }
 
-/** How long a starting app waits for topics that another app is creating to get their leaders. */
-const TOPIC_SETTLE_MS = 15_000;
-
 const backoff = (attempt: number) =>
   Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
 
@@ -250,119 +245,15 @@ export class KafkaTransport implements MessageTransport {
    * durability promise not kept; neither is changed automatically. A different value of a config
    * entry the spec sets (retention) is returned and logged, and left as the broker has it: an
    * operator may have tuned it on purpose, and it changes how far back consumers can read, never
-   * what they read or in which order.
+   * what they read or in which order. Safe when several apps ensure the same topics at once.
    */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
-    const topics = uniqueSpecs(specs);
-    const admin = await this.getAdmin();
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(this.topicName(t.topic)));
-    if (missing.length > 0) {
-      // Resolves false (no error) for topics that another app created meanwhile; those are checked below.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: this.topicName(t.topic),
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
-    if (topics.length === 0) return [];
-    const metadata = await this.settledMetadata(
-      admin,
-      topics.map((t) => this.topicName(t.topic)),
+    return ensureKafkaTopics(
+      await this.getAdmin(),
+      specs,
+      (topic) => this.topicName(topic),
+      this.options.log,
     );
-    const problems: string[] = [];
-    for (const spec of topics) {
-      const name = this.topicName(spec.topic);
-      const found = metadata.topics.find((m) => m.name === name);
-      if (!found) {
-        problems.push(`topic ${name} is missing after creation`);
-        continue;
-      }
-      if (found.partitions.length !== spec.partitions) {
-        problems.push(
-          `topic ${name} has ${found.partitions.length} partitions, configuration says ${spec.partitions} ` +
-            '(partition counts are never changed automatically: it would remap keys and reorder aggregates)',
-        );
-      }
-      const replicas = new Set(found.partitions.map((p) => p.replicas.length));
-      if (replicas.size !== 1 || !replicas.has(spec.replicationFactor)) {
-        problems.push(
-          `topic ${name} has replication factor ${[...replicas].join('/')}, configuration says ` +
-            `${spec.replicationFactor} (reassign its partitions, or change the setting to match)`,
-        );
-      }
-    }
-    if (problems.length > 0) throw new TopicConfigurationError(problems.join('; '));
-    return this.configDrift(admin, topics);
-  }
-
-  /**
-   * The topics' metadata once every partition has a leader. Apps of one deployment start together
-   * and ensure the same topics: the ones that lose the creation race get "already exists" back at
-   * once, before the winner's partitions have leaders, and the broker answers
-   * UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE for a moment. That is a wait, not a
-   * failure; anything else (authorization, say), or no leaders within the bound, is.
-   */
-  private async settledMetadata(admin: Admin, names: readonly string[]) {
-    const deadline = Date.now() + TOPIC_SETTLE_MS;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const metadata = await admin.fetchTopicMetadata({ topics: [...names] });
-        const settled = metadata.topics.every(
-          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
-        );
-        if (settled || Date.now() >= deadline) return metadata;
-      } catch (error) {
-        const waitable =
-          error instanceof KafkaJSProtocolError &&
-          (error.type === 'UNKNOWN_TOPIC_OR_PARTITION' || error.type === 'LEADER_NOT_AVAILABLE');
-        if (!waitable || Date.now() >= deadline) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
-    }
-  }
-
-  private async configDrift(admin: Admin, topics: readonly TopicSpec[]): Promise<readonly TopicDrift[]> {
-    const withConfig = topics.filter((t) => Object.keys(t.config ?? {}).length > 0);
-    if (withConfig.length === 0) return [];
-    let described: Awaited<ReturnType<Admin['describeConfigs']>>;
-    try {
-      described = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: withConfig.map((t) => ({
-          type: ConfigResourceTypes.TOPIC,
-          name: this.topicName(t.topic),
-          configNames: Object.keys(t.config ?? {}),
-        })),
-      });
-    } catch (error) {
-      // Advisory only (a principal without DescribeConfigs, say): say so, do not stop the app for it.
-      this.options.log?.('warn', "could not read the topics' config to compare it with the settings", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return [];
-    }
-    const drift: TopicDrift[] = [];
-    for (const spec of withConfig) {
-      const name = this.topicName(spec.topic);
-      const entries = described.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
-      for (const [config, expected] of Object.entries(spec.config ?? {})) {
-        const actual = entries.find((e) => e.configName === config)?.configValue ?? null;
-        if (actual === expected) continue;
-        drift.push({ topic: spec.topic, config, expected, actual });
-        this.options.log?.(
-          'warn',
-          `topic ${name} has ${config}=${actual ?? '(unset)'}, configuration says ${expected}; ` +
-            'left unchanged (change it on the broker, or the setting, to make them agree)',
-          { topic: name, config, expected, actual },
-        );
-      }
-    }
-    return drift;
   }
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
@@ -427,8 +318,7 @@ export class KafkaTransport implements MessageTransport {
         // must not join each other's groups, where partitions of one would be assigned to members of another.
         groupId: this.groupName(options.groupId),
         allowAutoTopicCreation: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        ...GROUP_TIMING,
         maxWaitTimeInMs: 250,
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
       });
@@ -486,6 +376,12 @@ export class KafkaTransport implements MessageTransport {
             }));
             for (let attempt = 0; ; attempt += 1) {
               if (!supervisor.running || !payload.isRunning() || payload.isStale()) return;
+              // A long batch must not look like a dead member: beat on while it runs (as the Java client's
+              // background heartbeat thread does), so the short session only measures a live process.
+              const beating = setInterval(
+                () => void heartbeat().catch(() => undefined),
+                GROUP_TIMING.heartbeatInterval,
+              );
               try {
                 await handle(messages, { heartbeat });
                 break;
@@ -499,6 +395,8 @@ export class KafkaTransport implements MessageTransport {
                 });
                 await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
                 await heartbeat().catch(() => undefined);
+              } finally {
+                clearInterval(beating);
               }
             }
             const last = batch.messages.at(-1);
