@@ -4,11 +4,12 @@ import { loadConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  openTestDatabase,
   rebuildActivity,
   testKafkaTransport,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { InProcessTransport, type MessageTransport } from '@feedwerk/transport';
 import { type Browser, type Page } from 'playwright-core';
@@ -31,8 +32,7 @@ const transports: [string, () => MessageTransport][] = [
 ];
 
 describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQL, %s)', (_, create) => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let feed: ActivityFeed;
   let hub: TickerHub;
   let publisher: TickerItemPublisher;
@@ -49,8 +49,7 @@ describe.each(transports)('the widget across a rebuild (real Chromium, PostgreSQ
   const acks: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     feed = new ActivityFeed(db.dataSource);
     await transport.ensureTopics(
       [Topics.tickerChanges, PublicTopics.activity].map((topic) => ({

@@ -4,11 +4,12 @@ import { loadConfig } from '@feedwerk/platform';
 import {
   appendEmployerRegistered,
   appendJobPosted,
-  openTestDatabase,
   testAppEnv,
   testKafkaTransport,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import {
   decodeEnvelope,
@@ -20,8 +21,7 @@ import {
 import { RELAY_CHECKPOINT, RelayService } from './relay.service';
 
 describe('relay: event store to Kafka', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   const transport = testKafkaTransport('relay-test');
   const received: IncomingMessage[] = [];
   const publicReceived: IncomingMessage[] = [];
@@ -45,8 +45,7 @@ describe('relay: event store to Kafka', () => {
   };
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     await transport.ensureTopics(
       [Topics.events('jobs'), Topics.events('employers'), PublicTopics.jobs, PublicTopics.employers].map(
         (topic) => ({ topic, partitions: 2, replicationFactor: 1 }),

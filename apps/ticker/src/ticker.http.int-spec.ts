@@ -6,13 +6,14 @@ import { startApp } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendManyJobsPosted,
-  openTestDatabase,
   publishGenerationMarker,
   publishTickerChanges,
   sseClient,
   tickerSocket,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { MESSAGE_TRANSPORT, type MessageTransport } from '@feedwerk/transport';
 import { TickerHttpController } from './ticker.http.controller';
@@ -61,15 +62,13 @@ const openConnections = (app: INestApplication) =>
   );
 
 describe('ticker event streams (SSE) on Fastify and PostgreSQL: per-address cap and slow clients', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let projection: ActivityProjection;
   let feed: ActivityFeed;
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     projection = new ActivityProjection(db.dataSource, store, { burstWindowMs: 0 });
     feed = new ActivityFeed(db.dataSource);
   });

@@ -14,12 +14,13 @@ import { loadConfig } from '@feedwerk/platform';
 import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  openTestDatabase,
   publishTickerChanges,
   testMetadata,
   tickerSocket,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { InProcessTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
@@ -29,16 +30,14 @@ import { TickerGateway } from './ticker.gateway';
 import { TickerHub } from './ticker.hub';
 
 describe('ticker node on PostgreSQL with socket.io clients', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let projection: ActivityProjection;
   let feed: ActivityFeed;
   let transport: InProcessTransport;
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     projection = new ActivityProjection(db.dataSource, store, { burstWindowMs: 0 });
     feed = new ActivityFeed(db.dataSource);
     transport = new InProcessTransport();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
-import { openTestDatabase } from '@feedwerk/testing';
+import { openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 27, 10, minute));
 const metadataOf = (correlationId: string) => ({
@@ -16,8 +16,7 @@ const checkpointOf = (e: StoredEvent): StoreCheckpoint => ({
 
 /** The queries on `events` that browse and measure the log (history, republish, progress, causes). */
 describe('EventStore range and history queries on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   const empty = { head: -1, countAfterStart: -1, version: -1 };
   let all: StoredEvent[] = [];
   const stream = {
@@ -50,8 +49,7 @@ describe('EventStore range and history queries on PostgreSQL', () => {
   const ofTypes = (...types: string[]) => positions(all.filter((e) => types.includes(e.type)));
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     empty.head = await store.head();
     empty.countAfterStart = await store.countAfter(START);
     empty.version = await store.streamVersion(stream.berlinJob);

@@ -8,7 +8,7 @@ import {
   type StoredEvent,
   WrongExpectedVersionError,
 } from '@feedwerk/event-store';
-import { openTestDatabase } from '@feedwerk/testing';
+import { openTestStore, type TestDatabase } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
 
 const metadata = {
@@ -21,13 +21,9 @@ const event = (n: number) => ({ type: 'TestHappened', schemaVersion: 1, data: { 
 const now = new Date('2026-11-27T10:00:00Z');
 
 describe('EventStore on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
-  });
+  beforeAll(async () => ({ db, store } = await openTestStore()));
   afterAll(() => db.close());
 
   const append = (streamId: string, expectedVersion: number | 'no_stream' | 'any', n = 1, extra = {}) =>

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
-import { openTestDatabase, storeReader, testMetadata, waitFor } from '@feedwerk/testing';
+import { storeReader, testMetadata, waitFor, openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 const now = new Date('2026-12-08T01:00:00Z');
 /** DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS here; production's default is 10 s. */
 const IDLE_TIMEOUT_MS = 2_000;
 
 describe('A frozen append transaction', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   /** What the relay reads next, from where it stopped. */
   let readOn: () => Promise<StoredEvent[]>;
 
   beforeAll(async () => {
-    db = await openTestDatabase({ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) });
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore({
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+    }));
     readOn = storeReader(store);
   });
   afterAll(() => db.close());

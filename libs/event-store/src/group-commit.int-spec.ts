@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, type StoredEvent, WrongExpectedVersionError } from '@feedwerk/event-store';
-import { openTestDatabase } from '@feedwerk/testing';
+import { openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 const metadataOf = (i: number) => ({
   correlationId: `corr-${i}`,
@@ -12,13 +12,9 @@ const event = (n: number) => ({ type: 'TestHappened', schemaVersion: 1, data: { 
 
 /** Concurrent appends of new streams commit in groups (see EventStore.appendFresh). */
 describe('EventStore group commit of new streams on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
-  });
+  beforeAll(async () => ({ db, store } = await openTestStore()));
   afterAll(() => db.close());
 
   const fresh = (i: number, streamId = `test:${randomUUID()}`, events = [event(i)]) =>

@@ -5,7 +5,7 @@ import {
   IdempotencyKeyReusedError,
   WrongExpectedVersionError,
 } from '@feedwerk/event-store';
-import { openTestDatabase } from '@feedwerk/testing';
+import { openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 const metadata = {
   correlationId: 'corr-many',
@@ -17,13 +17,9 @@ const event = (n: number) => ({ type: 'TestHappened', schemaVersion: 1, data: { 
 const now = new Date('2026-11-27T10:00:00Z');
 
 describe('EventStore.appendMany on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
-  });
+  beforeAll(async () => ({ db, store } = await openTestStore()));
   afterAll(() => db.close());
 
   const count = async (streams: readonly string[]) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
-import { type EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
+import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import { employerBody, jobBody } from './fixtures';
+import { openTestDatabase } from './infra';
 
 export const testMetadata = {
   correlationId: 'test-correlation',
@@ -103,4 +104,15 @@ export function storeReader(store: EventStore): () => Promise<StoredEvent[]> {
 /** Every stored event in commit order, upcast and validated: the input of a from-scratch fold. */
 export async function storeHistory(store: EventStore): Promise<FeedEvent[]> {
   return (await storeReader(store)()).map(toFeedEvent);
+}
+
+/** A test database of its own (see openTestDatabase). */
+export type TestDatabase = Awaited<ReturnType<typeof openTestDatabase>>;
+
+/** A fresh migrated database and an event store on it; `db.close()` drops the database. */
+export async function openTestStore(
+  settings?: Readonly<Record<string, string>>,
+): Promise<{ db: TestDatabase; store: EventStore }> {
+  const db = await openTestDatabase(settings);
+  return { db, store: new EventStore(db.dataSource) };
 }

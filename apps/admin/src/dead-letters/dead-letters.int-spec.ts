@@ -6,12 +6,13 @@ import { startApp, type StartedApp } from '@feedwerk/platform';
 import { JobsReadModel } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  openTestDatabase,
   TEST_ADMIN_TOKEN as ADMIN_TOKEN,
   testAppEnv,
   testKafkaTransport,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 // A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
@@ -26,8 +27,7 @@ import { ReplayedDeadLetterHeaders } from './dead-letters.service';
 class AdminAndProjectorModule {}
 
 describe('dead letters: parked by the projector, listed and replayed by an admin on real Kafka', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let app: StartedApp;
   const transport = testKafkaTransport('dlt-test');
   const prefix = transport.topicPrefix;
@@ -58,8 +58,7 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
     (await call('GET', `${AdminRoutes.deadLetters}${query}`)).body as unknown as DeadLetterList;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     app = await startApp(
       {
         app: 'admin',

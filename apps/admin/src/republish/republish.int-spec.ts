@@ -8,13 +8,14 @@ import {
   appendEmployerRegistered,
   appendJobPosted,
   appendManyJobsPosted,
-  openTestDatabase,
   TEST_ADMIN_TOKEN as ADMIN_TOKEN,
   testAppEnv,
   testKafkaTransport,
   testMetadata,
   uniqueName,
   waitFor,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { type IncomingMessage, type Subscription } from '@feedwerk/transport';
 import { AdminModule } from '../admin.module';
@@ -25,8 +26,7 @@ const fixture = (name: string): Record<string, unknown> =>
   ) as Record<string, unknown>;
 
 describe('republish: a range of history to the replay topics on real Kafka and PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let admin: StartedApp;
   const transport = testKafkaTransport('republish-test');
   const prefix = transport.topicPrefix;
@@ -77,8 +77,7 @@ describe('republish: a range of history to the replay topics on real Kafka and P
       .then((outcome) => outcome.result);
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     await transport.ensureTopics(
       Object.values(ReplayTopics).map((topic) => ({ topic, partitions: 2, replicationFactor: 1 })),
     );

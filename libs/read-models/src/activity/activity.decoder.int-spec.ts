@@ -2,18 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEvent, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore, START, type StoreCheckpoint, type StoredEvent } from '@feedwerk/event-store';
 import { type ActivityEvent, foldActivity, readActivityEvents } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, testMetadata } from '@feedwerk/testing';
+import { appendJobPosted, testMetadata, openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 const OPTIONS = { burstWindowMs: 60_000 };
 
 describe('readActivityEvents: the rebuild reads only the fold fields', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
-  });
+  beforeAll(async () => ({ db, store } = await openTestStore()));
   afterAll(() => db.close());
 
   async function append(

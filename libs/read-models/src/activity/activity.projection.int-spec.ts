@@ -2,17 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { ACTIVITY, ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import { appendJobPosted, jobBody, openTestDatabase, testMetadata, uniqueName } from '@feedwerk/testing';
+import {
+  appendJobPosted,
+  jobBody,
+  testMetadata,
+  uniqueName,
+  openTestStore,
+  type TestDatabase,
+} from '@feedwerk/testing';
 
 describe('activity projection on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let projection: ActivityProjection;
   let feed: ActivityFeed;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     // Postings spread over the suite's runtime must not aggregate unless a test means them to.
     projection = new ActivityProjection(db.dataSource, store, { burstWindowMs: 0 });
     feed = new ActivityFeed(db.dataSource);

@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { decodeCursor, JobsProjection, JobsReadModel } from '@feedwerk/read-models';
-import { employerBody, jobBody, openTestDatabase, testMetadata } from '@feedwerk/testing';
+import { employerBody, jobBody, testMetadata, openTestStore, type TestDatabase } from '@feedwerk/testing';
 
 describe('jobs read model on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let projection: JobsProjection;
   let model: JobsReadModel;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     projection = new JobsProjection(db.dataSource, store);
     model = new JobsReadModel(db.dataSource);
   });

@@ -8,7 +8,7 @@ import {
   RebuildEngine,
   type StoreBatch,
 } from '@feedwerk/read-models';
-import { appendJobPosted, openTestDatabase, storeHistory } from '@feedwerk/testing';
+import { appendJobPosted, storeHistory, openTestStore, type TestDatabase } from '@feedwerk/testing';
 import { type DataSource, type EntityManager } from 'typeorm';
 
 const countsTable = (generation: number) => `rm_test_stream_counts${generationSuffix(generation)}`;
@@ -69,15 +69,13 @@ class StreamCounts implements Projection<void> {
 }
 
 describe('the rebuild engine with a projection it does not know', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   const tableExists = async (source: DataSource, table: string) =>
     (await source.query<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]))[0]
       ?.found;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     // Generation 1 is what a projection's migration creates.
     await db.dataSource.query(
       `CREATE TABLE ${countsTable(1)} (stream_id text PRIMARY KEY, events int NOT NULL)`,

@@ -15,10 +15,11 @@ import {
   appendEmployerRegistered,
   appendJobPosted,
   appendManyJobsPosted,
-  openTestDatabase,
   rebuildEngine,
   storeHistory,
   testMetadata,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
 
@@ -86,14 +87,12 @@ async function tableExists(db: DataSource, table: string): Promise<boolean> {
 }
 
 describe('blue/green rebuild engine on PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let store: EventStore;
+  let db: TestDatabase, store: EventStore;
   let live: ActivityProjection;
   let feed: ActivityFeed;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    store = new EventStore(db.dataSource);
+    ({ db, store } = await openTestStore());
     live = new ActivityProjection(db.dataSource, store, OPTIONS);
     feed = new ActivityFeed(db.dataSource);
   });
