@@ -13,6 +13,7 @@ import {
   ActivityV21764231400000,
   Generations1764232000000,
   Jobs1764231000000,
+  ProjectionSnapshots1764232700000,
 } from '@feedwerk/read-models';
 import { DataSource } from 'typeorm';
 import { type FeedwerkConfig } from './config';
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   Republishes1764232200000,
   HistoryIndexes1764232500000,
   DeadLetters1764232600000,
+  ProjectionSnapshots1764232700000,
 ];
 
 /**

@@ -17,7 +17,24 @@ import {
   type RebuiltActivity,
   saveRebuiltActivity,
 } from './activity.rebuild-store';
+import { SegmentCounter, type SegmentStats, SnapshotDelta } from './activity.snapshot-delta';
+import { writeActivitySnapshot } from './activity.snapshot-store';
 import { type ActivityTables } from './activity.tables';
+
+/** A cut, with what its events were (for the snapshot written with it). */
+export interface ActivityCut extends RebuiltActivity {
+  readonly stats: SegmentStats;
+}
+
+/**
+ * Where a builder's snapshots go: its generation, after which snapshot (null: none yet), or
+ * nowhere when it resumed past its newest snapshot (the snapshot job takes them once it is live).
+ */
+export interface BuilderSnapshots {
+  readonly generation: number;
+  readonly after: number | null;
+  readonly enabled: boolean;
+}
 
 /**
  * Builds a generation of the activity projection: folds the store in memory (the model keeps only
@@ -25,7 +42,7 @@ import { type ActivityTables } from './activity.tables';
  * newest `retainChanges` changes of the log, and writes each cut in bulk (COPY where the server
  * takes it) into the generation's unindexed tables.
  */
-export class ActivityBuilder implements GenerationBuilder<ActivityEvent, RebuiltActivity> {
+export class ActivityBuilder implements GenerationBuilder<ActivityEvent, ActivityCut> {
   private changes = new FoldedChanges();
   /** Each touched stream's last folded version since the last cut. */
   private touched = new Map<string, number>();
@@ -33,12 +50,17 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Rebuilt
   private born = new Set<string>();
   /** Whether the database takes COPY FROM STDIN (see copySupported); asked at the first write. */
   private copy?: boolean;
+  private readonly counter = new SegmentCounter();
+  /** Written since the last snapshot (cuts are written in order, one at a time). */
+  private pending = new SnapshotDelta();
+  private written = { position: 0 };
 
   constructor(
     private readonly store: EventStore,
     private readonly t: ActivityTables,
     private readonly model: ActivityModel,
     private readonly retainChanges: number,
+    private snapshots: BuilderSnapshots,
   ) {}
 
   read(from: StoreCheckpoint, limit: number, tx?: EntityManager): Promise<ActivityBatch> {
@@ -49,6 +71,7 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Rebuilt
     const changes = this.changes;
     for (const event of events) {
       changes.cause = event.id;
+      this.counter.observe(event);
       this.model.applyInto(event, changes);
       this.touched.set(event.streamId, event.streamPosition);
       // A stream's first event precedes its others in commit order (its version 1 commits first).
@@ -62,8 +85,9 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Rebuilt
    * streams out of the model at one moment: items and members are replaced, never mutated, so the
    * taken objects stay as they are while the fold goes on.
    */
-  cut(): RebuiltActivity {
-    const folded: RebuiltActivity = {
+  cut(): ActivityCut {
+    const folded: ActivityCut = {
+      stats: this.counter.take(),
       dirty: this.model.takeDirty(),
       position: this.model.position,
       ...this.changes.newest(this.retainChanges),
@@ -77,9 +101,28 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Rebuilt
     return folded;
   }
 
-  async write(tx: EntityManager, cut: RebuiltActivity, mode: 'checkpoint' | 'switch'): Promise<void> {
+  async write(tx: EntityManager, cut: ActivityCut, mode: 'checkpoint' | 'switch'): Promise<void> {
     this.copy ??= await copySupported(tx);
     await saveRebuiltActivity(tx, this.t, cut, this.retainChanges, mode, this.copy);
+    this.pending.add(cut.dirty, cut.stats);
+    this.written = { position: cut.position };
+  }
+
+  /**
+   * Every checkpoint is a snapshot (the projection checkpoints every SNAPSHOT_EVERY events), in the
+   * checkpoint's transaction: a resumed builder stands exactly at its newest snapshot.
+   */
+  async snapshot(tx: EntityManager, at: StoreCheckpoint): Promise<void> {
+    if (!this.snapshots.enabled) return;
+    const header = await writeActivitySnapshot(tx, this.snapshots.generation, this.pending, {
+      checkpoint: at,
+      feedPosition: this.written.position,
+      after: this.snapshots.after,
+    });
+    this.snapshots = header
+      ? { ...this.snapshots, after: header.seq }
+      : { ...this.snapshots, enabled: false };
+    this.pending = new SnapshotDelta();
   }
 
   async ready(tx: EntityManager): Promise<void> {

@@ -280,6 +280,7 @@ export class RebuildEngine {
       if (!(await this.records.lockProjection(tx, row.projection))) return null;
       if (!(await this.records.holdsLease(tx, id, this.builderId))) return null;
       await state.builder.write(tx, cut, 'checkpoint');
+      await state.builder.snapshot?.(tx, u.end, 'checkpoint');
       const done = doneBefore + u.count;
       const { rate, samples } = rateOf(state.samples, done);
       await this.records.recordProgress(tx, id, {
@@ -365,6 +366,7 @@ export class RebuildEngine {
         this.fold(state, batch);
       }
       await builder.write(tx, builder.cut(), 'checkpoint');
+      await builder.snapshot?.(tx, u.end, 'checkpoint');
       let status: RebuildStatus = 'building';
       if (u.atFrontier) {
         await this.switchOver(tx, projection, builder, row, async () => {
@@ -374,6 +376,7 @@ export class RebuildEngine {
             if (more.count < this.batchSize) break;
           }
           await builder.write(tx, builder.cut(), 'switch');
+          await builder.snapshot?.(tx, u.end, 'switch');
         });
         status = 'live';
       }
