@@ -153,7 +153,7 @@ export const configSchema = z.object({
    * the admin's snapshot job for the live generation): the admin's box at a time folds at most
    * about this many events after a snapshot. See docs/decisions.md.
    */
-  SNAPSHOT_EVERY: int(1_000, 10_000_000).default(50_000),
+  SNAPSHOT_EVERY: int(1_000, 10_000_000).default(10_000),
   /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
   WIDGET_DIR: z.string().min(1).optional(),
   /** Folder of the built admin page (scripts/build-admin-page.mjs); unset: the admin app's own public folder. */

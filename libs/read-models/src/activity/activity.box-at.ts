@@ -1,8 +1,9 @@
-import { type EventType, toFeedEvent, type FeedEvent } from '@feedwerk/contracts';
+import { type EventType, toFeedEvent } from '@feedwerk/contracts';
 import { type EventStore, START, type StoreCheckpoint } from '@feedwerk/event-store';
 import { type DataSource } from 'typeorm';
 import { liveGeneration } from '../generations/generations';
-import { ActivityModel, type ActivityItem, type ActivityOptions } from './activity.fold';
+import { readActivityEvents } from './activity.decoder';
+import { type ActivityEvent, ActivityModel, type ActivityItem, type ActivityOptions } from './activity.fold';
 import { loadSnapshotState, snapshotBoxItems, type SnapshotWants } from './activity.snapshot-reads';
 import { type SnapshotHeader, snapshotHeaders } from './activity.snapshot-store';
 
@@ -29,7 +30,7 @@ export interface BoxAt {
   readonly snapshot: { readonly generation: number; readonly seq: number; readonly events: number } | null;
 }
 
-const BATCH = 1_000;
+const BATCH = 5_000;
 
 /**
  * The box of a portal as it was at a time, from the newest snapshot that folded nothing later than
@@ -80,37 +81,61 @@ export class ActivityHistory {
 
   /**
    * The events after `base` that happened by `at`, in commit order. A later segment whose oldest
-   * event is after `at` holds none of them, so the read starts at the oldest time any later
-   * segment (or the events after the newest snapshot) can contribute: the occurred index serves
-   * it, and a box in the past reads about a segment's events, not the rest of the history.
+   * event is after `at` holds none of them: the read goes from `base` to the end of the last
+   * segment that may hold one (usually the next), in the rebuild's fast decoding, and takes the
+   * events after the newest snapshot from the `occurred_at` index (usually none are that old).
    */
   private async tail(
     headers: readonly SnapshotHeader[],
     base: SnapshotHeader | null,
     at: Date,
-  ): Promise<FeedEvent[]> {
+  ): Promise<ActivityEvent[]> {
+    const upTo = at.toISOString();
     const newest = headers.at(-1);
     const from = base?.checkpoint ?? START;
-    if (newest === undefined || newest === base) return this.read({ upTo: at }, from);
-    const open = await this.read({ upTo: at }, newest.checkpoint);
+    if (newest === undefined || newest === base) return (await this.readFast(from, null, upTo)).events;
     const later = base === null ? headers : headers.slice(headers.indexOf(base) + 1);
-    const earliest = [...later.map((h) => h.minOccurred), ...open.map((e) => e.time)]
-      .filter((t): t is string => t !== null)
-      .sort()[0];
-    if (earliest === undefined || earliest > at.toISOString()) return [];
-    return this.read({ from: new Date(earliest), upTo: at }, from);
+    const last = later.filter((h) => h.minOccurred !== null && h.minOccurred <= upTo).at(-1);
+    const segments = last ? await this.readFast(from, last.checkpoint, upTo) : null;
+    // From where the read stopped (a batch may end past `last`, even past the newest snapshot).
+    const rest =
+      segments && compareCheckpoints(segments.end, newest.checkpoint) > 0 ? segments.end : newest.checkpoint;
+    return [...(segments?.events ?? []), ...(await this.readIndexed(rest, at))];
   }
 
-  private async read(occurred: { from?: Date; upTo: Date }, from: StoreCheckpoint): Promise<FeedEvent[]> {
-    const events: FeedEvent[] = [];
+  /** Events after `from` (up to the batch that reaches `to`, or the frontier) that happened by `upTo`. */
+  private async readFast(
+    from: StoreCheckpoint,
+    to: StoreCheckpoint | null,
+    upTo: string,
+  ): Promise<{ events: ActivityEvent[]; end: StoreCheckpoint }> {
+    const events: ActivityEvent[] = [];
     let checkpoint = from;
     for (;;) {
-      const batch = await this.store.readAllIn({ occurred, types: ACTIVITY_TYPES }, checkpoint, BATCH);
+      const batch = await readActivityEvents(this.store, checkpoint, BATCH);
+      // Undecodable events are not in the batch: dead-lettered live, skipped by a rebuild, so here too.
+      for (const event of batch.events) if (event.time <= upTo) events.push(event);
+      checkpoint = batch.end;
+      if (batch.count < BATCH || (to !== null && compareCheckpoints(checkpoint, to) >= 0))
+        return { events, end: checkpoint };
+    }
+  }
+
+  /** Events after `from` that happened by `at`, found by the occurred index (full rows, validated). */
+  private async readIndexed(from: StoreCheckpoint, at: Date): Promise<ActivityEvent[]> {
+    const events: ActivityEvent[] = [];
+    let checkpoint = from;
+    for (;;) {
+      const batch = await this.store.readAllIn(
+        { occurred: { upTo: at }, types: ACTIVITY_TYPES },
+        checkpoint,
+        BATCH,
+      );
       for (const stored of batch) {
         try {
           events.push(toFeedEvent(stored));
         } catch {
-          // Undecodable: dead-lettered by the live projection and skipped by a rebuild, so here too.
+          // Undecodable: skipped, as above.
         }
       }
       const last = batch.at(-1);
@@ -118,6 +143,13 @@ export class ActivityHistory {
       checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
     }
   }
+}
+
+/** Commit order of two checkpoints (transaction ids are bigint, as text). */
+function compareCheckpoints(a: StoreCheckpoint, b: StoreCheckpoint): number {
+  const ta = BigInt(a.transactionId);
+  const tb = BigInt(b.transactionId);
+  return ta < tb ? -1 : ta > tb ? 1 : a.globalPosition - b.globalPosition;
 }
 
 /** The newest snapshot whose events all happened by `at` (ISO). */
@@ -128,7 +160,7 @@ function newestBefore(headers: readonly SnapshotHeader[], at: string): SnapshotH
 }
 
 /** The state these events can touch (what the live projection loads for a batch). */
-function wantsOf(events: readonly FeedEvent[]): SnapshotWants {
+function wantsOf(events: readonly ActivityEvent[]): SnapshotWants {
   const slots = new Set<string>();
   const members = new Set<string>();
   const erasures = new Map<string, string>();

@@ -28,14 +28,14 @@ export interface ActivityProjectionOptions extends ActivityOptions {
    */
   readonly retainChanges: number;
   /**
-   * A rebuild checkpoints, and so snapshots the model (the admin's box at a time starts from a
-   * snapshot), every this many events; the snapshot job as much for the live generation.
+   * A rebuild snapshots the model (the admin's box at a time starts from a snapshot) every this
+   * many events and at each checkpoint; the snapshot job as often for the live generation.
    */
   readonly snapshotEvery: number;
 }
 
 /** SNAPSHOT_EVERY's default: see docs/decisions.md (snapshots of the activity model). */
-export const DEFAULT_SNAPSHOT_EVERY = 50_000;
+export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 
 /**
  * Folds events into the box (ActivityModel, pure) and stores its changes and items in PostgreSQL.
@@ -52,7 +52,6 @@ export class ActivityProjection implements Projection<ActivityResult> {
   readonly name = 'activity';
   readonly version = ACTIVITY_VERSION;
   readonly bulkLoad = true;
-  readonly checkpointEvery: number;
   private readonly options: ActivityProjectionOptions;
 
   constructor(
@@ -65,7 +64,6 @@ export class ActivityProjection implements Projection<ActivityResult> {
       retainChanges: options.retainChanges ?? 10_000,
       snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
     };
-    this.checkpointEvery = this.options.snapshotEvery;
   }
 
   tables(generation: number): readonly string[] {
@@ -133,12 +131,13 @@ export class ActivityProjection implements Projection<ActivityResult> {
     if (resumed) await loadWholeActivityState(tx, t, model);
     else await dropSnapshots(tx, [generation]);
     const newest = resumed ? await newestSnapshot(tx, generation) : null;
-    // A builder resumes at its last checkpoint, which is its newest snapshot unless the checkpoint
-    // was written without one (by an older builder): then it takes none (see BuilderSnapshots).
+    // A builder resumes at its last checkpoint, which is its newest snapshot (both commit together)
+    // unless an older builder wrote the checkpoint without one: then it takes none (BuilderSnapshots).
     const enabled = !resumed || (newest !== null && newest.feedPosition === feedPosition);
     if (!enabled) await dropSnapshots(tx, [generation]);
     return new ActivityBuilder(this.store, t, model, this.options.retainChanges, {
       generation,
+      every: this.options.snapshotEvery,
       after: newest?.seq ?? null,
       enabled,
     });

@@ -31,8 +31,8 @@ export interface GenerationBuilder<TEvent = unknown, TCut = unknown> {
    * read in the next transaction would.
    */
   read(from: StoreCheckpoint, limit: number, tx?: EntityManager): Promise<StoreBatch<TEvent>>;
-  /** Folds events into memory (no I/O). */
-  fold(events: readonly TEvent[]): void;
+  /** Folds events into memory (no I/O); `end`: where their batch ends in the store. */
+  fold(events: readonly TEvent[], end?: StoreCheckpoint): void;
   /** Takes what was folded since the last cut; the fold starts afresh from the same state. */
   cut(): TCut;
   /**

@@ -328,7 +328,7 @@ export class RebuildEngine {
     u.end = batch.end;
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
-    state.builder.fold(batch.events);
+    state.builder.fold(batch.events, batch.end);
   }
 
   private readAhead(builder: GenerationBuilder, from: StoreCheckpoint): Promise<StoreBatch<unknown>> {
