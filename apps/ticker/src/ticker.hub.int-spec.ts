@@ -15,12 +15,12 @@ import { ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
   publishTickerChanges,
-  testMetadata,
   tickerSocket,
   uniqueName,
   waitFor,
   openTestStore,
   type TestDatabase,
+  appendJobClosed,
 } from '@feedwerk/testing';
 import { InProcessTransport } from '@feedwerk/transport';
 import { Server } from 'socket.io';
@@ -89,22 +89,7 @@ describe('ticker node on PostgreSQL with socket.io clients', () => {
       events.push(toFeedEvent(await appendJobPosted(store, { portal, ...overrides })));
     return events;
   };
-  const closeJob = async (posted: FeedEvent) => {
-    if (posted.type !== 'JobPosted') throw new Error('not a posting');
-    const { jobId, employerId, portal } = posted.data;
-    const outcome = await store.append({
-      streamId: posted.streamId,
-      expectedVersion: 1,
-      events: [
-        { type: 'JobClosed', schemaVersion: 1, data: { jobId, employerId, portal, reason: 'filled' } },
-      ],
-      metadata: testMetadata,
-      now: new Date(),
-      respond: () => null,
-    });
-    if (outcome.kind !== 'appended') throw new Error('expected an append');
-    return toFeedEvent(outcome.events[0]!);
-  };
+  const closeJob = async (posted: FeedEvent) => toFeedEvent(await appendJobClosed(store, posted));
   const publish = (changes: readonly TickerChangeRecord[]) => publishTickerChanges(transport, feed, changes);
   const positions = (changes: readonly TickerChangeV1[]) => changes.map((c) => c.position);
 

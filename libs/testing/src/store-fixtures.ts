@@ -16,10 +16,11 @@ async function appendOne(
   streamId: string,
   type: string,
   data: unknown,
+  expectedVersion: number | 'no_stream' = 'no_stream',
 ): Promise<StoredEvent> {
   const outcome = await store.append({
     streamId,
-    expectedVersion: 'no_stream',
+    expectedVersion,
     events: [{ type, schemaVersion: 1, data }],
     metadata: testMetadata,
     now: new Date(),
@@ -41,6 +42,14 @@ export const appendJobPosted = (
     ...jobBody(overrides),
     jobId,
   });
+};
+
+/** Closes a job posted by `appendJobPosted` (its version 2: JobClosed, reason filled), returned as stored. */
+export const appendJobClosed = (store: EventStore, posted: StoredEvent | FeedEvent): Promise<StoredEvent> => {
+  const event = toFeedEvent(posted);
+  if (event.type !== 'JobPosted') throw new Error(`expected a posting, got ${event.type}`);
+  const { jobId, employerId, portal } = event.data;
+  return appendOne(store, event.streamId, 'JobClosed', { jobId, employerId, portal, reason: 'filled' }, 1);
 };
 
 /** Appends a real, valid EmployerRegistered for a new employer and returns it as stored. */

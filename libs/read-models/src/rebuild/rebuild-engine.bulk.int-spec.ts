@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toFeedEvent } from '@feedwerk/contracts';
 import { EventStore, type StoredEvent } from '@feedwerk/event-store';
 import { loadConfig, openDatabase, type OpenedDatabase } from '@feedwerk/platform';
 import { activityTables, foldActivity } from '@feedwerk/read-models';
@@ -12,7 +11,7 @@ import {
   rebuildEngine,
   sharedSchema,
   storeHistory,
-  testMetadata,
+  appendJobClosed,
 } from '@feedwerk/testing';
 import pino from 'pino';
 
@@ -53,19 +52,9 @@ const databases: [string, () => Promise<{ db: OpenedDatabase; close: () => Promi
   ],
 ];
 
-async function close(store: EventStore, posted: StoredEvent): Promise<void> {
-  const event = toFeedEvent(posted);
-  if (event.type !== 'JobPosted') throw new Error('expected a posting');
-  const { jobId, employerId, portal } = event.data;
-  await store.append({
-    streamId: event.streamId,
-    expectedVersion: 1,
-    events: [{ type: 'JobClosed', schemaVersion: 1, data: { jobId, employerId, portal, reason: 'filled' } }],
-    metadata: testMetadata,
-    now: new Date(),
-    respond: () => null,
-  });
-}
+const close = async (store: EventStore, posted: StoredEvent): Promise<void> => {
+  await appendJobClosed(store, posted);
+};
 
 describe.each(databases)('rebuild bulk writes on %s', (_, open) => {
   let opened: Awaited<ReturnType<typeof open>>;

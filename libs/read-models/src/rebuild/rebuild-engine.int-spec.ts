@@ -17,9 +17,9 @@ import {
   appendManyJobsPosted,
   rebuildEngine,
   storeHistory,
-  testMetadata,
   openTestStore,
   type TestDatabase,
+  appendJobClosed,
 } from '@feedwerk/testing';
 import { type DataSource } from 'typeorm';
 
@@ -114,20 +114,8 @@ describe('blue/green rebuild engine on PostgreSQL', () => {
         await appendJobPosted(store, { portal: ['berlin', 'hamburg', 'koeln'][i % 3] }),
       );
       appended.push(posted);
-      if (i % 4 === 0 && posted.type === 'JobPosted') {
-        const { jobId, employerId, portal } = posted.data;
-        const closed = await store.append({
-          streamId: posted.streamId,
-          expectedVersion: 1,
-          events: [
-            { type: 'JobClosed', schemaVersion: 1, data: { jobId, employerId, portal, reason: 'filled' } },
-          ],
-          metadata: testMetadata,
-          now: new Date(),
-          respond: () => null,
-        });
-        if (closed.kind === 'appended') appended.push(toFeedEvent(closed.events[0]!));
-      }
+      if (i % 4 === 0 && posted.type === 'JobPosted')
+        appended.push(toFeedEvent(await appendJobClosed(store, posted)));
       if (i % 5 === 0) appended.push(toFeedEvent(await appendEmployerRegistered(store)));
     }
     return appended;
