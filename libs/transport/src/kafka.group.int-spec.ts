@@ -10,15 +10,18 @@ import { type Admin, AssignerProtocol, Kafka } from 'kafkajs';
  * compiles it on require), so it joins with the group timing under test.
  */
 const MEMBER = `
+// The sources as jest runs them: TypeScript through swc with the project's settings, and the
+// @feedwerk/* aliases of tsconfig.json resolved to the libs' sources.
+const { join } = require('node:path');
+const Module = require('node:module');
+const swcrc = JSON.parse(require('node:fs').readFileSync(join(process.env.REPO_ROOT, '.swcrc'), 'utf8'));
 require.extensions['.ts'] = (module, file) =>
-  module._compile(
-    require('@swc/core').transformFileSync(file, {
-      swcrc: false,
-      module: { type: 'commonjs' },
-      jsc: { target: 'es2022', parser: { syntax: 'typescript' } },
-    }).code,
-    file,
-  );
+  module._compile(require('@swc/core').transformFileSync(file, { ...swcrc, swcrc: false, sourceMaps: false }).code, file);
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  const lib = /^@feedwerk\\/([a-z-]+)$/.exec(request);
+  return resolve.call(this, lib ? join(process.env.REPO_ROOT, 'libs', lib[1], 'src/index.ts') : request, ...rest);
+};
 const { KafkaTransport } = require(process.env.TRANSPORT_SOURCE);
 const transport = new KafkaTransport({
   brokers: process.env.KAFKA_BROKERS.split(','),
@@ -71,6 +74,7 @@ describe('Kafka transport: a crashed group member', () => {
       env: {
         ...process.env,
         TRANSPORT_SOURCE: join(__dirname, 'kafka.transport.ts'),
+        REPO_ROOT: join(__dirname, '../../..'),
         MEMBER_PREFIX: prefix,
         MEMBER_GROUP: groupId,
       },
