@@ -43,7 +43,7 @@ interface Result {
   series: { latency?: Record<string, Summary | Summary[]> };
 }
 
-const SCENARIOS = ['ingest', 'kafka', 'rebuild', 'history', 'fanout', 'e2e', 'embedded'];
+const SCENARIOS = ['ingest', 'kafka', 'rebuild', 'fanout', 'e2e', 'embedded'];
 
 const digest = async (path: string) =>
   createHash('sha256')
@@ -158,15 +158,6 @@ describe('benchmark suite (npm run bench), every scenario at a small scale', () 
     expect(figure(result, 'events/s rebuilt vs the same items in SQL').ceiling?.name).toMatch(
       /checked equal/,
     );
-  }, 180_000);
-
-  it('history: generated through the store, the box at a time from snapshots, export and storage per event', async () => {
-    const result = await bench('history', ['--events', '5000', '--boxes=20', '--every=1000']);
-    expectConsistent(result);
-    expect(figure(result, 'box at a time p50').target).toEqual({ max: 200 });
-    expect(figure(result, 'events/s exported').value).toBeGreaterThan(0);
-    expect(figure(result, 'bytes per event in PostgreSQL').value).toBeGreaterThan(0);
-    expect(figure(result, 'events/s written through EventStore.appendMany').value).toBeGreaterThan(0);
   }, 180_000);
 
   it('fanout: one ticker node beside a bare socket.io broadcast, with memory per idle connection', async () => {

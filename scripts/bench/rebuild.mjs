@@ -25,7 +25,6 @@
 // writes the items only (no change log, members, slots, versions, indexes), so it stays a ceiling.
 //
 // Options: --events=N  --batch=N (events per read)  --checkpoint=N (events per checkpoint)  --keep
-// --generator=store (seed through the shared history generator and EventStore.appendMany instead)
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,7 +33,6 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { dist, figure, option, sharedSchema, writeResult } from './lib/common.mjs';
-import { writeHistory } from './lib/history.mjs';
 import { transferRead, transferWhole } from './lib/transfer.mjs';
 
 // The 16 states as the contract defines them (dist/ is CommonJS; `npm run bench` builds first).
@@ -135,13 +133,6 @@ export async function seed(client, total) {
   await client.query(`DROP TABLE seed_events`);
   await client.query(`VACUUM ANALYZE events`);
   return counted.rows[0].n;
-}
-
-/** The shared generator's mix without CVs, through EventStore.appendMany; analysed like `seed`. */
-async function seedThroughStore(dataSource, client, total) {
-  const { events } = await writeHistory(dataSource, total, { cvs: false });
-  await client.query(`VACUUM ANALYZE events`);
-  return events;
 }
 
 /** CPU seconds of these processes (utime + stime from /proc; 0 for one that is gone). */
@@ -340,9 +331,6 @@ export async function run(args) {
   const batchSize = option(args, 'batch', 10_000);
   const checkpointEvery = option(args, 'checkpoint', 200_000);
   const keep = args.includes('--keep');
-  // `--generator=store`: the shared history generator (lib/history.mjs) through the store's own
-  // append path, without CVs (the equivalent SQL fold below knows none); default: the set-based seed.
-  const generator = args.includes('--generator=store') ? 'store' : 'sql';
   // dist/ is CommonJS (swc): require it.
   const require = createRequire(import.meta.url);
   require('reflect-metadata');
@@ -373,14 +361,9 @@ export async function run(args) {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    console.log(
-      `seeding ${total} events into ${name} (${generator === 'store' ? 'EventStore.appendMany' : 'SQL'}) …`,
-    );
+    console.log(`seeding ${total} events into ${name} …`);
     const seedStarted = Date.now();
-    const seeded =
-      generator === 'store'
-        ? await seedThroughStore(database.dataSource, client, total)
-        : await seed(client, total);
+    const seeded = await seed(client, total);
     console.log(`seeded ${seeded} events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 
     const store = new EventStore(database.dataSource);
@@ -443,11 +426,7 @@ export async function run(args) {
     console.log(
       `  cross-check: engine ${equivalent.engine.n} items (${equivalent.engine.hash}), SQL ${equivalent.bare.n} items (${equivalent.bare.hash}): ${equivalent.equal ? 'equal' : 'DIFFERENT'}`,
     );
-    // The equivalent fold's assumptions are the SQL seed's (each event its own time); the shared
-    // generator's transactions share one time, so there it is only printed, not a figure.
-    const sameItems = generator === 'sql';
-    if (sameItems && !equivalent.equal)
-      throw new Error('the equivalent SQL fold and the engine built different items');
+    if (!equivalent.equal) throw new Error('the equivalent SQL fold and the engine built different items');
     // How fast the events alone leave the server for a client, folded by nobody: no engine that folds
     // outside PostgreSQL can beat it, and the in-database folds never pay it.
     const copied = async (label, copy) => {
@@ -484,14 +463,10 @@ export async function run(args) {
           ceiling: { name: 'bare SQL fold (counts, 45 rows)', value: bareRate },
           target: { ratio: 0.5, min: 50_000 },
         }),
-        ...(sameItems
-          ? [
-              figure('events/s rebuilt vs the same items in SQL', rebuildRate, '1/s', {
-                ceiling: { name: 'equivalent SQL fold (same items, checked equal)', value: equivalentRate },
-                target: { ratio: 0.5, min: 50_000 },
-              }),
-            ]
-          : []),
+        figure('events/s rebuilt vs the same items in SQL', rebuildRate, '1/s', {
+          ceiling: { name: 'equivalent SQL fold (same items, checked equal)', value: equivalentRate },
+          target: { ratio: 0.5, min: 50_000 },
+        }),
         // Context for the first figure's ratio: the events alone, copied out and dropped, against the counts
         // fold (no target of its own).
         figure('events/s copied out of PostgreSQL, nothing folded', transferRate, '1/s', {
@@ -503,15 +478,11 @@ export async function run(args) {
         throughput: {
           'rebuild (RebuildEngine)': [Math.round(rebuildRate)],
           'rebuild bare SQL fold': [Math.round(bareRate)],
-          ...(sameItems ? { 'rebuild equivalent SQL fold': [Math.round(equivalentRate)] } : {}),
+          'rebuild equivalent SQL fold': [Math.round(equivalentRate)],
           'transfer only (COPY out)': [Math.round(transferRate)],
         },
       },
       notes:
-        (sameItems
-          ? ''
-          : 'Seeded by the shared history generator through EventStore.appendMany (--generator=store); the ' +
-            "equivalent SQL fold is not a figure here (its assumptions are the SQL seed's). ") +
         'The bare fold is one INSERT … SELECT … GROUP BY inside PostgreSQL (no transfer to a client, no decoding, ' +
         'no per-item retractions or checkpoints): the ceiling of reading and counting the same events. The ' +
         'equivalent fold builds the same items table in plain SQL (bursts by a recursive walk per portal; checked ' +

@@ -154,12 +154,6 @@ export const configSchema = z.object({
   TICKER_SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   /** Events a read-model rebuild reads per batch (jobs: per transaction; activity checkpoints every 200,000). */
   REBUILD_BATCH_SIZE: int(1, 1_000_000).default(5_000),
-  /**
-   * The activity model is snapshotted every this many events (by a rebuild at its checkpoints, by
-   * the admin's snapshot job for the live generation): the admin's box at a time folds at most
-   * about this many events after a snapshot. See docs/decisions.md.
-   */
-  SNAPSHOT_EVERY: int(1_000, 10_000_000).default(10_000),
   /** Folder of the built widget (widget.js + widget.json); unset: the ticker app's own public folder. */
   WIDGET_DIR: z.string().min(1).optional(),
   /** Folder of the built admin page (scripts/build-admin-page.mjs); unset: the admin app's own public folder. */

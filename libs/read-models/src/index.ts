@@ -1,9 +1,7 @@
-export * from './activity/activity.box-at';
 export * from './activity/activity.decoder';
 export * from './activity/activity.feed';
 export * from './activity/activity.fold';
 export * from './activity/activity.projection';
-export * from './activity/activity.snapshot-job';
 export * from './activity/activity.tables';
 export * from './generations/generations';
 export * from './jobs/jobs.projection';
@@ -13,7 +11,6 @@ export { Activity1764230500000 } from './migrations/1764230500000-activity';
 export { Jobs1764231000000 } from './migrations/1764231000000-jobs';
 export { ActivityV21764231400000 } from './migrations/1764231400000-activity-v2';
 export { Generations1764232000000 } from './migrations/1764232000000-generations';
-export { ProjectionSnapshots1764232700000 } from './migrations/1764232700000-projection-snapshots';
 export * from './projection/projection';
 export * from './projection/projections';
 export * from './rebuild/rebuild-engine';

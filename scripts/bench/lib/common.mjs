@@ -23,12 +23,9 @@ export const dist = (path) => join(process.env.FEEDWERK_BENCH_DIST || join(root,
 export const docsDir = () => process.env.FEEDWERK_BENCH_DOCS || join(root, 'docs');
 export const require = createRequire(import.meta.url);
 
-/** `--name=N` or `--name N` (as `npm run bench -- history --events 1000000` passes it). */
 export const option = (args, name, fallback) => {
   const found = args.find((a) => a.startsWith(`--${name}=`));
-  if (found) return Number(found.split('=')[1]);
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < args.length ? Number(args[at + 1]) : fallback;
+  return found ? Number(found.split('=')[1]) : fallback;
 };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -51,11 +51,10 @@ async function* rows(batches: AsyncIterable<AdminEventView[]>): AsyncGenerator<s
 
 /**
  * The export as a byte stream. Readable.from pulls the next batch only when the client has taken
- * the previous one (a buffer of one batch's text, not the default 16), so a slow download holds
- * about two batches in memory, never the whole history.
+ * the previous one, so a slow download holds one batch in memory, never the whole history.
  */
 export function exportStream(format: 'jsonl' | 'csv', batches: AsyncIterable<AdminEventView[]>): Readable {
-  if (format === 'jsonl') return Readable.from(lines(batches), { highWaterMark: 1 });
+  if (format === 'jsonl') return Readable.from(lines(batches));
   const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
   const source = Readable.from(rows(batches));
   source.once('error', (error) => csv.destroy(error));

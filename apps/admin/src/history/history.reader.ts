@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor, toFeedEvent, type FeedEvent } from '@feedwerk/contracts';
-import { type EventRange, EventStore, type StoredEvent } from '@feedwerk/event-store';
+import {
+  type EventRange,
+  EventStore,
+  START,
+  type StoreCheckpoint,
+  type StoredEvent,
+} from '@feedwerk/event-store';
 import { DataSource } from 'typeorm';
 import { type EventFilter, type EventsQuery } from './history.queries';
 
@@ -122,6 +128,26 @@ export class HistoryReader {
 
   async streamVersion(streamId: string): Promise<number> {
     return this.store.streamVersion(streamId);
+  }
+
+  /**
+   * Events that happened at or before `at`, in commit order (the order the relay publishes and the
+   * projection applies), a batch at a time. Only rows of finished transactions: like the relay.
+   */
+  async *committedUpTo(
+    at: Date,
+    types: readonly string[],
+    batchSize = 1_000,
+  ): AsyncGenerator<DecodedEvent[]> {
+    let checkpoint: StoreCheckpoint = START;
+    for (;;) {
+      const events = await this.store.readAllIn({ occurred: { upTo: at }, types }, checkpoint, batchSize);
+      if (events.length === 0) return;
+      yield events.map(decode);
+      const last = events.at(-1)!;
+      checkpoint = { transactionId: last.transactionId, globalPosition: last.globalPosition };
+      if (events.length < batchSize) return;
+    }
   }
 
   /** Decodes rows and replaces every sealed box by its status (one key lookup per batch). */

@@ -1,9 +1,33 @@
-import { Injectable } from '@nestjs/common';
-import { renderTickerItem, type TickerItemV1, type TickerLang } from '@feedwerk/contracts';
-import { ProblemException } from '@feedwerk/platform';
-import { ActivityHistory, toRecord } from '@feedwerk/read-models';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type EventType,
+  matchesFilter,
+  renderTickerItem,
+  type TickerItemV1,
+  type TickerLang,
+} from '@feedwerk/contracts';
+import { FEEDWERK_CONFIG, type FeedwerkConfig, ProblemException } from '@feedwerk/platform';
+import { ActivityModel, toRecord } from '@feedwerk/read-models';
 import { aggregateOf, AGGREGATE_NAMES, foldAggregate } from './aggregate-state';
 import { type AdminEventView, HistoryReader } from './history.reader';
+
+/** The event types the activity projection reacts to (the audit log never reaches the box). */
+const ACTIVITY_TYPES: readonly EventType[] = [
+  'EmployerRegistered',
+  'JobPosted',
+  'JobUpdated',
+  'JobClosed',
+  'JobsRefreshed',
+  'BlogPostPublished',
+  'CvUploaded',
+  'CandidateErased',
+];
+
+/**
+ * The box at a time is a fold of the whole history up to then; past this many events the request
+ * is refused rather than tying up the admin process (see docs/admin.md: the box at a time).
+ */
+export const MAX_BOX_EVENTS = 250_000;
 
 export interface StreamHistory {
   readonly streamId: string;
@@ -29,10 +53,8 @@ export interface BoxAtView {
   readonly lang: TickerLang;
   /** The feed position the box had reached then (by this fold). */
   readonly position: number;
-  /** How many events were folded to answer (after the snapshot it started from). */
+  /** How many events were folded to answer. */
   readonly eventsFolded: number;
-  /** The snapshot it started from: its sequence number and the events it stands for; null: none. */
-  readonly snapshot: { readonly seq: number; readonly events: number } | null;
   readonly items: readonly TickerItemV1[];
 }
 
@@ -43,7 +65,7 @@ const notFound = (detail: string, code: string) =>
 export class HistoryService {
   constructor(
     private readonly reader: HistoryReader,
-    private readonly activity: ActivityHistory,
+    @Inject(FEEDWERK_CONFIG) private readonly config: FeedwerkConfig,
   ) {}
 
   async stream(streamId: string): Promise<StreamHistory> {
@@ -96,21 +118,38 @@ export class HistoryService {
   }
 
   /**
-   * The box of `portal` as it was at `at`: the newest snapshot of the activity model whose events
-   * all happened by then, plus the events after it that happened by then, folded with the
-   * projection's own pure rules (ActivityModel) and rendered like the ticker does. Exactly what a
-   * fold from position 0 gives; the cost is bounded by SNAPSHOT_EVERY, not by the history.
+   * The box of `portal` as it was at `at`: every event that happened by then, in commit order,
+   * folded with the projection's own pure rules (ActivityModel) and rendered like the ticker does.
+   * Exact for the projection's rules; the cost is one pass over the history up to `at`.
    */
   async boxAt(query: { at: Date; portal: string; lang: TickerLang; limit: number }): Promise<BoxAtView> {
-    const box = await this.activity.boxAt(query);
+    const model = new ActivityModel({ burstWindowMs: this.config.TICKER_BURST_WINDOW_MS });
+    let folded = 0;
+    for await (const batch of this.reader.committedUpTo(query.at, ACTIVITY_TYPES)) {
+      folded += batch.length;
+      if (folded > MAX_BOX_EVENTS) {
+        throw new ProblemException({
+          title: 'Unprocessable Content',
+          status: 422,
+          detail: `more than ${MAX_BOX_EVENTS} events happened before ${query.at.toISOString()}; the box at a time folds the whole history and is bounded to that`,
+          code: 'history.box-too-far',
+        });
+      }
+      // Undecodable events are dead-lettered by the live projection, so the fold skips them too.
+      for (const { event } of batch) if (event) model.apply(event);
+    }
+    const items = [...model.items.values()]
+      .filter((item) => !item.retracted && matchesFilter({ portal: query.portal }, item))
+      .sort((a, b) => b.order - a.order)
+      .slice(0, query.limit)
+      .map((item) => renderTickerItem(toRecord(item), query.lang));
     return {
       at: query.at.toISOString(),
       portal: query.portal,
       lang: query.lang,
-      position: box.position,
-      eventsFolded: box.eventsFolded,
-      snapshot: box.snapshot && { seq: box.snapshot.seq, events: box.snapshot.events },
-      items: box.items.map((item) => renderTickerItem(toRecord(item), query.lang)),
+      position: model.position,
+      eventsFolded: folded,
+      items,
     };
   }
 }

@@ -21,7 +21,6 @@ import { RebuildWorker } from './rebuild.worker';
             burstWindowMs: config.TICKER_BURST_WINDOW_MS,
             // A rebuilt log keeps at least what a ticker client may catch up on (older: a snapshot).
             retainChanges: Math.max(10_000, config.TICKER_MAX_CATCH_UP),
-            snapshotEvery: config.SNAPSHOT_EVERY,
           }),
           { batchSize: config.REBUILD_BATCH_SIZE },
         ),

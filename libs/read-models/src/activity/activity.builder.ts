@@ -17,43 +17,7 @@ import {
   type RebuiltActivity,
   saveRebuiltActivity,
 } from './activity.rebuild-store';
-import { SegmentCounter, type SegmentStats, SnapshotDelta } from './activity.snapshot-delta';
-import { writeActivitySnapshot } from './activity.snapshot-store';
 import { type ActivityTables } from './activity.tables';
-
-/** The fold's state changes between two points, and what its events were. */
-interface Piece {
-  readonly dirty: Dirty;
-  readonly stats: SegmentStats;
-  /** The feed position at the piece's end. */
-  readonly position: number;
-}
-
-/** A snapshot point inside a cut: a piece and where in the store it ends. */
-interface Stash extends Piece {
-  readonly checkpoint: StoreCheckpoint;
-}
-
-/**
- * A cut: what the checkpoint writes (every piece's changes merged), the snapshot points taken on
- * the way (every SNAPSHOT_EVERY events) and the last piece, whose snapshot stands at the checkpoint.
- */
-export interface ActivityCut extends RebuiltActivity {
-  readonly stashes: readonly Stash[];
-  readonly last: Piece;
-}
-
-/**
- * Where a builder's snapshots go: its generation, after which snapshot (null: none yet), or
- * nowhere when it resumed past its newest snapshot (the snapshot job goes on from that one once
- * the generation is live).
- */
-export interface BuilderSnapshots {
-  readonly generation: number;
-  readonly every: number;
-  readonly after: number | null;
-  readonly enabled: boolean;
-}
 
 /**
  * Builds a generation of the activity projection: folds the store in memory (the model keeps only
@@ -61,7 +25,7 @@ export interface BuilderSnapshots {
  * newest `retainChanges` changes of the log, and writes each cut in bulk (COPY where the server
  * takes it) into the generation's unindexed tables.
  */
-export class ActivityBuilder implements GenerationBuilder<ActivityEvent, ActivityCut> {
+export class ActivityBuilder implements GenerationBuilder<ActivityEvent, RebuiltActivity> {
   private changes = new FoldedChanges();
   /** Each touched stream's last folded version since the last cut. */
   private touched = new Map<string, number>();
@@ -69,44 +33,28 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Activit
   private born = new Set<string>();
   /** Whether the database takes COPY FROM STDIN (see copySupported); asked at the first write. */
   private copy?: boolean;
-  private readonly counter = new SegmentCounter();
-  /** Snapshot points folded since the last cut. */
-  private stashes: Stash[] = [];
-  /** The cut written last: its snapshots are taken in the same transaction (`snapshot`). */
-  private written: ActivityCut | null = null;
 
   constructor(
     private readonly store: EventStore,
     private readonly t: ActivityTables,
     private readonly model: ActivityModel,
     private readonly retainChanges: number,
-    private snapshots: BuilderSnapshots,
   ) {}
 
   read(from: StoreCheckpoint, limit: number, tx?: EntityManager): Promise<ActivityBatch> {
     return readActivityEvents(this.store, from, limit, tx);
   }
 
-  fold(events: readonly ActivityEvent[], end?: StoreCheckpoint): void {
+  fold(events: readonly ActivityEvent[]): void {
     const changes = this.changes;
     for (const event of events) {
       changes.cause = event.id;
-      this.counter.observe(event);
       this.model.applyInto(event, changes);
       this.touched.set(event.streamId, event.streamPosition);
       // A stream's first event precedes its others in commit order (its version 1 commits first).
       if (event.streamPosition === 1) this.born.add(event.streamId);
     }
     changes.keepNewest(this.retainChanges);
-    // A snapshot point at this batch's end: the changes so far go into it (and into the next cut).
-    if (end !== undefined && this.snapshots.enabled && this.counter.peek() >= this.snapshots.every) {
-      this.stashes.push({
-        dirty: this.model.takeDirty(),
-        stats: this.counter.take(),
-        position: this.model.position,
-        checkpoint: end,
-      });
-    }
   }
 
   /**
@@ -114,22 +62,14 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Activit
    * streams out of the model at one moment: items and members are replaced, never mutated, so the
    * taken objects stay as they are while the fold goes on.
    */
-  cut(): ActivityCut {
-    const last: Piece = {
+  cut(): RebuiltActivity {
+    const folded: RebuiltActivity = {
       dirty: this.model.takeDirty(),
-      stats: this.counter.take(),
-      position: this.model.position,
-    };
-    const folded: ActivityCut = {
-      dirty: mergeDirty([...this.stashes.map((s) => s.dirty), last.dirty]),
-      stashes: this.stashes,
-      last,
       position: this.model.position,
       ...this.changes.newest(this.retainChanges),
       touched: this.touched,
       born: this.born,
     };
-    this.stashes = [];
     pruneActivityModel(this.model);
     this.changes = new FoldedChanges();
     this.touched = new Map();
@@ -137,62 +77,14 @@ export class ActivityBuilder implements GenerationBuilder<ActivityEvent, Activit
     return folded;
   }
 
-  async write(tx: EntityManager, cut: ActivityCut, mode: 'checkpoint' | 'switch'): Promise<void> {
+  async write(tx: EntityManager, cut: RebuiltActivity, mode: 'checkpoint' | 'switch'): Promise<void> {
     this.copy ??= await copySupported(tx);
     await saveRebuiltActivity(tx, this.t, cut, this.retainChanges, mode, this.copy);
-    this.written = cut;
-  }
-
-  /**
-   * The snapshots of the cut just written, in its transaction: one per snapshot point folded into
-   * it, and one at its checkpoint, so a resumed builder always stands at its newest snapshot.
-   */
-  async snapshot(tx: EntityManager, at: StoreCheckpoint): Promise<void> {
-    const cut = this.written;
-    this.written = null;
-    if (!cut || !this.snapshots.enabled) return;
-    for (const piece of [...cut.stashes, { ...cut.last, checkpoint: at }]) {
-      const delta = new SnapshotDelta();
-      delta.add(piece.dirty, piece.stats);
-      const header = await writeActivitySnapshot(tx, this.snapshots.generation, delta, {
-        checkpoint: piece.checkpoint,
-        feedPosition: piece.position,
-        after: this.snapshots.after,
-      });
-      if (!header) {
-        this.snapshots = { ...this.snapshots, enabled: false };
-        return;
-      }
-      this.snapshots = { ...this.snapshots, after: header.seq };
-    }
   }
 
   async ready(tx: EntityManager): Promise<void> {
     await mergeStagedVersions(tx, this.t);
   }
-}
-
-type Dirty = RebuiltActivity['dirty'];
-
-/**
- * The changes of several pieces as one (a later value wins). A member is new to the write when it
- * had no value at the last write: in the first piece that touches it.
- */
-function mergeDirty(pieces: readonly Dirty[]): Dirty {
-  if (pieces.length === 1) return pieces[0]!;
-  const items = new Map<string, Dirty['items'][number]>();
-  const slots = new Map<string, string | null>();
-  const members = new Map<string, Dirty['members'][number][1]>();
-  const newMembers = new Set<string>();
-  for (const piece of pieces) {
-    for (const item of piece.items) items.set(item.id, item);
-    for (const [key, value] of piece.slots) slots.set(key, value);
-    for (const [key, value] of piece.members) {
-      if (!members.has(key) && piece.newMembers.has(key)) newMembers.add(key);
-      members.set(key, value);
-    }
-  }
-  return { items: [...items.values()], slots: [...slots], members: [...members], newMembers };
 }
 
 /**

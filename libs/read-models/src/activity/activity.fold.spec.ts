@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { changeFor, type FeedEvent, renderTickerItem, type TickerChangeRecord } from '@feedwerk/contracts';
 import { ActivityModel, foldActivity, toChangeRecord } from '@feedwerk/read-models';
-import { cvUploadedData } from '@feedwerk/testing';
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 let global = 0;
@@ -71,7 +70,30 @@ const jobClosed = (posted: FeedEvent, seconds: number) => {
 };
 const candidateId = 'c0ffee00-1111-4222-8333-444455556666';
 const cvUploaded = (seconds: number, candidate = candidateId, portal = 'berlin') =>
-  event('CvUploaded', cvUploadedData(candidate, randomUUID(), portal), seconds, `candidate:${candidate}`);
+  event(
+    'CvUploaded',
+    {
+      candidateId: candidate,
+      cvId: randomUUID(),
+      portal,
+      file: {
+        ref: `cv/${randomUUID()}`,
+        sha256: 'a'.repeat(64),
+        size: 1234,
+        mediaType: 'application/pdf',
+      },
+      public: { headline: 'Erika Mustermann, Pflegefachkraft', region: 'Berlin', category: 'pflege' },
+      personal: {
+        alg: 'A256GCM',
+        keyId: randomUUID(),
+        iv: 'AAAAAAAAAAAAAAAA',
+        ciphertext: 'c2VjcmV0',
+        tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      },
+    },
+    seconds,
+    `candidate:${candidate}`,
+  );
 
 const fold = (events: FeedEvent[], burstWindowMs = 60_000) => foldActivity(events, { burstWindowMs });
 const render = (change: TickerChangeRecord, lang: 'de' | 'en' = 'de') => renderTickerItem(change.item, lang);

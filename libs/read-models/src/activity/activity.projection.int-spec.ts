@@ -4,12 +4,11 @@ import { EventStore } from '@feedwerk/event-store';
 import { ACTIVITY, ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
 import {
   appendJobPosted,
-  cvUploadedData,
   jobBody,
-  openTestStore,
   testMetadata,
-  type TestDatabase,
   uniqueName,
+  openTestStore,
+  type TestDatabase,
 } from '@feedwerk/testing';
 
 describe('activity projection on PostgreSQL', () => {
@@ -51,7 +50,20 @@ describe('activity projection on PostgreSQL', () => {
   };
 
   const appendCv = (candidateId: string, portal: string) =>
-    append(`candidate:${candidateId}`, 1, 'CvUploaded', cvUploadedData(candidateId, randomUUID(), portal));
+    append(`candidate:${candidateId}`, 1, 'CvUploaded', {
+      candidateId,
+      cvId: randomUUID(),
+      portal,
+      file: { ref: `cv/${randomUUID()}`, sha256: 'b'.repeat(64), size: 99, mediaType: 'application/pdf' },
+      public: { headline: 'Erika Mustermann', region: 'Berlin', category: 'pflege' },
+      personal: {
+        alg: 'A256GCM',
+        keyId: randomUUID(),
+        iv: 'AAAAAAAAAAAAAAAA',
+        ciphertext: 'c2VjcmV0',
+        tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      },
+    });
 
   const postJob = async (portal = 'berlin'): Promise<FeedEvent> =>
     toFeedEvent(await appendJobPosted(store, { portal }));

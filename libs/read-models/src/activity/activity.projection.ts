@@ -9,7 +9,6 @@ import { ActivityBuilder } from './activity.builder';
 import { ActivityModel, type ActivityOptions, DEFAULT_BURST_WINDOW_MS } from './activity.fold';
 import { loadWholeActivityState } from './activity.rebuild-store';
 import { foldBatch, loadActivityState, saveActivityBatch } from './activity.store';
-import { dropSnapshots, newestSnapshot } from './activity.snapshot-store';
 import { ACTIVITY_VERSION, activityTables } from './activity.tables';
 
 export interface ActivityResult {
@@ -27,15 +26,7 @@ export interface ActivityProjectionOptions extends ActivityOptions {
    * ActivityFeed.open answers a `since` before the retained log with a snapshot).
    */
   readonly retainChanges: number;
-  /**
-   * A rebuild snapshots the model (the admin's box at a time starts from a snapshot) every this
-   * many events and at each checkpoint; the snapshot job as often for the live generation.
-   */
-  readonly snapshotEvery: number;
 }
-
-/** SNAPSHOT_EVERY's default: see docs/decisions.md (snapshots of the activity model). */
-export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 
 /**
  * Folds events into the box (ActivityModel, pure) and stores its changes and items in PostgreSQL.
@@ -62,7 +53,6 @@ export class ActivityProjection implements Projection<ActivityResult> {
     this.options = {
       burstWindowMs: options.burstWindowMs ?? DEFAULT_BURST_WINDOW_MS,
       retainChanges: options.retainChanges ?? 10_000,
-      snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
     };
   }
 
@@ -126,21 +116,9 @@ export class ActivityProjection implements Projection<ActivityResult> {
       `SELECT feed_position FROM projection_state WHERE projection = $1`,
       [t.name],
     );
-    const feedPosition = Number(position[0]?.feed_position ?? 0);
-    const model = new ActivityModel(this.options, feedPosition);
+    const model = new ActivityModel(this.options, Number(position[0]?.feed_position ?? 0));
     if (resumed) await loadWholeActivityState(tx, t, model);
-    else await dropSnapshots(tx, [generation]);
-    const newest = resumed ? await newestSnapshot(tx, generation) : null;
-    // A builder resumes at its last checkpoint, which is its newest snapshot (both commit together)
-    // unless an older builder wrote the checkpoint without one: then it takes none (BuilderSnapshots).
-    const enabled = !resumed || (newest !== null && newest.feedPosition === feedPosition);
-    if (!enabled) await dropSnapshots(tx, [generation]);
-    return new ActivityBuilder(this.store, t, model, this.options.retainChanges, {
-      generation,
-      every: this.options.snapshotEvery,
-      after: newest?.seq ?? null,
-      enabled,
-    });
+    return new ActivityBuilder(this.store, t, model, this.options.retainChanges);
   }
 
   /** The new feed's history is not published again: ticker clients resync to it instead. */

@@ -31,8 +31,8 @@ export interface GenerationBuilder<TEvent = unknown, TCut = unknown> {
    * read in the next transaction would.
    */
   read(from: StoreCheckpoint, limit: number, tx?: EntityManager): Promise<StoreBatch<TEvent>>;
-  /** Folds events into memory (no I/O); `end`: where their batch ends in the store. */
-  fold(events: readonly TEvent[], end?: StoreCheckpoint): void;
+  /** Folds events into memory (no I/O). */
+  fold(events: readonly TEvent[]): void;
   /** Takes what was folded since the last cut; the fold starts afresh from the same state. */
   cut(): TCut;
   /**
@@ -42,12 +42,6 @@ export interface GenerationBuilder<TEvent = unknown, TCut = unknown> {
   write(tx: EntityManager, cut: TCut, mode: 'checkpoint' | 'switch'): Promise<void>;
   /** In the switch transaction, after the last checkpoint's write: tidy up before the indexes come. */
   ready?(tx: EntityManager): Promise<void>;
-  /**
-   * Right after each `write`, in its transaction, with the checkpoint that write stands at: the
-   * builder may record a snapshot of its fold there (the activity model's, for the admin's box at a
-   * time). `switch`: the generation is about to go live.
-   */
-  snapshot?(tx: EntityManager, at: StoreCheckpoint, mode: 'checkpoint' | 'switch'): Promise<void>;
 }
 
 /**

@@ -247,7 +247,6 @@ export class RebuildEngine {
       if (!(await this.records.lockProjection(tx, row.projection))) return null;
       if (!(await this.records.holdsLease(tx, id, this.builderId))) return null;
       await state.builder.write(tx, cut, 'checkpoint');
-      await state.builder.snapshot?.(tx, u.end, 'checkpoint');
       const done = doneBefore + u.count;
       const { rate, samples } = rateOf(state.samples, done);
       await this.records.recordProgress(tx, id, {
@@ -295,7 +294,7 @@ export class RebuildEngine {
     u.end = batch.end;
     u.count += batch.count;
     u.atFrontier = batch.count < this.batchSize;
-    state.builder.fold(batch.events, batch.end);
+    state.builder.fold(batch.events);
   }
 
   private readAhead(builder: GenerationBuilder, from: StoreCheckpoint): Promise<StoreBatch<unknown>> {
@@ -333,7 +332,6 @@ export class RebuildEngine {
         this.fold(state, batch);
       }
       await builder.write(tx, builder.cut(), 'checkpoint');
-      await builder.snapshot?.(tx, u.end, 'checkpoint');
       let status: RebuildStatus = 'building';
       if (u.atFrontier) {
         await switchLive(tx, projection, builder, row.generation, async () => {
@@ -343,7 +341,6 @@ export class RebuildEngine {
             if (more.count < this.batchSize) break;
           }
           await builder.write(tx, builder.cut(), 'switch');
-          await builder.snapshot?.(tx, u.end, 'switch');
         });
         await this.records.retireLive(tx, row.projection);
         status = 'live';
