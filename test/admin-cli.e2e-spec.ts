@@ -6,7 +6,7 @@ import { StreamIds } from '@feedwerk/contracts';
 import { employerBody, jobBody, uniqueName } from '@feedwerk/testing';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { build } from 'esbuild';
-import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
+import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN, adminGet } from './support';
 
 const root = resolve(__dirname, '..');
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -108,15 +108,7 @@ describe('the admin CLI against the running service', () => {
     const at = new Date().toISOString();
     const box = await run(['box', '--at', at, '--portal', portal]);
     expect(box.code).toBe(0);
-    const api = await call(
-      deployment.apiUrl,
-      'GET',
-      `/admin/ticker/box?at=${at}&portal=${portal}`,
-      undefined,
-      {
-        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
-      },
-    );
+    const api = await adminGet(deployment.apiUrl, `/admin/ticker/box?at=${at}&portal=${portal}`);
     const items = api.body.items as {
       icon: string | null;
       text: string;

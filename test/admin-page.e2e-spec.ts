@@ -14,7 +14,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PAGE_CSP } from '../apps/admin/src/page/admin-page.controller';
 import { axeViolations, buildAdminPage, launchChromium } from './browser';
-import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN } from './support';
+import { call, type Deployment, post, startEmbedded, TEST_ADMIN_TOKEN, adminGet } from './support';
 
 /** The page as `npm run build` makes it, built afresh for these tests (ADMIN_PAGE_DIR). */
 let adminPage: Awaited<ReturnType<typeof buildAdminPage>>;
@@ -236,15 +236,7 @@ describe('the admin page in Chromium: history', () => {
     const at = await page.evaluate(() =>
       new Date((document.getElementById('box-at') as HTMLInputElement).value).toISOString(),
     );
-    const api = await call(
-      deployment.apiUrl,
-      'GET',
-      `/admin/ticker/box?at=${at}&portal=${portal}`,
-      undefined,
-      {
-        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
-      },
-    );
+    const api = await adminGet(deployment.apiUrl, `/admin/ticker/box?at=${at}&portal=${portal}`);
     const items = api.body.items as { kind: string; text: string }[];
     expect(items.map((i) => i.kind)).toContain('job.updated');
     expect(shown).toEqual(items.map((i) => [i.kind, i.text]));
@@ -463,13 +455,19 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
     await new Promise((done) => server?.close(done));
   });
 
-  it('starts a rebuild, shows its progress while polling, and cancels it', async () => {
+  /** A fresh page on the admin page, signed in with the test token, watched for errors. */
+  const signedIn = async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const seen = watch(page);
     await page.goto(`${url}/admin`);
     await page.fill('#token', TEST_ADMIN_TOKEN);
     await page.click('#token-form button[type=submit]');
+    return { context, page, seen };
+  };
+
+  it('starts a rebuild, shows its progress while polling, and cancels it', async () => {
+    const { context, page, seen } = await signedIn();
     await page.click('#projections-refresh');
     await page.click('button:text("Rebuild activity")');
     const bar = page.locator('[data-projection=activity] progress');
@@ -491,12 +489,7 @@ describe('the admin page in Chromium: rebuilds and republishes (against a fake a
   });
 
   it('starts a republish of a range and follows it until done', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const seen = watch(page);
-    await page.goto(`${url}/admin`);
-    await page.fill('#token', TEST_ADMIN_TOKEN);
-    await page.click('#token-form button[type=submit]');
+    const { context, page, seen } = await signedIn();
     await page.fill('#republish-from', '10');
     await page.fill('#republish-to', '1009');
     await page.fill('#republish-rate', '200');

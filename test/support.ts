@@ -9,7 +9,13 @@ import {
   type TickerSubscribeAck,
 } from '@feedwerk/contracts';
 import { startApp, type StartedApp } from '@feedwerk/platform';
-import { createAppDatabase, createTestDatabase, QUIET_APP_ENV, uniqueName } from '@feedwerk/testing';
+import {
+  createAppDatabase,
+  createTestDatabase,
+  QUIET_APP_ENV,
+  TEST_ADMIN_TOKEN,
+  uniqueName,
+} from '@feedwerk/testing';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { ApiModule } from '../apps/api/src/api.module';
@@ -238,6 +244,10 @@ export async function call(
       : text) as Record<string, unknown>,
   };
 }
+
+/** A GET on an admin route with the test token. */
+export const adminGet = (url: string, path: string) =>
+  call(url, 'GET', path, undefined, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
 
 /**
  * Expects `response` to be a problem document (application/problem+json) of `status` with a

@@ -1,4 +1,4 @@
-import { waitFor } from '@feedwerk/testing';
+import { renderedJobItem, waitFor } from '@feedwerk/testing';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { Server, type Socket } from 'socket.io';
 import {
@@ -28,19 +28,7 @@ type Answer = (request: Subscribe) => unknown;
 
 let n = 0;
 const item = (order: number, extra: Record<string, unknown> = {}) => ({
-  id: `00000000-0000-4000-8000-${String(order).padStart(12, '0')}`,
-  kind: 'job.posted',
-  icon: '➟',
-  text: 'Neue Stellenanzeige eingestellt',
-  detail: null,
-  count: 1,
-  portal: 'berlin',
-  region: 'Berlin',
-  category: 'pflege',
-  order,
-  position: order,
-  at: new Date().toISOString(),
-  lang: 'de',
+  ...renderedJobItem(order, { at: new Date().toISOString() }),
   ...extra,
 });
 

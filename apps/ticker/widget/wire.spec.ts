@@ -1,20 +1,7 @@
+import { renderedJobItem } from '@feedwerk/testing';
 import { parseAck, parseChange, parseItem, parseResync } from './wire';
 
-const valid = {
-  id: '0b5c9a3e-51b5-4d5c-9a43-9d3f3c1e2b7a',
-  kind: 'job.posted',
-  icon: '➟',
-  text: 'Neue Stellenanzeige eingestellt',
-  detail: null,
-  count: 1,
-  portal: 'berlin',
-  region: 'Berlin',
-  category: 'pflege',
-  order: 4,
-  position: 4,
-  at: '2026-11-27T10:00:00.000Z',
-  lang: 'de',
-};
+const valid = renderedJobItem();
 
 describe('the widget reads only well-formed protocol messages', () => {
   it('accepts an item of protocol v1', () => {

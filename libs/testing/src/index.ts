@@ -10,3 +10,4 @@ export * from './own-postgres';
 export * from './own-kafka';
 export * from './kafka';
 export * from './app-env';
+export * from './admin-call';

@@ -2,12 +2,31 @@ import {
   type TickerChangeRecord,
   type TickerChangeV1,
   type TickerGenerationMarker,
+  type TickerItemV1,
   TickerProtocol,
   type TickerResync,
   Topics,
 } from '@feedwerk/contracts';
 import { encodeTickerChange, encodeTickerGenerationMarker, type MessageTransport } from '@feedwerk/transport';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+
+/** A rendered box line (protocol v1): a posted job on the berlin portal at position `order`. */
+export const renderedJobItem = (order = 4, overrides: Partial<TickerItemV1> = {}): TickerItemV1 => ({
+  id: `00000000-0000-4000-8000-${String(order).padStart(12, '0')}`,
+  kind: 'job.posted',
+  icon: '➟',
+  text: 'Neue Stellenanzeige eingestellt',
+  detail: null,
+  count: 1,
+  portal: 'berlin',
+  region: 'Berlin',
+  category: 'pflege',
+  order,
+  position: order,
+  at: '2026-11-27T10:00:00.000Z',
+  lang: 'de',
+  ...overrides,
+});
 
 export interface SseEvent {
   readonly event: string;

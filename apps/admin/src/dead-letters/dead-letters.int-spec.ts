@@ -13,6 +13,7 @@ import {
   waitFor,
   openTestStore,
   type TestDatabase,
+  adminCaller,
 } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 // A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
@@ -34,26 +35,7 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
   const onJobsTopic: IncomingMessage[] = [];
   let watcher: Subscription;
 
-  const call = async (
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    token: string | null = ADMIN_TOKEN,
-  ) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? '',
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  };
+  const call = adminCaller(() => app.url);
   const list = async (query = '') =>
     (await call('GET', `${AdminRoutes.deadLetters}${query}`)).body as unknown as DeadLetterList;
 

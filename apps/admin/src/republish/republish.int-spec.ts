@@ -16,6 +16,7 @@ import {
   waitFor,
   openTestStore,
   type TestDatabase,
+  adminCaller,
 } from '@feedwerk/testing';
 import { type IncomingMessage, type Subscription } from '@feedwerk/transport';
 import { AdminModule } from '../admin.module';
@@ -42,21 +43,7 @@ describe('republish: a range of history to the replay topics on real Kafka and P
       },
       AdminModule,
     );
-  const call = async (method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) => {
-    const response = await fetch(`${admin.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type'),
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  };
+  const call = adminCaller(() => admin.url);
   const view = async (id: string) =>
     (await call('GET', AdminRoutes.republish.replace(':republishId', id))).body as unknown as RepublishView;
   const ofRun = (id: string) => received.filter((m) => m.headers[ReplayHeaders.id] === id);
