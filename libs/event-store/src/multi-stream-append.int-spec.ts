@@ -30,6 +30,9 @@ describe('EventStore.appendMany on PostgreSQL', () => {
     return Number(rows[0]!.n);
   };
   const newStreams = (n: number) => Array.from({ length: n }, () => `test:${randomUUID()}`);
+  /** Each stream appended as a new one, with one event. */
+  const asNew = (streams: readonly string[]) =>
+    streams.map((streamId) => ({ streamId, expectedVersion: 'no_stream' as const, events: [event(1)] }));
 
   it('appends to many streams in one transaction: one transaction id, version 1 in each', async () => {
     const streams = newStreams(500);
@@ -77,11 +80,7 @@ describe('EventStore.appendMany on PostgreSQL', () => {
     const streams = newStreams(20);
     const attempt = () =>
       store.appendMany({
-        streams: streams.map((streamId) => ({
-          streamId,
-          expectedVersion: 'no_stream' as const,
-          events: [event(1)],
-        })),
+        streams: asNew(streams),
         metadata,
         now,
         respond: () => null,
@@ -97,11 +96,7 @@ describe('EventStore.appendMany on PostgreSQL', () => {
     const idempotency = { scope: 'employer:x', key: `import-${randomUUID()}`, fingerprint: 'f1' };
     const request = (streams: readonly string[], fingerprint = 'f1') =>
       store.appendMany({
-        streams: streams.map((streamId) => ({
-          streamId,
-          expectedVersion: 'no_stream' as const,
-          events: [event(1)],
-        })),
+        streams: asNew(streams),
         metadata,
         now,
         idempotency: { ...idempotency, fingerprint },

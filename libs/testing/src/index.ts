@@ -11,3 +11,4 @@ export * from './own-kafka';
 export * from './kafka';
 export * from './app-env';
 export * from './admin-call';
+export * from './captured-output';

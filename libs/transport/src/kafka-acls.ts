@@ -67,6 +67,15 @@ export function feedwerkAcls(principals: FeedwerkPrincipals, topicPrefix = ''): 
     operations,
     reason,
   });
+  /** The internal event topics, one per category: granted by their common prefix. */
+  const eventTopics = (operations: AclOperation[], reason: string, principal: string): AclGrant => ({
+    principal,
+    resource: 'topic',
+    pattern: 'prefixed',
+    name: `${p}feedwerk.events.`,
+    operations,
+    reason,
+  });
   const grants: AclGrant[] = [];
   for (const service of [principals.relay, principals.projector, principals.ticker, principals.admin]) {
     // Every app checks at start-up that its topics exist with the right partition count (metadata
@@ -90,28 +99,14 @@ export function feedwerkAcls(principals: FeedwerkPrincipals, topicPrefix = ''): 
       reason: 'the idempotent producer (InitProducerId)',
     });
   }
-  grants.push({
-    principal: principals.relay,
-    resource: 'topic',
-    pattern: 'prefixed',
-    name: `${p}feedwerk.events.`,
-    operations: ['Write', 'Describe'],
-    reason: 'outbox relay: internal event topics',
-  });
+  grants.push(eventTopics(['Write', 'Describe'], 'outbox relay: internal event topics', principals.relay));
   for (const family of families.filter((f) => f !== 'activity')) {
     grants.push(
       topic(PublicTopics[family], ['Write', 'Describe'], 'outbox relay: public topics', principals.relay),
     );
   }
   grants.push(
-    {
-      principal: principals.projector,
-      resource: 'topic',
-      pattern: 'prefixed',
-      name: `${p}feedwerk.events.`,
-      operations: ['Read', 'Describe'],
-      reason: 'projections read the internal event topics',
-    },
+    eventTopics(['Read', 'Describe'], 'projections read the internal event topics', principals.projector),
     {
       principal: principals.projector,
       resource: 'group',

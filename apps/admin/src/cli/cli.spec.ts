@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { type AdminJobProgress, type RebuildView, type RepublishView } from '@feedwerk/contracts';
+import { capturedOutput } from '@feedwerk/testing';
 import { ExitCode } from './admin-client';
 import { type FollowedJob, type InterruptChoice } from './follow-job';
 import { type CliIo, runCli } from './program';
@@ -55,12 +56,7 @@ async function fakeApi(): Promise<Fake> {
 const TOKEN = 'cli-test-admin-token-0123456789abcdef';
 
 function harness(fake: Fake, choices: InterruptChoice[] = [], interruptAfterPolls: number | null = null) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const { stdout, stderr, output } = capturedOutput();
   const shown: FollowedJob[] = [];
   let wake: (() => void) | null = null;
   const io: CliIo = {
@@ -87,10 +83,10 @@ function harness(fake: Fake, choices: InterruptChoice[] = [], interruptAfterPoll
   return {
     io,
     shown,
-    output: () => ({ out, err }),
+    output,
     run: async (...argv: string[]) => {
       const code = await runCli(argv, io);
-      return { code, out, err };
+      return { code, ...output() };
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   openTestStore,
   type TestDatabase,
   adminCaller,
+  capturedOutput,
 } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 // A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
@@ -207,19 +208,14 @@ describe('dead letters: parked by the projector, listed and replayed by an admin
 
   it('npm run admin -- dead-letters / dead-letters:replay against the service', async () => {
     const cli = async (...argv: string[]) => {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      let out = '';
-      let err = '';
-      stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const { stdout, stderr, output } = capturedOutput();
       const code = await runCli(argv, {
         stdout,
         stderr,
         stdin: new PassThrough(),
         env: { FEEDWERK_URL: app.url, FEEDWERK_ADMIN_TOKEN: ADMIN_TOKEN },
       });
-      return { code, out, err };
+      return { code, ...output() };
     };
     const pending = (await list()).items;
     expect(pending.length).toBeGreaterThan(0);

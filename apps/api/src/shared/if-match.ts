@@ -1,4 +1,4 @@
-import { ProblemException } from '@feedwerk/platform';
+import { badField, ProblemException } from '@feedwerk/platform';
 
 /** Thrown when If-Match names another version than the stream's current one. */
 export const staleVersion = (given: number, current: number) =>
@@ -30,13 +30,12 @@ export function parseIfMatch(header: string | string[] | undefined, required: bo
   }
   const match = typeof header === 'string' ? /^\s*"?([1-9]\d{0,8})"?\s*$/.exec(header) : null;
   if (!match?.[1]) {
-    throw new ProblemException({
-      title: 'Bad Request',
-      status: 400,
-      detail: 'If-Match must be one version, e.g. "3"',
-      code: 'invalid-if-match',
-      errors: [{ path: 'If-Match', message: 'must be one version, e.g. "3"' }],
-    });
+    throw badField(
+      'If-Match must be one version, e.g. "3"',
+      'If-Match',
+      'must be one version, e.g. "3"',
+      'invalid-if-match',
+    );
   }
   return Number(match[1]);
 }

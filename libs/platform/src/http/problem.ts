@@ -64,6 +64,10 @@ export const zodProblem = (error: ZodError, where = 'body'): Problem =>
     })),
   });
 
+/** A 400 about one field of the request (`path`: the field, a header's name or a query parameter). */
+export const badField = (detail: string, path: string, message: string, code = 'validation') =>
+  new ProblemException({ title: 'Bad Request', status: 400, detail, code, errors: [{ path, message }] });
+
 /** Validates path parameters or a query string; a failure is a 400 problem naming each field. */
 export function parseRequestPart<S extends z.ZodType>(
   schema: S,

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEvent, StreamIds, toFeedEvent } from '@feedwerk/contracts';
 import { EventStore } from '@feedwerk/event-store';
 import { ACTIVITY, ActivityFeed, ActivityProjection } from '@feedwerk/read-models';
-import {
-  appendJobPosted,
-  jobBody,
-  testMetadata,
-  uniqueName,
-  openTestStore,
-  type TestDatabase,
-} from '@feedwerk/testing';
+import { appendJobPosted, cvUploadedData, jobBody, openTestStore, testMetadata } from '@feedwerk/testing';
+import { type TestDatabase, uniqueName } from '@feedwerk/testing';
 
 describe('activity projection on PostgreSQL', () => {
   let db: TestDatabase, store: EventStore;
@@ -50,20 +44,7 @@ describe('activity projection on PostgreSQL', () => {
   };
 
   const appendCv = (candidateId: string, portal: string) =>
-    append(`candidate:${candidateId}`, 1, 'CvUploaded', {
-      candidateId,
-      cvId: randomUUID(),
-      portal,
-      file: { ref: `cv/${randomUUID()}`, sha256: 'b'.repeat(64), size: 99, mediaType: 'application/pdf' },
-      public: { headline: 'Erika Mustermann', region: 'Berlin', category: 'pflege' },
-      personal: {
-        alg: 'A256GCM',
-        keyId: randomUUID(),
-        iv: 'AAAAAAAAAAAAAAAA',
-        ciphertext: 'c2VjcmV0',
-        tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
-      },
-    });
+    append(`candidate:${candidateId}`, 1, 'CvUploaded', cvUploadedData(candidateId, randomUUID(), portal));
 
   const postJob = async (portal = 'berlin'): Promise<FeedEvent> =>
     toFeedEvent(await appendJobPosted(store, { portal }));

@@ -54,21 +54,24 @@ describe('jobs read model on PostgreSQL', () => {
     });
     return { jobId, event };
   };
+  /** A job's update (its version 2) on the berlin portal, in `region`. */
+  const update = (jobId: string, employerId: string, region: string, changes: Record<string, unknown>) =>
+    append(StreamIds.job(jobId), 1, 'JobUpdated', {
+      jobId,
+      employerId,
+      portal: 'berlin',
+      region,
+      category: 'pflege',
+      changes,
+    });
 
   it('shows a posted job, then its update and its closing, with the stream version', async () => {
     const { employerId, event: registered } = await register();
     const { jobId, event: posted } = await post(employerId);
-    const updated = await append(StreamIds.job(jobId), 1, 'JobUpdated', {
-      jobId,
-      employerId,
-      portal: 'berlin',
-      region: 'Bayern',
-      category: 'pflege',
-      changes: {
-        title: 'Pflegefachkraft – Nachtdienst 💉',
-        location: { city: 'München', region: 'Bayern', postcode: '80331' },
-        salary: { min: 3000, max: 4000, currency: 'EUR', period: 'month' },
-      },
+    const updated = await update(jobId, employerId, 'Bayern', {
+      title: 'Pflegefachkraft – Nachtdienst 💉',
+      location: { city: 'München', region: 'Bayern', postcode: '80331' },
+      salary: { min: 3000, max: 4000, currency: 'EUR', period: 'month' },
     });
     await projection.handle([registered, posted, updated]);
     expect(await model.job(jobId)).toMatchObject({
@@ -96,14 +99,7 @@ describe('jobs read model on PostgreSQL', () => {
   it('changes nothing when the transport redelivers events', async () => {
     const { employerId, event: registered } = await register();
     const { jobId, event: posted } = await post(employerId);
-    const updated = await append(StreamIds.job(jobId), 1, 'JobUpdated', {
-      jobId,
-      employerId,
-      portal: 'berlin',
-      region: 'Berlin',
-      category: 'pflege',
-      changes: { title: 'Zweiter Titel' },
-    });
+    const updated = await update(jobId, employerId, 'Berlin', { title: 'Zweiter Titel' });
     const first = await projection.handle([registered, posted, updated, posted]);
     expect(first).toMatchObject({ applied: 3, skipped: 1 });
     const snapshot = await model.job(jobId);

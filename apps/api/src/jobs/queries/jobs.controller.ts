@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ProblemException, parseRequestPart } from '@feedwerk/platform';
+import { badField, parseRequestPart } from '@feedwerk/platform';
 import { decodeCursor, JobsReadModel, type JobView } from '@feedwerk/read-models';
 import { type FastifyReply } from 'fastify';
 import { etagOf } from '../../shared/if-match';
@@ -20,13 +20,11 @@ export class JobsQueryController {
     const q = parseRequestPart(ListJobsQuery, query, 'query');
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (after === null) {
-      throw new ProblemException({
-        title: 'Bad Request',
-        status: 400,
-        detail: 'the cursor is not one this service issued',
-        code: 'validation',
-        errors: [{ path: 'cursor', message: 'must be a nextCursor from an earlier page' }],
-      });
+      throw badField(
+        'the cursor is not one this service issued',
+        'cursor',
+        'must be a nextCursor from an earlier page',
+      );
     }
     return this.jobs.list(
       { region: q.region, category: q.category, portal: q.portal, employerId: q.employer, text: q.text },
