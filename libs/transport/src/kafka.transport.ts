@@ -10,7 +10,6 @@ import {
   type Producer,
 } from 'kafkajs';
 import {
-  type BatchContext,
   type IncomingMessage,
   type MessageTransport,
   type OutgoingMessage,
@@ -20,7 +19,9 @@ import {
   type TopicMessages,
   type TopicSpec,
 } from './transport.port';
+import { OffsetCommits } from './kafka-offset-commits';
 import { ensureKafkaTopics } from './kafka-topics';
+import { mergingCalls } from './merging-calls';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -44,58 +45,6 @@ const headerValue = (value: IHeaders[string]): string | undefined => {
   return first === undefined ? undefined : first.toString();
 };
 
-type BatchHandler = SubscribeOptions['handle'];
-
-/**
- * A handler that runs the batches of concurrent calls together: calls that arrive while a run is
- * busy wait and go into the next run as one batch (in arrival order, each call's messages in their
- * order), and each call settles with the run that had its messages. A failed run fails every call
- * in it; each retries on its own, and those retries merge again.
- */
-function mergingCalls(handle: BatchHandler): BatchHandler {
-  interface Run {
-    readonly messages: IncomingMessage[];
-    readonly context: BatchContext;
-    readonly done: Promise<void>;
-    readonly resolve: () => void;
-    readonly reject: (error: unknown) => void;
-  }
-  let next: Run | null = null;
-  let busy = false;
-  const drain = async () => {
-    while (next) {
-      const run = next;
-      next = null;
-      try {
-        await handle(run.messages, run.context);
-        run.resolve();
-      } catch (error) {
-        run.reject(error);
-      }
-    }
-    busy = false;
-  };
-  return (messages, context) => {
-    if (!next) {
-      let resolve: () => void = () => undefined;
-      let reject: (error: unknown) => void = () => undefined;
-      const done = new Promise<void>((ok, fail) => {
-        resolve = ok;
-        reject = fail;
-      });
-      next = { messages: [], context, done, resolve, reject };
-    }
-    next.messages.push(...messages);
-    const { done } = next;
-    if (!busy) {
-      busy = true;
-      // The partitions of one fetch arrive within a turn of the event loop: let them all join the run.
-      setImmediate(() => void drain());
-    }
-    return done;
-  };
-}
-
 const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 
 /**
@@ -112,81 +61,6 @@ const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 const GROUP_TIMING = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 60_000 };
 /** How long stopping a subscription waits for its last commit. */
 const STOP_COMMIT_WAIT_MS = 3_000;
-
-/**
- * A consumer's offset commits, batched in time. Every consumer of ours keeps its own checkpoint
- * (in the transaction of its effect) or drops what it has seen (ticker nodes, by feed position), so
- * the committed offset is only where a restarted or reassigned consumer starts reading: committing
- * it after every batch, as kafkajs' auto-commit does, cost a broker round trip per batch in every
- * consumer's loop (and the broker a write), for nothing but fewer records handled twice after a
- * crash. Here the handled offsets are committed together, at most once per interval, off the
- * consumer's loop; at worst one interval of records is handled again after a crash or a rebalance,
- * which the consumers are built for. Stopping commits what was handled. A failed commit is logged
- * and left to the next one (offsets only grow).
- */
-class OffsetCommits {
-  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> = Promise.resolve();
-  private closed = false;
-
-  constructor(
-    private readonly consumer: Consumer,
-    private readonly intervalMs: number,
-    private readonly warn: (message: string, error: unknown) => void,
-  ) {}
-
-  /** Records that everything up to `offset` of the partition is handled (commits the next offset). */
-  async handled(topic: string, partition: number, offset: string): Promise<void> {
-    this.pending.set(`${partition}\u0000${topic}`, {
-      topic,
-      partition,
-      offset: (BigInt(offset) + 1n).toString(),
-    });
-    if (this.intervalMs === 0) await this.flush();
-    else this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.intervalMs);
-  }
-
-  /** Commits what is pending now (after any commit still in flight, so commits stay in order). */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.pending.size === 0) return this.inFlight;
-    const offsets = [...this.pending.values()];
-    this.pending.clear();
-    this.inFlight = this.inFlight.then(() =>
-      this.consumer.commitOffsets(offsets).catch((error: unknown) => {
-        this.warn('committing offsets failed; they are committed with the next ones', error);
-        // Put back what no newer offset replaced meanwhile.
-        for (const entry of offsets) {
-          const key = `${entry.partition}\u0000${entry.topic}`;
-          if (!this.pending.has(key)) this.pending.set(key, entry);
-        }
-        this.schedule();
-      }),
-    );
-    return this.inFlight;
-  }
-
-  /** Drops what is pending (the partitions may have moved to another member). */
-  forget(): void {
-    this.pending.clear();
-  }
-
-  close(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-}
 
 const backoff = (attempt: number) =>
   Math.min(30_000, 200 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random() / 2);
