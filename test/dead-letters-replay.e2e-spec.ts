@@ -18,12 +18,11 @@ import {
 } from '@feedwerk/testing';
 import { encodeEnvelope, type IncomingMessage, type Subscription } from '@feedwerk/transport';
 // A test across two apps, composed in one process as the standalone app does: the projector parks, the admin replays.
-// eslint-disable-next-line no-restricted-imports
-import { ProjectorModule } from '../../../projector/src/projector.module';
-import { AdminModule } from '../admin.module';
-import { ExitCode } from '../cli/admin-client';
-import { runCli } from '../cli/program';
-import { ReplayedDeadLetterHeaders } from './dead-letters.service';
+import { ProjectorModule } from '../apps/projector/src/projector.module';
+import { AdminModule } from '../apps/admin/src/admin.module';
+import { ExitCode } from '../apps/admin/src/cli/admin-client';
+import { runCli } from '../apps/admin/src/cli/program';
+import { ReplayedDeadLetterHeaders } from '../apps/admin/src/dead-letters/dead-letters.service';
 
 @Module({ imports: [AdminModule, ProjectorModule] })
 class AdminAndProjectorModule {}
